@@ -1,0 +1,94 @@
+# libarn: `make` builds the library and the header, `make test` runs every
+# test, `make example` runs the tour. Needs only cargo and a C compiler.
+
+CARGO   ?= cargo
+CC      ?= cc
+PREFIX  ?= /usr/local
+
+LIBDIR  := target/release
+BUILD   := build
+CSTRICT := -std=c11 -Wall -Wextra -Wpedantic -Werror
+CFLAGS  ?= -O2 -g
+LINK    := -L$(LIBDIR) -larn -Wl,-rpath,$(CURDIR)/$(LIBDIR) -pthread
+SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+C_TESTS := $(patsubst c_tests/%.c,%,$(wildcard c_tests/test_*.c))
+HEADER  := include/arn.h
+
+.PHONY: all lib header header-check test cargo-test c-test example bench \
+        callgrind asan valgrind clippy fmt install clean
+
+all: lib header
+
+lib:
+	$(CARGO) build --release
+	ln -sf libarn.so $(LIBDIR)/libarn.so.0
+
+# Regenerates include/arn.h from the sources (tests/header.rs runs cbindgen).
+header:
+	ARN_BLESS=1 $(CARGO) test --quiet --test header
+
+# Fails when the committed header differs from a fresh one.
+header-check:
+	$(CARGO) test --quiet --test header
+
+test: cargo-test header-check c-test
+
+cargo-test:
+	$(CARGO) test
+
+$(BUILD):
+	mkdir -p $(BUILD)
+
+c-test: lib | $(BUILD)
+	@set -e; for t in $(C_TESTS); do \
+	  $(CC) $(CSTRICT) $(CFLAGS) -Iinclude c_tests/$$t.c -o $(BUILD)/$$t $(LINK); \
+	done
+	@fail=0; for t in $(C_TESTS); do \
+	  printf '%-14s ' $$t; ./$(BUILD)/$$t || fail=1; \
+	done; exit $$fail
+
+example: lib | $(BUILD)
+	$(CC) $(CSTRICT) $(CFLAGS) -Iinclude examples/tour.c -o $(BUILD)/tour $(LINK)
+	./$(BUILD)/tour
+
+asan: lib | $(BUILD)
+	@set -e; for t in $(C_TESTS); do \
+	  $(CC) $(CSTRICT) -O1 -g $(SAN) -Iinclude c_tests/$$t.c -o $(BUILD)/asan_$$t $(LINK); \
+	done
+	@fail=0; for t in $(C_TESTS); do \
+	  printf '%-14s ' $$t; ASAN_OPTIONS=detect_leaks=1 ./$(BUILD)/asan_$$t || fail=1; \
+	done; exit $$fail
+
+valgrind: c-test
+	@fail=0; for t in $(C_TESTS); do \
+	  printf '%-14s ' $$t; \
+	  valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
+	    ./$(BUILD)/$$t || fail=1; \
+	done; exit $$fail
+
+# Criterion, side by side with bumpalo and malloc, then instruction counts.
+bench: callgrind
+	$(CARGO) bench --bench alloc
+
+# Instructions per call, counted by callgrind (repeatable on a noisy box).
+callgrind: lib | $(BUILD)
+	$(CC) $(CSTRICT) -O2 -g -Iinclude benches/callgrind.c -o $(BUILD)/callgrind $(LINK)
+	@./benches/callgrind.sh $(BUILD)/callgrind
+
+clippy:
+	$(CARGO) clippy --all-targets -- -D warnings
+
+fmt:
+	$(CARGO) fmt --check
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include
+	install -m 644 $(LIBDIR)/libarn.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(LIBDIR)/libarn.so $(DESTDIR)$(PREFIX)/lib/libarn.so.0
+	ln -sf libarn.so.0 $(DESTDIR)$(PREFIX)/lib/libarn.so
+	install -m 644 $(HEADER) $(DESTDIR)$(PREFIX)/include/
+
+clean:
+	$(CARGO) clean
+	rm -rf $(BUILD)

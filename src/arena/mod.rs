@@ -1,0 +1,305 @@
+//! The arena and the typed arena (seed `arnmk`, `arnal`, `arnrs`, `arnfr`).
+//!
+//! An [`Arena`] is one fixed, zero-filled buffer with an offset that moves
+//! up. Every allocation is 8-byte aligned and its size is rounded up to 8, so
+//! the offset stays 8-aligned. The bytes at and past the offset are always
+//! zero; [`Arena::reset`] zeroes only `0..offset`.
+//!
+//! A [`TypedArena`] is an arena cut into `capacity` slots of one element
+//! size, addressed by index.
+
+pub(crate) mod ffi;
+
+use std::cell::Cell;
+use std::ffi::CStr;
+use std::ptr::NonNull;
+
+use crate::error::{Error, Result};
+use crate::mem::{WORD, ZeroedBuf, align_up, bad_size, check_align};
+
+/// Counters of an arena or typed arena (C: `arn_arena_stats`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ArenaStats {
+    /// Capacity in bytes.
+    pub size: usize,
+    /// Bytes handed out since the last reset, padding included.
+    pub offset: usize,
+    /// Allocations since the last reset.
+    pub objects: usize,
+    /// Element size of a typed arena as asked for; 0 for a plain arena.
+    pub type_size: usize,
+    /// Slots handed out by a typed arena (valid indexes are `0..count`); 0
+    /// for a plain arena.
+    pub count: usize,
+}
+
+/// A fixed-capacity, zero-filled bump arena.
+///
+/// Allocation takes `&self` and hands out disjoint `&mut [u8]`; resetting
+/// takes `&mut self`, so no allocation can outlive a reset.
+pub struct Arena {
+    buf: ZeroedBuf,
+    offset: Cell<usize>,
+    objects: Cell<usize>,
+    /// Element size of a typed arena, 0 for a plain one.
+    type_size: usize,
+    /// Distance between the slots of a typed arena, 0 for a plain one.
+    stride: usize,
+}
+
+impl Arena {
+    /// Creates an arena of `size` bytes.
+    ///
+    /// Fails with [`Error::InvalidArgument`] for a size of 0 or one beyond
+    /// the largest allocation, and [`Error::System`] when the heap refuses.
+    pub fn new(size: usize) -> Result<Arena> {
+        Ok(Arena {
+            buf: ZeroedBuf::new(size, "arena")?,
+            offset: Cell::new(0),
+            objects: Cell::new(0),
+            type_size: 0,
+            stride: 0,
+        })
+    }
+
+    /// Hands out `bytes` zeroed bytes, 8-byte aligned.
+    #[inline]
+    pub fn alloc(&self, bytes: usize) -> Result<&mut [u8]> {
+        let p = self.alloc_ptr(bytes)?;
+        // SAFETY: `alloc_ptr` returned `bytes` bytes that no one else refers
+        // to; they live as long as `&self` (reset needs `&mut self`).
+        Ok(unsafe { std::slice::from_raw_parts_mut(p.as_ptr(), bytes) })
+    }
+
+    /// Like [`Arena::alloc`], returning a raw pointer.
+    #[inline]
+    pub fn alloc_ptr(&self, bytes: usize) -> Result<NonNull<u8>> {
+        let off = self.offset.get();
+        // One compare covers a zero size, an overflowing size and the room
+        // left: rounding wraps an overflowing size to 0, and `size - 1` wraps
+        // 0 to the largest value.
+        let size = bytes.wrapping_add(WORD - 1) & !(WORD - 1);
+        if size.wrapping_sub(1) >= self.buf.len() - off {
+            return Err(self.refuse(bytes));
+        }
+        self.offset.set(off + size);
+        self.objects.set(self.objects.get() + 1);
+        // SAFETY: off + size <= len, so the pointer is inside the buffer.
+        Ok(unsafe { NonNull::new_unchecked(self.buf.base().add(off)) })
+    }
+
+    /// Hands out `bytes` zeroed bytes aligned to `align`, a power of two up
+    /// to [`ARN_MAX_ALIGN`](crate::ARN_MAX_ALIGN).
+    pub fn alloc_aligned(&self, bytes: usize, align: usize) -> Result<&mut [u8]> {
+        let p = self.alloc_aligned_ptr(bytes, align)?;
+        // SAFETY: as in `alloc`.
+        Ok(unsafe { std::slice::from_raw_parts_mut(p.as_ptr(), bytes) })
+    }
+
+    /// Like [`Arena::alloc_aligned`], returning a raw pointer.
+    pub fn alloc_aligned_ptr(&self, bytes: usize, align: usize) -> Result<NonNull<u8>> {
+        check_align(align)?;
+        if align <= WORD {
+            return self.alloc_ptr(bytes);
+        }
+        if bytes == 0 {
+            return Err(self.refuse(0));
+        }
+        let off = self.offset.get();
+        let base = self.buf.base() as usize;
+        // Addresses fit in usize, so base + off + align cannot overflow.
+        let start = ((base + off + align - 1) & !(align - 1)) - base;
+        let end = start.checked_add(bytes).filter(|&e| e <= self.buf.len());
+        let Some(end) = end else {
+            return Err(self.refuse(bytes));
+        };
+        self.offset
+            .set(align_up(end, WORD).map_or(end, |e| e.min(self.buf.len())));
+        self.objects.set(self.objects.get() + 1);
+        // SAFETY: start + bytes <= len.
+        Ok(unsafe { NonNull::new_unchecked(self.buf.base().add(start)) })
+    }
+
+    /// Copies `src` into the arena and returns the copy.
+    pub fn copy(&self, src: &[u8]) -> Result<&mut [u8]> {
+        let dst = self.alloc(src.len())?;
+        dst.copy_from_slice(src);
+        Ok(dst)
+    }
+
+    /// Copies a C string, terminator included, into the arena.
+    pub fn copy_cstr(&self, s: &CStr) -> Result<&CStr> {
+        let dst = self.copy(s.to_bytes_with_nul())?;
+        // SAFETY: a copy of a C string with its one terminating NUL.
+        Ok(unsafe { CStr::from_bytes_with_nul_unchecked(dst) })
+    }
+
+    /// True when `p` points into the bytes handed out since the last reset.
+    pub fn owns(&self, p: *const u8) -> bool {
+        self.buf.contains(p, 0, self.offset.get())
+    }
+
+    /// Sets the offset back to 0 and zeroes the bytes that were in use.
+    pub fn reset(&mut self) {
+        self.buf.zero(0, self.offset.get());
+        self.offset.set(0);
+        self.objects.set(0);
+    }
+
+    /// Capacity in bytes.
+    pub fn capacity(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// Bytes handed out since the last reset, padding included.
+    pub fn offset(&self) -> usize {
+        self.offset.get()
+    }
+
+    /// The arena's counters.
+    pub fn stats(&self) -> ArenaStats {
+        ArenaStats {
+            size: self.buf.len(),
+            offset: self.offset.get(),
+            objects: self.objects.get(),
+            type_size: self.type_size,
+            // A typed arena only hands out slots, one object each.
+            count: if self.stride == 0 {
+                0
+            } else {
+                self.objects.get()
+            },
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn refuse(&self, bytes: usize) -> Error {
+        if let Some(e) = bad_size(bytes) {
+            return e;
+        }
+        let off = self.offset.get();
+        Error::OutOfMemory {
+            what: "arena",
+            asked: bytes,
+            left: self.buf.len() - off,
+            capacity: self.buf.len(),
+        }
+    }
+}
+
+/// An arena of `capacity` slots of one element size, addressed by index.
+///
+/// Slots are 8-byte aligned and zero-filled; they are `stride` bytes apart,
+/// the element size rounded up to 8.
+// `repr(transparent)` lets the C layer treat a typed arena as an arena for
+// `arnrs`, `arnfr` and `arnst`.
+#[repr(transparent)]
+pub struct TypedArena {
+    arena: Arena,
+}
+
+impl TypedArena {
+    /// Creates room for `capacity` elements of `type_size` bytes.
+    pub fn new(type_size: usize, capacity: usize) -> Result<TypedArena> {
+        if type_size == 0 || capacity == 0 {
+            return Err(Error::invalid(format!(
+                "typed arena of {capacity} elements of {type_size} bytes"
+            )));
+        }
+        let too_big = || {
+            Error::invalid(format!(
+                "typed arena of {capacity} elements of {type_size} bytes overflows"
+            ))
+        };
+        let stride = align_up(type_size, WORD).ok_or_else(too_big)?;
+        let size = stride.checked_mul(capacity).ok_or_else(too_big)?;
+        let mut arena = Arena::new(size)?;
+        arena.type_size = type_size;
+        arena.stride = stride;
+        Ok(TypedArena { arena })
+    }
+
+    /// Hands out the next slot and its index.
+    pub fn alloc(&self) -> Result<(usize, &mut [u8])> {
+        let (index, p) = self.alloc_ptr()?;
+        // SAFETY: a fresh slot of `type_size` bytes no one refers to yet.
+        let slot = unsafe { std::slice::from_raw_parts_mut(p.as_ptr(), self.arena.type_size) };
+        Ok((index, slot))
+    }
+
+    /// Like [`TypedArena::alloc`], returning a raw pointer.
+    #[inline]
+    pub fn alloc_ptr(&self) -> Result<(usize, NonNull<u8>)> {
+        let a = &self.arena;
+        let off = a.offset.get();
+        if a.buf.len() - off < a.stride {
+            return Err(Error::Full {
+                what: "typed arena",
+                capacity: self.capacity(),
+            });
+        }
+        let index = a.objects.get();
+        a.offset.set(off + a.stride);
+        a.objects.set(index + 1);
+        // SAFETY: off + stride <= len.
+        let p = unsafe { NonNull::new_unchecked(a.buf.base().add(off)) };
+        Ok((index, p))
+    }
+
+    /// The slot at `index`; an index at or past [`TypedArena::len`] fails.
+    pub fn get_mut(&mut self, index: usize) -> Result<&mut [u8]> {
+        let p = self.slot_ptr(index)?;
+        // SAFETY: `&mut self` proves no other reference to the slot is alive.
+        Ok(unsafe { std::slice::from_raw_parts_mut(p.as_ptr(), self.arena.type_size) })
+    }
+
+    /// A raw pointer to the slot at `index`.
+    pub fn slot_ptr(&self, index: usize) -> Result<NonNull<u8>> {
+        let len = self.len();
+        if index >= len {
+            return Err(Error::OutOfBounds { index, len });
+        }
+        // SAFETY: index < len, so the slot lies inside the used part.
+        Ok(unsafe { NonNull::new_unchecked(self.arena.buf.base().add(index * self.arena.stride)) })
+    }
+
+    /// Slots handed out since the last reset.
+    pub fn len(&self) -> usize {
+        self.arena.objects.get()
+    }
+
+    /// True when no slot is handed out.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// How many slots the arena holds.
+    pub fn capacity(&self) -> usize {
+        self.arena.buf.len() / self.arena.stride
+    }
+
+    /// The element size asked for at creation.
+    pub fn type_size(&self) -> usize {
+        self.arena.type_size
+    }
+
+    /// Drops every slot and zeroes the slots that were in use.
+    pub fn reset(&mut self) {
+        self.arena.reset();
+    }
+
+    /// The arena's counters; `count` is [`TypedArena::len`].
+    pub fn stats(&self) -> ArenaStats {
+        self.arena.stats()
+    }
+
+    /// True when `p` points into a slot handed out since the last reset.
+    pub fn owns(&self, p: *const u8) -> bool {
+        self.arena.owns(p)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,141 @@
+//! The panic boundary: every exported function runs inside one of these.
+
+use std::any::Any;
+use std::ffi::{c_char, c_int, c_void};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use super::last_error;
+use crate::error::{Error, Result};
+
+/// A C return type with a value that means "failed, see `arner()`".
+pub(crate) trait Failure {
+    fn failure() -> Self;
+}
+
+impl Failure for *mut c_void {
+    fn failure() -> Self {
+        std::ptr::null_mut()
+    }
+}
+
+impl Failure for *mut c_char {
+    fn failure() -> Self {
+        std::ptr::null_mut()
+    }
+}
+
+/// Handles and sizes: 0 is never a valid handle, and a size function's
+/// 0 comes with the last error set.
+macro_rules! zero_failure {
+    ($($t:ty),*) => {$(
+        impl Failure for $t {
+            fn failure() -> Self {
+                0
+            }
+        }
+    )*};
+}
+zero_failure!(u64, usize, c_int);
+
+/// Runs `f` for the exported function `name`; on `Err` or panic, records the
+/// last error and returns the failure value of `R`.
+#[inline(always)]
+pub(crate) fn value<R: Failure>(name: &'static str, f: impl FnOnce() -> Result<R>) -> R {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(v)) => v,
+        Ok(Err(e)) => {
+            fail(name, e);
+            R::failure()
+        }
+        Err(payload) => {
+            fail(name, panicked(payload));
+            R::failure()
+        }
+    }
+}
+
+/// Runs `f` for the exported function `name`; returns 0 on success and the
+/// `ARN_E_*` code (also recorded as the last error) on `Err` or panic.
+#[inline(always)]
+pub(crate) fn status(name: &'static str, f: impl FnOnce() -> Result<()>) -> c_int {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(())) => 0,
+        Ok(Err(e)) => fail(name, e),
+        Err(payload) => fail(name, panicked(payload)),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn fail(name: &'static str, e: Error) -> c_int {
+    last_error::set(name, &e);
+    e.code()
+}
+
+#[cold]
+#[inline(never)]
+fn panicked(payload: Box<dyn Any + Send>) -> Error {
+    let text = if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a panic with a non-text payload".to_owned()
+    };
+    // Dropping a payload can itself panic; forget it rather than risk an
+    // unwind out of here.
+    std::mem::forget(payload);
+    Error::Panic(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ARN_E_PANIC;
+    use crate::ffi::last_error::{arnec, arnem, arner};
+    use std::ffi::CStr;
+
+    // Real `extern "C"` functions: if a panic unwound out of the guard, Rust
+    // would abort the whole test process here instead of returning.
+    extern "C" fn panics_in_status() -> c_int {
+        status("arnxx", || panic!("boom {}", 42))
+    }
+    extern "C" fn panics_in_value() -> *mut c_void {
+        value("arnyy", || -> Result<*mut c_void> { panic!("static text") })
+    }
+
+    fn message() -> String {
+        // SAFETY: arnem always returns a valid C string.
+        unsafe { CStr::from_ptr(arnem()) }
+            .to_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    #[test]
+    fn a_panic_becomes_an_error_code() {
+        arnec();
+        assert_eq!(panics_in_status(), ARN_E_PANIC);
+        assert_eq!(arner(), ARN_E_PANIC);
+        assert_eq!(message(), "arnxx: internal panic: boom 42");
+
+        assert!(panics_in_value().is_null());
+        assert_eq!(arner(), ARN_E_PANIC);
+        assert_eq!(message(), "arnyy: internal panic: static text");
+    }
+
+    #[test]
+    fn success_keeps_the_last_error() {
+        arnec();
+        assert_eq!(
+            status("arnzz", || Err(Error::NoCheckpoint)),
+            crate::error::ARN_E_NO_CHECKPOINT
+        );
+        assert_eq!(status("arnzz", || Ok(())), 0);
+        assert_eq!(arner(), crate::error::ARN_E_NO_CHECKPOINT);
+        assert_eq!(message(), "arnzz: no checkpoint to restore");
+        arnec();
+        assert_eq!(arner(), 0);
+        assert_eq!(message(), "");
+    }
+}

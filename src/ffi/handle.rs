@@ -1,0 +1,366 @@
+//! The generational handle table behind every C handle.
+//!
+//! A handle is a `u64`:
+//!
+//! ```text
+//!  63      56 55                         24 23                 0
+//! +----------+-----------------------------+--------------------+
+//! |   kind   |         generation          |     slot index     |
+//! +----------+-----------------------------+--------------------+
+//! ```
+//!
+//! Kinds start at 1, so no handle is 0. Each slot keeps a tag: the handle
+//! of the object living in it, or, while it is free, the generation its next
+//! object will get (with kind 0, so a free tag never equals a handle).
+//! Freeing bumps the generation, so a handle outlives its object only as a
+//! stale handle, also after the slot is reused.
+//!
+//! Slots live in segments that double in size and are never moved or freed,
+//! so resolving a handle is a shift, a leading-zero count, two loads and a
+//! compare, with no lock. Creating and freeing take a mutex around the list
+//! of free slots; freeing is decided by one compare-and-swap on the tag, so
+//! of two threads freeing the same handle exactly one succeeds.
+
+use std::ptr::{self, NonNull};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
+
+use crate::error::{Error, Result};
+
+const INDEX_BITS: u32 = 24;
+const GEN_BITS: u32 = 32;
+const KIND_SHIFT: u32 = INDEX_BITS + GEN_BITS;
+const INDEX_MASK: u64 = (1 << INDEX_BITS) - 1;
+const GEN_MASK: u64 = (1 << GEN_BITS) - 1;
+
+/// Slots in the first segment; segment `s` holds `FIRST << s` slots.
+const FIRST_SHIFT: u32 = 6;
+const FIRST: usize = 1 << FIRST_SHIFT;
+/// Enough segments to cover every index that fits in `INDEX_BITS`.
+const SEGMENTS: usize = (INDEX_BITS - FIRST_SHIFT + 1) as usize;
+/// How many objects can be alive at once.
+const MAX_SLOTS: u64 = 1 << INDEX_BITS;
+
+/// What a handle names. The numbers are part of the handle value; they are
+/// stable so that a handle printed in one build means the same in another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub(crate) enum Kind {
+    Arena = 1,
+    TypedArena = 2,
+    Bump = 3,
+}
+
+impl Kind {
+    fn from_bits(bits: u8) -> Option<Kind> {
+        match bits {
+            1 => Some(Kind::Arena),
+            2 => Some(Kind::TypedArena),
+            3 => Some(Kind::Bump),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Kind::Arena => "arena",
+            Kind::TypedArena => "typed arena",
+            Kind::Bump => "bump allocator",
+        }
+    }
+}
+
+/// A Rust type that lives in the handle table.
+///
+/// # Safety
+///
+/// An object inserted as `KIND` is stored as `Box<Self>`. `ALSO` names a
+/// second kind whose stored type may be used as `Self`: the implementor
+/// promises that type has the layout of `Self` and no `Drop` of its own, so
+/// a pointer to it may be read, written and dropped as a `Box<Self>`.
+pub(crate) unsafe trait Object: Send + 'static {
+    const KIND: Kind;
+    const ALSO: Option<Kind> = None;
+
+    /// The name used in error messages for what this call expects.
+    fn expected() -> &'static str {
+        Self::KIND.name()
+    }
+}
+
+struct Slot {
+    tag: AtomicU64,
+    obj: AtomicPtr<()>,
+}
+
+static SEGS: [AtomicPtr<Slot>; SEGMENTS] = [const { AtomicPtr::new(ptr::null_mut()) }; SEGMENTS];
+
+/// Who may take which slot: guarded by a mutex, touched only on create and
+/// free.
+struct Alloc {
+    next: u64,
+    free: Vec<u32>,
+}
+
+static ALLOC: Mutex<Alloc> = Mutex::new(Alloc {
+    next: 0,
+    free: Vec::new(),
+});
+
+#[inline(always)]
+fn split(index: u64) -> (usize, usize) {
+    let x = index as usize + FIRST;
+    let top = usize::BITS - 1 - x.leading_zeros();
+    ((top - FIRST_SHIFT) as usize, x - (1 << top))
+}
+
+#[inline(always)]
+fn slot(index: u64) -> Option<&'static Slot> {
+    let (seg, off) = split(index);
+    let base = SEGS.get(seg)?.load(Ordering::Acquire);
+    if base.is_null() {
+        return None;
+    }
+    // SAFETY: a published segment holds `FIRST << seg` slots, off is below
+    // that, and segments are never freed.
+    Some(unsafe { &*base.add(off) })
+}
+
+#[inline(always)]
+fn kind_bits(h: u64) -> u8 {
+    (h >> KIND_SHIFT) as u8
+}
+
+#[inline(always)]
+fn generation(tag: u64) -> u64 {
+    (tag >> INDEX_BITS) & GEN_MASK
+}
+
+#[inline(always)]
+fn accepts<T: Object>(bits: u8) -> bool {
+    bits == T::KIND as u8 || T::ALSO.is_some_and(|k| k as u8 == bits)
+}
+
+/// Stores `obj` and returns its new handle.
+pub(crate) fn insert<T: Object>(obj: T) -> Result<u64> {
+    let mut alloc = ALLOC.lock().unwrap_or_else(|e| e.into_inner());
+    let index = match alloc.free.pop() {
+        Some(i) => u64::from(i),
+        None => {
+            if alloc.next == MAX_SLOTS {
+                return Err(Error::Full {
+                    what: "handle table",
+                    capacity: MAX_SLOTS as usize,
+                });
+            }
+            let (seg, off) = split(alloc.next);
+            if off == 0 {
+                // The first index of a segment: publish the segment.
+                let slots: Box<[Slot]> = (0..FIRST << seg)
+                    .map(|_| Slot {
+                        tag: AtomicU64::new(0),
+                        obj: AtomicPtr::new(ptr::null_mut()),
+                    })
+                    .collect();
+                SEGS[seg].store(Box::leak(slots).as_mut_ptr(), Ordering::Release);
+            }
+            alloc.next += 1;
+            alloc.next - 1
+        }
+    };
+    let s = slot(index).expect("a slot below `next` has a segment");
+    let h = ((T::KIND as u64) << KIND_SHIFT)
+        | (generation(s.tag.load(Ordering::Relaxed)) << INDEX_BITS)
+        | index;
+    s.obj
+        .store(Box::into_raw(Box::new(obj)).cast(), Ordering::Relaxed);
+    s.tag.store(h, Ordering::Release);
+    Ok(h)
+}
+
+/// The object behind `h`, which must be of kind `T::KIND` or `T::ALSO`.
+///
+/// The pointer stays valid until the handle is removed; the caller must not
+/// use it concurrently with a removal (the C contract of single-threaded
+/// objects).
+#[inline(always)]
+pub(crate) fn get<T: Object>(h: u64) -> Result<NonNull<T>> {
+    if accepts::<T>(kind_bits(h)) {
+        if let Some(s) = slot(h & INDEX_MASK) {
+            if s.tag.load(Ordering::Acquire) == h {
+                let p = s.obj.load(Ordering::Relaxed).cast::<T>();
+                // SAFETY: a live tag means `obj` holds the object it names.
+                return Ok(unsafe { NonNull::new_unchecked(p) });
+            }
+        }
+    }
+    Err(classify::<T>(h))
+}
+
+/// Takes the object behind `h` out of the table; `h` becomes stale.
+///
+/// Removing a handle that was already removed fails with
+/// [`Error::DoubleFree`].
+pub(crate) fn remove<T: Object>(h: u64) -> Result<Box<T>> {
+    get::<T>(h).map_err(|e| match e {
+        Error::StaleHandle { handle, kind } => {
+            Error::DoubleFree(format!("{kind} handle {handle:#x} was already freed"))
+        }
+        e => e,
+    })?;
+    let index = h & INDEX_MASK;
+    let s = slot(index).expect("a live handle has a slot");
+    let next_gen = (generation(h) + 1) & GEN_MASK;
+    if s.tag
+        .compare_exchange(
+            h,
+            next_gen << INDEX_BITS,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        )
+        .is_err()
+    {
+        // Another thread freed it between the check and here.
+        return Err(Error::DoubleFree(format!(
+            "handle {h:#x} was freed by another thread"
+        )));
+    }
+    let p = s.obj.swap(ptr::null_mut(), Ordering::Relaxed).cast::<T>();
+    let mut alloc = ALLOC.lock().unwrap_or_else(|e| e.into_inner());
+    alloc.free.push(index as u32);
+    drop(alloc);
+    // SAFETY: the winning compare-and-swap gave this thread the only claim
+    // on the object, stored as `Box<T>` (or a layout-equal type, see
+    // `Object`).
+    Ok(unsafe { Box::from_raw(p) })
+}
+
+/// Explains why `h` did not resolve to a `T`.
+#[cold]
+#[inline(never)]
+fn classify<T: Object>(h: u64) -> Error {
+    let invalid = Error::InvalidHandle { handle: h };
+    let Some(kind) = Kind::from_bits(kind_bits(h)) else {
+        return invalid;
+    };
+    let Some(s) = slot(h & INDEX_MASK) else {
+        return invalid;
+    };
+    let tag = s.tag.load(Ordering::Acquire);
+    if tag == h {
+        return Error::WrongKind {
+            handle: h,
+            expected: T::expected(),
+            found: kind.name(),
+        };
+    }
+    // The generation the slot is at now: its live object's, or the one its
+    // next object will get. A handle from an earlier generation was issued
+    // and freed; one from this generation or later never existed.
+    let live = tag >> KIND_SHIFT != 0;
+    let (g, now) = (generation(h), generation(tag));
+    if g < now || (live && g == now) {
+        Error::StaleHandle {
+            handle: h,
+            kind: kind.name(),
+        }
+    } else {
+        invalid
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Thing(u32);
+    // SAFETY: no `ALSO` kind.
+    unsafe impl Object for Thing {
+        const KIND: Kind = Kind::Bump;
+    }
+    struct Other;
+    // SAFETY: no `ALSO` kind.
+    unsafe impl Object for Other {
+        const KIND: Kind = Kind::Arena;
+    }
+
+    #[test]
+    fn split_walks_the_segments() {
+        assert_eq!(split(0), (0, 0));
+        assert_eq!(split(63), (0, 63));
+        assert_eq!(split(64), (1, 0));
+        assert_eq!(split(191), (1, 127));
+        assert_eq!(split(192), (2, 0));
+        let (seg, off) = split(MAX_SLOTS - 1);
+        assert!(seg < SEGMENTS && off < FIRST << seg);
+    }
+
+    #[test]
+    fn lifecycle_and_error_classes() {
+        let h = insert(Thing(7)).unwrap();
+        assert_ne!(h, 0);
+        // SAFETY: this test is the only user of `h`.
+        assert_eq!(unsafe { get::<Thing>(h).unwrap().as_ref() }.0, 7);
+        assert!(matches!(get::<Other>(h), Err(Error::WrongKind { .. })));
+        assert!(matches!(get::<Thing>(0), Err(Error::InvalidHandle { .. })));
+        // A generation that was never issued.
+        let forged = h + (5 << INDEX_BITS);
+        assert!(matches!(
+            get::<Thing>(forged),
+            Err(Error::InvalidHandle { .. })
+        ));
+        // An index far past anything allocated.
+        let far = (h & !INDEX_MASK) | (MAX_SLOTS - 1);
+        assert!(matches!(
+            get::<Thing>(far),
+            Err(Error::InvalidHandle { .. })
+        ));
+
+        assert_eq!(remove::<Thing>(h).unwrap().0, 7);
+        assert!(matches!(get::<Thing>(h), Err(Error::StaleHandle { .. })));
+        assert!(matches!(remove::<Thing>(h), Err(Error::DoubleFree(_))));
+    }
+
+    #[test]
+    fn concurrent_create_and_free() {
+        let threads: Vec<_> = (0..4)
+            .map(|t| {
+                std::thread::spawn(move || {
+                    let mut held = Vec::new();
+                    for i in 0..2000u32 {
+                        held.push((insert(Thing(t * 10_000 + i)).unwrap(), t * 10_000 + i));
+                        if i % 3 == 0 {
+                            let (h, v) = held.swap_remove(0);
+                            assert_eq!(remove::<Thing>(h).unwrap().0, v);
+                            assert!(get::<Thing>(h).is_err());
+                        }
+                    }
+                    for (h, v) in held {
+                        // SAFETY: only this thread uses its handles.
+                        assert_eq!(unsafe { get::<Thing>(h).unwrap().as_ref() }.0, v);
+                        assert_eq!(remove::<Thing>(h).unwrap().0, v);
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+    }
+
+    #[test]
+    fn racing_frees_of_one_handle_free_it_once() {
+        for _ in 0..200 {
+            let h = insert(Thing(1)).unwrap();
+            let racers: Vec<_> = (0..2)
+                .map(|_| std::thread::spawn(move || remove::<Thing>(h).is_ok()))
+                .collect();
+            let wins = racers
+                .into_iter()
+                .map(|t| t.join().unwrap())
+                .filter(|&ok| ok)
+                .count();
+            assert_eq!(wins, 1);
+        }
+    }
+}

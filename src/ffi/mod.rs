@@ -1,0 +1,27 @@
+//! The C boundary, written once for every allocator.
+//!
+//! An exported function is `guard::value` or `guard::status` around a
+//! closure that checks its arguments with [`args`], resolves its handle with
+//! [`with`] and calls the safe core. The guard turns an `Err` (or a panic)
+//! into the failure value and the thread's last error.
+
+pub(crate) mod args;
+pub(crate) mod guard;
+pub(crate) mod handle;
+pub(crate) mod last_error;
+
+use crate::error::Result;
+use handle::Object;
+
+/// Runs `f` on the object behind handle `h`.
+///
+/// The C contract makes this sound: an arn-family object is used by one
+/// thread at a time and is not freed while a call on it runs, and no arn call
+/// re-enters another on the same object.
+#[inline(always)]
+pub(crate) fn with<T: Object, R>(h: u64, f: impl FnOnce(&mut T) -> Result<R>) -> Result<R> {
+    let mut p = handle::get::<T>(h)?;
+    // SAFETY: the handle is live, so `p` points at its `T`; the contract
+    // above gives this call the only reference to it.
+    f(unsafe { p.as_mut() })
+}

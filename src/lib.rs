@@ -1,0 +1,23 @@
+//! # arn — manual allocators for Rust and C
+//!
+//! The arn family of fixed-buffer allocators, each a safe Rust type and a
+//! set of C functions behind generational handles (see `include/arn.h`):
+//!
+//! - [`Arena`] and [`TypedArena`] (C: `arnmk`, `arnal`, `arntm`, ...),
+//! - [`Bump`] (C: `bmpmk`, `bumpl`, ...).
+//!
+//! Every allocator hands out zero-filled, 8-byte aligned memory, and zeroes
+//! on reset only what was used. Errors are one [`Error`] type whose codes
+//! the C layer reports through `arner()` / `arnem()`.
+
+pub mod arena;
+pub mod bump;
+pub mod error;
+pub mod ffi;
+mod mem;
+pub mod version;
+
+pub use arena::{Arena, ArenaStats, TypedArena};
+pub use bump::{Bump, BumpStats};
+pub use error::{Error, Result};
+pub use mem::ARN_MAX_ALIGN;

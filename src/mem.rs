@@ -1,0 +1,166 @@
+//! Zero-filled backing buffers shared by the arn family.
+//!
+//! A [`ZeroedBuf`] starts zeroed (from `calloc`, which gets fresh pages from
+//! the kernel for large sizes without touching them) and is handed back to
+//! zero by the allocator that owns it, one used range at a time, so that the
+//! cost of zeroing follows the bytes used, never the capacity.
+
+use std::alloc::{Layout, alloc_zeroed, dealloc};
+use std::ptr::NonNull;
+
+use crate::error::{Error, Result};
+
+/// Alignment of every backing buffer: what `calloc` guarantees on 64-bit
+/// targets, and so the cheapest alignment to ask of it.
+pub(crate) const BUF_ALIGN: usize = 16;
+
+/// The default alignment of the arn family.
+pub(crate) const WORD: usize = 8;
+
+/// The largest alignment an explicit-alignment call accepts.
+pub const ARN_MAX_ALIGN: usize = 4096;
+
+/// Rounds `n` up to a multiple of `align` (a power of two), or `None` on
+/// overflow.
+#[inline(always)]
+pub(crate) const fn align_up(n: usize, align: usize) -> Option<usize> {
+    match n.checked_add(align - 1) {
+        Some(m) => Some(m & !(align - 1)),
+        None => None,
+    }
+}
+
+/// Checks an explicit alignment: a power of two no larger than
+/// [`ARN_MAX_ALIGN`].
+pub(crate) fn check_align(align: usize) -> Result<()> {
+    if align.is_power_of_two() && align <= ARN_MAX_ALIGN {
+        Ok(())
+    } else {
+        Err(Error::invalid(format!(
+            "alignment {align} is not a power of two up to {ARN_MAX_ALIGN}"
+        )))
+    }
+}
+
+/// Why a default-aligned request of `size` bytes is an invalid argument,
+/// if it is: 0, or too large to round up to 8.
+#[cold]
+pub(crate) fn bad_size(size: usize) -> Option<Error> {
+    if size == 0 {
+        Some(Error::invalid("size 0"))
+    } else if align_up(size, WORD).is_none() {
+        Some(Error::invalid(format!(
+            "size {size} overflows when rounded up to {WORD}"
+        )))
+    } else {
+        None
+    }
+}
+
+/// An owned, zero-initialised heap buffer.
+pub(crate) struct ZeroedBuf {
+    ptr: NonNull<u8>,
+    len: usize,
+}
+
+// SAFETY: the buffer is plain owned memory with no thread affinity.
+unsafe impl Send for ZeroedBuf {}
+
+impl ZeroedBuf {
+    /// Allocates `len` zeroed bytes. `what` names the allocator in errors.
+    pub(crate) fn new(len: usize, what: &str) -> Result<ZeroedBuf> {
+        if len == 0 {
+            return Err(Error::invalid(format!("{what} size 0")));
+        }
+        let layout = Layout::from_size_align(len, BUF_ALIGN).map_err(|_| {
+            Error::invalid(format!("{what} size {len} exceeds the largest allocation"))
+        })?;
+        // SAFETY: the layout has a nonzero size.
+        let raw = unsafe { alloc_zeroed(layout) };
+        let ptr = NonNull::new(raw).ok_or(Error::System { bytes: len })?;
+        Ok(ZeroedBuf { ptr, len })
+    }
+
+    #[inline(always)]
+    pub(crate) fn base(&self) -> *mut u8 {
+        self.ptr.as_ptr()
+    }
+
+    #[inline(always)]
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Zeroes `start..end` (clamped to the buffer).
+    pub(crate) fn zero(&mut self, start: usize, end: usize) {
+        let end = end.min(self.len);
+        if start < end {
+            // SAFETY: start..end lies inside the allocation, and `&mut self`
+            // proves no reference into the buffer is alive.
+            unsafe { self.ptr.as_ptr().add(start).write_bytes(0, end - start) };
+        }
+    }
+
+    /// True when `p` points into the first `used` bytes of the buffer.
+    #[inline]
+    pub(crate) fn contains(&self, p: *const u8, start: usize, end: usize) -> bool {
+        let base = self.ptr.as_ptr() as usize;
+        let a = p as usize;
+        a >= base + start && a < base + end.min(self.len)
+    }
+}
+
+impl Drop for ZeroedBuf {
+    fn drop(&mut self) {
+        // SAFETY: allocated in `new` with this very layout.
+        unsafe {
+            dealloc(
+                self.ptr.as_ptr(),
+                Layout::from_size_align_unchecked(self.len, BUF_ALIGN),
+            )
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn align_up_rounds_and_detects_overflow() {
+        assert_eq!(align_up(0, 8), Some(0));
+        assert_eq!(align_up(1, 8), Some(8));
+        assert_eq!(align_up(8, 8), Some(8));
+        assert_eq!(align_up(9, 4096), Some(4096));
+        assert_eq!(align_up(usize::MAX, 8), None);
+        assert_eq!(align_up(usize::MAX - 7, 8), Some(usize::MAX - 7));
+    }
+
+    #[test]
+    fn check_align_accepts_powers_of_two_up_to_the_page() {
+        for a in [1, 2, 4, 8, 16, 4096] {
+            assert!(check_align(a).is_ok());
+        }
+        for a in [0, 3, 12, 8192, usize::MAX] {
+            assert!(check_align(a).is_err());
+        }
+    }
+
+    #[test]
+    fn buffers_start_zeroed_and_refuse_nonsense() {
+        let mut b = ZeroedBuf::new(100, "arena").unwrap();
+        assert_eq!(b.base() as usize % BUF_ALIGN, 0);
+        // SAFETY: 100 bytes were allocated.
+        let s = unsafe { std::slice::from_raw_parts_mut(b.base(), 100) };
+        assert!(s.iter().all(|&x| x == 0));
+        s[10] = 7;
+        b.zero(0, 1000);
+        // SAFETY: as above.
+        assert_eq!(unsafe { *b.base().add(10) }, 0);
+        assert!(ZeroedBuf::new(0, "arena").is_err());
+        assert!(matches!(
+            ZeroedBuf::new(usize::MAX, "arena"),
+            Err(Error::InvalidArgument(_))
+        ));
+    }
+}
