@@ -5,7 +5,7 @@ use std::ffi::{c_char, c_int, c_void};
 use super::{Arena, ArenaStats, TypedArena};
 use crate::error::{Error, Result};
 use crate::ffi::handle::{self, Kind, Object};
-use crate::ffi::{args, guard, with};
+use crate::ffi::{args, guard, hot, with};
 use crate::mem::align_up;
 
 /// Handle of an arena or a typed arena; 0 is never valid.
@@ -54,9 +54,12 @@ pub extern "C" fn arnmk(size: usize) -> arn_arena {
 /// `ARN_E_INVALID_ARGUMENT` for 0 or an overflowing size, or a handle error.
 #[unsafe(no_mangle)]
 pub extern "C" fn arnal(a: arn_arena, bytes: usize) -> *mut c_void {
-    guard::value("arnal", || {
-        with(a, |x: &mut Arena| x.alloc_ptr(bytes)).map(|p| p.as_ptr().cast())
-    })
+    hot(
+        "arnal",
+        a,
+        move |x: &mut Arena| x.try_alloc_ptr(bytes).map(|p| p.as_ptr().cast()),
+        move |x: &mut Arena| x.alloc_ptr(bytes).map(|p| p.as_ptr().cast()),
+    )
 }
 
 /// Allocates `bytes` zero-filled bytes from arena `a` at a multiple of

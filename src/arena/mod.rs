@@ -65,6 +65,9 @@ impl Arena {
 
     /// Hands out `bytes` zeroed bytes, 8-byte aligned.
     #[inline]
+    // Each call hands out bytes no other call hands out; a reset needs
+    // `&mut self`, so none outlives one.
+    #[allow(clippy::mut_from_ref)]
     pub fn alloc(&self, bytes: usize) -> Result<&mut [u8]> {
         let p = self.alloc_ptr(bytes)?;
         // SAFETY: `alloc_ptr` returned `bytes` bytes that no one else refers
@@ -75,22 +78,31 @@ impl Arena {
     /// Like [`Arena::alloc`], returning a raw pointer.
     #[inline]
     pub fn alloc_ptr(&self, bytes: usize) -> Result<NonNull<u8>> {
+        self.try_alloc_ptr(bytes).ok_or_else(|| self.refuse(bytes))
+    }
+
+    /// Like [`Arena::alloc_ptr`], with `None` for every failure.
+    #[inline(always)]
+    pub fn try_alloc_ptr(&self, bytes: usize) -> Option<NonNull<u8>> {
         let off = self.offset.get();
         // One compare covers a zero size, an overflowing size and the room
         // left: rounding wraps an overflowing size to 0, and `size - 1` wraps
         // 0 to the largest value.
         let size = bytes.wrapping_add(WORD - 1) & !(WORD - 1);
         if size.wrapping_sub(1) >= self.buf.len() - off {
-            return Err(self.refuse(bytes));
+            return None;
         }
         self.offset.set(off + size);
         self.objects.set(self.objects.get() + 1);
         // SAFETY: off + size <= len, so the pointer is inside the buffer.
-        Ok(unsafe { NonNull::new_unchecked(self.buf.base().add(off)) })
+        Some(unsafe { NonNull::new_unchecked(self.buf.base().add(off)) })
     }
 
     /// Hands out `bytes` zeroed bytes aligned to `align`, a power of two up
     /// to [`ARN_MAX_ALIGN`](crate::ARN_MAX_ALIGN).
+    // Each call hands out bytes no other call hands out; a reset needs
+    // `&mut self`, so none outlives one.
+    #[allow(clippy::mut_from_ref)]
     pub fn alloc_aligned(&self, bytes: usize, align: usize) -> Result<&mut [u8]> {
         let p = self.alloc_aligned_ptr(bytes, align)?;
         // SAFETY: as in `alloc`.
@@ -122,6 +134,9 @@ impl Arena {
     }
 
     /// Copies `src` into the arena and returns the copy.
+    // Each call hands out bytes no other call hands out; a reset needs
+    // `&mut self`, so none outlives one.
+    #[allow(clippy::mut_from_ref)]
     pub fn copy(&self, src: &[u8]) -> Result<&mut [u8]> {
         let dst = self.alloc(src.len())?;
         dst.copy_from_slice(src);
@@ -222,6 +237,9 @@ impl TypedArena {
     }
 
     /// Hands out the next slot and its index.
+    // Each call hands out bytes no other call hands out; a reset needs
+    // `&mut self`, so none outlives one.
+    #[allow(clippy::mut_from_ref)]
     pub fn alloc(&self) -> Result<(usize, &mut [u8])> {
         let (index, p) = self.alloc_ptr()?;
         // SAFETY: a fresh slot of `type_size` bytes no one refers to yet.

@@ -4,7 +4,7 @@ use std::ffi::{c_int, c_void};
 
 use super::{Bump, BumpStats};
 use crate::ffi::handle::{self, Kind, Object};
-use crate::ffi::{args, guard, with};
+use crate::ffi::{args, guard, hot, with};
 
 /// Handle of a bump allocator; 0 is never valid.
 #[allow(non_camel_case_types)]
@@ -34,9 +34,12 @@ pub extern "C" fn bmpmk(size: usize) -> arn_bump {
 /// `ARN_E_INVALID_ARGUMENT` for 0 or an overflowing size, or a handle error.
 #[unsafe(no_mangle)]
 pub extern "C" fn bumpl(b: arn_bump, size: usize) -> *mut c_void {
-    guard::value("bumpl", || {
-        with(b, |x: &mut Bump| x.alloc_ptr(size)).map(|p| p.as_ptr().cast())
-    })
+    hot(
+        "bumpl",
+        b,
+        move |x: &mut Bump| x.try_alloc_ptr(size).map(|p| p.as_ptr().cast()),
+        move |x: &mut Bump| x.alloc_ptr(size).map(|p| p.as_ptr().cast()),
+    )
 }
 
 /// Resets bump allocator `b`: the head returns to the top and the bytes

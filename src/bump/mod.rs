@@ -47,6 +47,9 @@ impl Bump {
 
     /// Hands out `size` zeroed bytes, 8-byte aligned.
     #[inline]
+    // Each call hands out bytes no other call hands out; a reset needs
+    // `&mut self`, so none outlives one.
+    #[allow(clippy::mut_from_ref)]
     pub fn alloc(&self, size: usize) -> Result<&mut [u8]> {
         let p = self.alloc_ptr(size)?;
         // SAFETY: fresh bytes that no one refers to, alive as long as
@@ -57,17 +60,23 @@ impl Bump {
     /// Like [`Bump::alloc`], returning a raw pointer.
     #[inline]
     pub fn alloc_ptr(&self, size: usize) -> Result<NonNull<u8>> {
+        self.try_alloc_ptr(size).ok_or_else(|| self.refuse(size))
+    }
+
+    /// Like [`Bump::alloc_ptr`], with `None` for every failure.
+    #[inline(always)]
+    pub fn try_alloc_ptr(&self, size: usize) -> Option<NonNull<u8>> {
         let head = self.head.get();
         // An overflowing size rounds to 0 and fails with size 0.
         let rounded = size.wrapping_add(WORD - 1) & !(WORD - 1);
         if rounded.wrapping_sub(1) >= head {
-            return Err(self.refuse(size));
+            return None;
         }
         let head = head - rounded;
         self.head.set(head);
         self.allocations.set(self.allocations.get() + 1);
         // SAFETY: head < top <= len.
-        Ok(unsafe { NonNull::new_unchecked(self.buf.base().add(head)) })
+        Some(unsafe { NonNull::new_unchecked(self.buf.base().add(head)) })
     }
 
     /// Moves the head back to the top and zeroes what was handed out.

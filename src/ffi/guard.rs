@@ -54,6 +54,28 @@ pub(crate) fn value<R: Failure>(name: &'static str, f: impl FnOnce() -> Result<R
     }
 }
 
+/// The same as [`value`] for the hottest calls: `fast` serves the call when
+/// it can, returning `None` when it cannot; `slow` then runs out of line to
+/// produce the value or the error. Keeping errors off the fast path keeps
+/// it free of stack frames and error values.
+#[inline(always)]
+pub(crate) fn value_hot<R: Failure>(
+    name: &'static str,
+    fast: impl FnOnce() -> Option<R>,
+    slow: impl FnOnce() -> Result<R>,
+) -> R {
+    match catch_unwind(AssertUnwindSafe(fast)) {
+        Ok(Some(v)) => v,
+        _ => value_cold(name, slow),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn value_cold<R: Failure>(name: &'static str, slow: impl FnOnce() -> Result<R>) -> R {
+    value(name, slow)
+}
+
 /// Runs `f` for the exported function `name`; returns 0 on success and the
 /// `ARN_E_*` code (also recorded as the last error) on `Err` or panic.
 #[inline(always)]

@@ -11,6 +11,7 @@ pub(crate) mod handle;
 pub(crate) mod last_error;
 
 use crate::error::Result;
+use guard::Failure;
 use handle::Object;
 
 /// Runs `f` on the object behind handle `h`.
@@ -24,4 +25,25 @@ pub(crate) fn with<T: Object, R>(h: u64, f: impl FnOnce(&mut T) -> Result<R>) ->
     // SAFETY: the handle is live, so `p` points at its `T`; the contract
     // above gives this call the only reference to it.
     f(unsafe { p.as_mut() })
+}
+
+/// The hot-path form of `guard::value(name, || with(h, slow))`: `fast`
+/// tries the call on the object and `slow` runs, out of line, only when the
+/// handle is bad or `fast` returns `None`. Same contract as [`with`].
+#[inline(always)]
+pub(crate) fn hot<T: Object, R: Failure>(
+    name: &'static str,
+    h: u64,
+    fast: impl FnOnce(&mut T) -> Option<R>,
+    slow: impl FnOnce(&mut T) -> Result<R>,
+) -> R {
+    guard::value_hot(
+        name,
+        move || {
+            let mut p = handle::find::<T>(h)?;
+            // SAFETY: as in `with`.
+            fast(unsafe { p.as_mut() })
+        },
+        move || with(h, slow),
+    )
 }
