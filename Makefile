@@ -3,6 +3,7 @@
 
 CARGO   ?= cargo
 CC      ?= cc
+CXX     ?= c++
 PREFIX  ?= /usr/local
 
 LIBDIR  := target/release
@@ -15,8 +16,8 @@ SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 C_TESTS := $(patsubst c_tests/%.c,%,$(wildcard c_tests/test_*.c))
 HEADER  := include/arn.h
 
-.PHONY: all lib header header-check test cargo-test c-test example bench \
-        callgrind asan valgrind clippy fmt install clean
+.PHONY: all lib header header-check test cargo-test c-test link-check example bench \
+        callgrind asan valgrind lint install clean
 
 all: lib header
 
@@ -32,7 +33,7 @@ header:
 header-check:
 	$(CARGO) test --quiet --test header
 
-test: cargo-test header-check c-test
+test: cargo-test header-check c-test link-check
 
 cargo-test:
 	$(CARGO) test
@@ -47,6 +48,16 @@ c-test: lib | $(BUILD)
 	@fail=0; for t in $(C_TESTS); do \
 	  printf '%-14s ' $$t; ./$(BUILD)/$$t || fail=1; \
 	done; exit $$fail
+
+# The static library links on its own, and the header compiles as C++.
+link-check: lib | $(BUILD)
+	$(CC) $(CSTRICT) $(CFLAGS) -Iinclude examples/tour.c -o $(BUILD)/tour_static \
+	  $(LIBDIR)/libarn.a -lpthread -ldl -lm
+	./$(BUILD)/tour_static >/dev/null
+	@if command -v $(CXX) >/dev/null 2>&1; then \
+	  $(CXX) -std=c++17 -Wall -Wextra -Wpedantic -Werror -Iinclude c_tests/header_cxx.cpp \
+	    -o $(BUILD)/header_cxx $(LINK) && ./$(BUILD)/header_cxx && echo "link-check: static C and C++ ok"; \
+	else echo "link-check: no C++ compiler, C++ header check skipped"; fi
 
 example: lib | $(BUILD)
 	$(CC) $(CSTRICT) $(CFLAGS) -Iinclude examples/tour.c -o $(BUILD)/tour $(LINK)
@@ -76,11 +87,9 @@ callgrind: lib | $(BUILD)
 	$(CC) $(CSTRICT) -O2 -g -Iinclude benches/callgrind.c -o $(BUILD)/callgrind $(LINK)
 	@./benches/callgrind.sh $(BUILD)/callgrind
 
-clippy:
-	$(CARGO) clippy --all-targets -- -D warnings
-
-fmt:
+lint:
 	$(CARGO) fmt --check
+	$(CARGO) clippy --all-targets -- -D warnings
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include
