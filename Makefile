@@ -46,7 +46,7 @@ c-test: lib | $(BUILD)
 	  $(CC) $(CSTRICT) $(CFLAGS) -Iinclude c_tests/$$t.c -o $(BUILD)/$$t $(LINK); \
 	done
 	@fail=0; for t in $(C_TESTS); do \
-	  printf '%-14s ' $$t; ./$(BUILD)/$$t || fail=1; \
+	  printf '%s: ' $$t; ./$(BUILD)/$$t || fail=1; \
 	done; exit $$fail
 
 # The static library links on its own, and the header compiles as C++.
@@ -68,12 +68,12 @@ asan: lib | $(BUILD)
 	  $(CC) $(CSTRICT) -O1 -g $(SAN) -Iinclude c_tests/$$t.c -o $(BUILD)/asan_$$t $(LINK); \
 	done
 	@fail=0; for t in $(C_TESTS); do \
-	  printf '%-14s ' $$t; ASAN_OPTIONS=detect_leaks=1 ./$(BUILD)/asan_$$t || fail=1; \
+	  printf '%s: ' $$t; ASAN_OPTIONS=detect_leaks=1 ./$(BUILD)/asan_$$t || fail=1; \
 	done; exit $$fail
 
 valgrind: c-test
 	@fail=0; for t in $(C_TESTS); do \
-	  printf '%-14s ' $$t; \
+	  printf '%s: ' $$t; \
 	  valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
 	    ./$(BUILD)/$$t || fail=1; \
 	done; exit $$fail

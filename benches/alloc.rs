@@ -21,17 +21,22 @@ const SIZE: usize = 64;
 const BATCH: u64 = 16 * 1024;
 const GROUP: &str = "alloc_64B";
 
-/// Times `iters` calls of `alloc`, in batches with an untimed `reset`
-/// before each.
-fn batched(iters: u64, mut reset: impl FnMut(), mut alloc: impl FnMut()) -> Duration {
+/// Times `iters` calls of `alloc` on `state`, in batches with an untimed
+/// `reset` before each.
+fn batched<S>(
+    iters: u64,
+    state: &mut S,
+    mut reset: impl FnMut(&mut S),
+    mut alloc: impl FnMut(&mut S),
+) -> Duration {
     let mut total = Duration::ZERO;
     let mut left = iters;
     while left > 0 {
         let n = left.min(BATCH);
-        reset();
+        reset(state);
         let start = Instant::now();
         for _ in 0..n {
-            alloc();
+            alloc(state);
         }
         total += start.elapsed();
         left -= n;
@@ -45,18 +50,19 @@ fn alloc_64(c: &mut Criterion) {
 
     g.bench_function("arnal_c_abi", |b| {
         // SAFETY: plain calls of the exported C functions.
-        let a = unsafe { arnmk(capacity) };
+        let mut a = unsafe { arnmk(capacity) };
         // Called through a pointer the optimiser cannot see through, as a C
         // program calls into the shared library.
         let f: unsafe extern "C" fn(u64, usize) -> *mut c_void = black_box(arnal);
         b.iter_custom(|iters| {
             batched(
                 iters,
+                &mut a,
                 // SAFETY: `a` is live.
-                || assert_eq!(unsafe { arnrs(a) }, 0),
+                |a| assert_eq!(unsafe { arnrs(*a) }, 0),
                 // SAFETY: `a` is live.
-                || {
-                    black_box(unsafe { f(black_box(a), black_box(SIZE)) });
+                |a| {
+                    black_box(unsafe { f(black_box(*a), black_box(SIZE)) });
                 },
             )
         });
@@ -67,19 +73,9 @@ fn alloc_64(c: &mut Criterion) {
     g.bench_function("arena_alloc_rust", |b| {
         let mut arena = arn::Arena::new(capacity).unwrap();
         b.iter_custom(|iters| {
-            let mut total = Duration::ZERO;
-            let mut left = iters;
-            while left > 0 {
-                let n = left.min(BATCH);
-                arena.reset();
-                let start = Instant::now();
-                for _ in 0..n {
-                    black_box(arena.alloc(black_box(SIZE)).unwrap().as_mut_ptr());
-                }
-                total += start.elapsed();
-                left -= n;
-            }
-            total
+            batched(iters, &mut arena, arn::Arena::reset, |a| {
+                black_box(a.alloc(black_box(SIZE)).unwrap().as_mut_ptr());
+            })
         });
     });
 
@@ -87,19 +83,9 @@ fn alloc_64(c: &mut Criterion) {
         let mut bump = bumpalo::Bump::with_capacity(capacity);
         let layout = Layout::from_size_align(SIZE, 8).unwrap();
         b.iter_custom(|iters| {
-            let mut total = Duration::ZERO;
-            let mut left = iters;
-            while left > 0 {
-                let n = left.min(BATCH);
-                bump.reset();
-                let start = Instant::now();
-                for _ in 0..n {
-                    black_box(bump.alloc_layout(black_box(layout)));
-                }
-                total += start.elapsed();
-                left -= n;
-            }
-            total
+            batched(iters, &mut bump, bumpalo::Bump::reset, |bump| {
+                black_box(bump.alloc_layout(black_box(layout)));
+            })
         });
     });
 

@@ -41,7 +41,7 @@ static void full_arena_fails_and_stays_usable(void) {
     CHECK(arnst(a, &before) == 0);
     CHECK(arnal(a, 9) == NULL);
     CHECK(arner() == ARN_E_CAPACITY);
-    CHECK(strcmp(arnem(), "arnal: arena out of memory: asked 9 bytes, 8 left of 64") == 0);
+    CHECK(strcmp(arnem(), "arnal: arena out of memory: asked 9 bytes (16 with rounding and alignment), 8 left of 64") == 0);
     CHECK_ERR(ARN_E_CAPACITY, "arnal");
     CHECK(arnst(a, &after) == 0);
     CHECK(memcmp(&before, &after, sizeof before) == 0);
@@ -110,6 +110,24 @@ static void align_sizes(void) {
     CHECK(arnln(SIZE_MAX, 8) == 0);
     CHECK_ERR(ARN_E_INVALID_ARGUMENT, "arnln");
     CHECK(arnln(SIZE_MAX - 7, 8) == SIZE_MAX - 7);
+    CHECK(arnln(5, 8192) == 0); /* above ARN_MAX_ALIGN, as for arnaa */
+    CHECK_ERR(ARN_E_INVALID_ARGUMENT, "arnln");
+    CHECK(arnln(5, ARN_MAX_ALIGN) == ARN_MAX_ALIGN);
+}
+
+static void copies_may_overlap_the_arena(void) {
+    arn_arena a = arnmk(64);
+    unsigned char *p = arnal(a, 8);
+    memcpy(p, "abcdefg", 8);
+    /* The source runs from p into the arena's free tail, which the copy
+     * itself is about to take. */
+    unsigned char *c = arncp(a, p, 16);
+    CHECK(c == p + 8);
+    CHECK(memcmp(c, "abcdefg\0\0\0\0\0\0\0\0", 16) == 0);
+    /* A string that sits exactly where its copy goes. */
+    char *s = arnsd(a, (const char *)p + 24);
+    CHECK(s == (char *)p + 24 && s[0] == '\0');
+    CHECK(arnfr(a) == 0);
 }
 
 static void copies_bytes_and_strings(void) {
@@ -156,6 +174,11 @@ static void stats_need_somewhere_to_go(void) {
     arn_arena a = arnmk(64);
     CHECK(arnst(a, NULL) == ARN_E_INVALID_ARGUMENT);
     CHECK_ERR(ARN_E_INVALID_ARGUMENT, "arnst");
+    _Alignas(8) unsigned char raw[sizeof(arn_arena_stats) + 8];
+    memset(raw, 0x77, sizeof raw);
+    CHECK(arnst(a, (arn_arena_stats *)(void *)(raw + 1)) == ARN_E_INVALID_ARGUMENT);
+    CHECK_ERR(ARN_E_INVALID_ARGUMENT, "arnst");
+    CHECK(raw[1] == 0x77); /* untouched */
     CHECK(arnal(a, 8) != NULL);
     CHECK(arnfr(a) == 0);
 }
@@ -251,6 +274,7 @@ int main(void) {
     RUN(explicit_alignment);
     RUN(align_sizes);
     RUN(copies_bytes_and_strings);
+    RUN(copies_may_overlap_the_arena);
     RUN(ownership);
     RUN(stats_need_somewhere_to_go);
     RUN(bad_handles);

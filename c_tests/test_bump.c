@@ -24,7 +24,7 @@ static void exhaustion_and_reset(void) {
     CHECK(p != NULL);
     memset(p, 0x5A, 32);
     CHECK(bumpl(b, 1) == NULL);
-    CHECK(strcmp(arnem(), "bumpl: bump allocator out of memory: asked 1 bytes, 0 left of 36") == 0);
+    CHECK(strcmp(arnem(), "bumpl: bump allocator out of memory: asked 1 bytes (8 with rounding and alignment), 0 left of 36") == 0);
     CHECK_ERR(ARN_E_CAPACITY, "bumpl");
     arn_bump_stats st;
     CHECK(bmpst(b, &st) == 0 && st.used == 32 && st.allocations == 1);
@@ -47,6 +47,10 @@ static void bad_sizes(void) {
     CHECK_ERR(ARN_E_INVALID_ARGUMENT, "bmpmk");
     CHECK(bmpmk(SIZE_MAX) == 0);
     CHECK_ERR(ARN_E_INVALID_ARGUMENT, "bmpmk");
+    CHECK(bmpmk(7) == 0); /* no room for one 8-byte allocation */
+    CHECK_ERR(ARN_E_INVALID_ARGUMENT, "bmpmk");
+    arn_bump tiny = bmpmk(8);
+    CHECK(tiny != 0 && bumpl(tiny, 8) != NULL && bmpfr(tiny) == 0);
     CHECK(bmpst(b, NULL) == ARN_E_INVALID_ARGUMENT);
     CHECK_ERR(ARN_E_INVALID_ARGUMENT, "bmpst");
     arn_bump_stats st;

@@ -104,6 +104,11 @@ static void handles(void) {
     CHECK_ERR(ARN_E_WRONG_KIND, "arnti");
     CHECK(arnta(0, NULL) == NULL);
     CHECK_ERR(ARN_E_INVALID_HANDLE, "arnta");
+    _Alignas(8) unsigned char raw[16] = {0};
+    CHECK(arnta(t, (size_t *)(void *)(raw + 3)) == NULL);
+    CHECK_ERR(ARN_E_INVALID_ARGUMENT, "arnta");
+    arn_arena_stats st;
+    CHECK(arnst(t, &st) == 0 && st.count == 0); /* no slot was taken */
     CHECK(arnta(t, NULL) != NULL);
     CHECK(arnfr(t) == 0);
     CHECK(arnta(t, NULL) == NULL);

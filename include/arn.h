@@ -193,11 +193,13 @@ void *arnal(arn_arena a, size_t bytes);
 void *arnaa(arn_arena a, size_t bytes, size_t align);
 
 /**
- * Rounds `size` up to a multiple of `alignment`, a power of two.
+ * Rounds `size` up to a multiple of `alignment`, a power of two up to
+ * `ARN_MAX_ALIGN`.
  *
- * Returns the rounded size; `arnln(0, a)` is 0. Returns 0 and sets
- * `ARN_E_INVALID_ARGUMENT` when the alignment is not a power of two or the
- * result overflows.
+ * Returns the rounded size. Returns 0 and sets `ARN_E_INVALID_ARGUMENT`
+ * when the alignment is not such a power of two or the result overflows.
+ * `arnln(0, a)` is also 0, without an error: call `arnec()` first to tell
+ * the two apart.
  */
 size_t arnln(size_t size, size_t alignment);
 

@@ -57,11 +57,16 @@ pub enum Error {
     /// See [`ARN_E_INVALID_ARGUMENT`].
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
-    /// See [`ARN_E_CAPACITY`]: a byte allocator ran out of room.
-    #[error("{what} out of memory: asked {asked} bytes, {left} left of {capacity}")]
+    /// See [`ARN_E_CAPACITY`]: a byte allocator ran out of room. `needed`
+    /// is `asked` plus rounding and alignment padding.
+    #[error(
+        "{what} out of memory: asked {asked} bytes{}, {left} left of {capacity}",
+        padding_note(.asked, .needed)
+    )]
     OutOfMemory {
         what: &'static str,
         asked: usize,
+        needed: usize,
         left: usize,
         capacity: usize,
     },
@@ -117,6 +122,14 @@ impl Error {
     }
 }
 
+fn padding_note(asked: &usize, needed: &usize) -> String {
+    if needed > asked {
+        format!(" ({needed} with rounding and alignment)")
+    } else {
+        String::new()
+    }
+}
+
 /// `Result` with [`Error`].
 pub type Result<T> = std::result::Result<T, Error>;
 
@@ -141,6 +154,7 @@ mod tests {
             Error::OutOfMemory {
                 what: "arena",
                 asked: 1,
+                needed: 8,
                 left: 0,
                 capacity: 0,
             },
@@ -167,12 +181,24 @@ mod tests {
         let e = Error::OutOfMemory {
             what: "arena",
             asked: 128,
+            needed: 128,
             left: 64,
             capacity: 1_048_576,
         };
         assert_eq!(
             e.to_string(),
             "arena out of memory: asked 128 bytes, 64 left of 1048576"
+        );
+        let e = Error::OutOfMemory {
+            what: "arena",
+            asked: 4,
+            needed: 8,
+            left: 4,
+            capacity: 20,
+        };
+        assert_eq!(
+            e.to_string(),
+            "arena out of memory: asked 4 bytes (8 with rounding and alignment), 4 left of 20"
         );
     }
 }

@@ -20,4 +20,4 @@ pub mod version;
 pub use arena::{Arena, ArenaStats, TypedArena};
 pub use bump::{Bump, BumpStats};
 pub use error::{Error, Result};
-pub use mem::ARN_MAX_ALIGN;
+pub use mem::{ARN_MAX_ALIGN, align_size};

@@ -42,6 +42,14 @@ pub(crate) fn check_align(align: usize) -> Result<()> {
     }
 }
 
+/// `size` rounded up to `align`, which must be a power of two up to
+/// [`ARN_MAX_ALIGN`] (C: `arnln`).
+pub fn align_size(size: usize, align: usize) -> Result<usize> {
+    check_align(align)?;
+    align_up(size, align)
+        .ok_or_else(|| Error::invalid(format!("size {size} aligned to {align} overflows")))
+}
+
 /// Why a default-aligned request of `size` bytes is an invalid argument,
 /// if it is: 0, or too large to round up to 8.
 #[cold]

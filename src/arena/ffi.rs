@@ -3,10 +3,9 @@
 use std::ffi::{c_char, c_int, c_void};
 
 use super::{Arena, ArenaStats, TypedArena};
-use crate::error::{Error, Result};
 use crate::ffi::handle::{self, Kind, Object};
 use crate::ffi::{args, guard, hot, with};
-use crate::mem::align_up;
+use crate::mem::align_size;
 
 /// Handle of an arena or a typed arena; 0 is never valid.
 #[allow(non_camel_case_types)]
@@ -25,6 +24,16 @@ unsafe impl Object for TypedArena {
 /// Either kind of arena, for the calls that accept both.
 #[repr(transparent)]
 struct AnyArena(Arena);
+
+// The layout promise of `Object for AnyArena`, checked at compile time.
+const _: () = {
+    use std::mem::{align_of, needs_drop, size_of};
+    assert!(size_of::<TypedArena>() == size_of::<Arena>());
+    assert!(align_of::<TypedArena>() == align_of::<Arena>());
+    assert!(size_of::<AnyArena>() == size_of::<Arena>());
+    assert!(align_of::<AnyArena>() == align_of::<Arena>());
+    assert!(needs_drop::<Arena>());
+};
 
 // SAFETY: `AnyArena` and `TypedArena` are both `repr(transparent)` over
 // `Arena`, and neither has a `Drop` of its own.
@@ -74,22 +83,16 @@ pub extern "C" fn arnaa(a: arn_arena, bytes: usize, align: usize) -> *mut c_void
     })
 }
 
-/// Rounds `size` up to a multiple of `alignment`, a power of two.
+/// Rounds `size` up to a multiple of `alignment`, a power of two up to
+/// `ARN_MAX_ALIGN`.
 ///
-/// Returns the rounded size; `arnln(0, a)` is 0. Returns 0 and sets
-/// `ARN_E_INVALID_ARGUMENT` when the alignment is not a power of two or the
-/// result overflows.
+/// Returns the rounded size. Returns 0 and sets `ARN_E_INVALID_ARGUMENT`
+/// when the alignment is not such a power of two or the result overflows.
+/// `arnln(0, a)` is also 0, without an error: call `arnec()` first to tell
+/// the two apart.
 #[unsafe(no_mangle)]
 pub extern "C" fn arnln(size: usize, alignment: usize) -> usize {
-    guard::value("arnln", || {
-        if !alignment.is_power_of_two() {
-            return Err(Error::invalid(format!(
-                "alignment {alignment} is not a power of two"
-            )));
-        }
-        align_up(size, alignment)
-            .ok_or_else(|| Error::invalid(format!("size {size} aligned to {alignment} overflows")))
-    })
+    guard::value("arnln", || align_size(size, alignment))
 }
 
 /// Resets arena or typed arena `a`: the offset goes back to 0 and the bytes
@@ -156,9 +159,9 @@ pub extern "C" fn arnow(a: arn_arena, ptr: *const c_void) -> c_int {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn arncp(a: arn_arena, src: *const c_void, len: usize) -> *mut c_void {
     guard::value("arncp", || {
+        let src = args::bytes(src, len, "src")?;
         // SAFETY: the caller's promise on `src`.
-        let src = unsafe { args::bytes(src, len, "src") }?;
-        with(a, |x: &mut Arena| copy(x, src)).map(|p| p.cast())
+        with(a, |x: &mut Arena| unsafe { x.copy_from_ptr(src, len) }).map(|p| p.as_ptr().cast())
     })
 }
 
@@ -175,13 +178,10 @@ pub unsafe extern "C" fn arncp(a: arn_arena, src: *const c_void, len: usize) -> 
 pub unsafe extern "C" fn arnsd(a: arn_arena, s: *const c_char) -> *mut c_char {
     guard::value("arnsd", || {
         // SAFETY: the caller's promise on `s`.
-        let s = unsafe { args::cstr(s, "s") }?;
-        with(a, |x: &mut Arena| copy(x, s.to_bytes_with_nul())).map(|p| p.cast())
+        let (src, len) = unsafe { args::cstr(s, "s") }?;
+        // SAFETY: `src` is readable for `len` bytes, terminator included.
+        with(a, |x: &mut Arena| unsafe { x.copy_from_ptr(src, len) }).map(|p| p.as_ptr().cast())
     })
-}
-
-fn copy(arena: &Arena, src: &[u8]) -> Result<*mut u8> {
-    Ok(arena.copy(src)?.as_mut_ptr())
 }
 
 /// Creates a typed arena of `capacity` slots of `type_size` bytes. Slots are
@@ -209,9 +209,10 @@ pub extern "C" fn arntm(type_size: usize, capacity: usize) -> arn_arena {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn arnta(t: arn_arena, index_out: *mut usize) -> *mut c_void {
     guard::value("arnta", || {
-        let (index, p) = with(t, |x: &mut TypedArena| x.alloc_ptr())?;
         // SAFETY: the caller's promise on `index_out`.
-        if let Some(out) = unsafe { index_out.as_mut() } {
+        let out = unsafe { args::out_opt(index_out, "index_out") }?;
+        let (index, p) = with(t, |x: &mut TypedArena| x.alloc_ptr())?;
+        if let Some(out) = out {
             *out = index;
         }
         Ok(p.as_ptr().cast())

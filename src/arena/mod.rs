@@ -78,7 +78,8 @@ impl Arena {
     /// Like [`Arena::alloc`], returning a raw pointer.
     #[inline]
     pub fn alloc_ptr(&self, bytes: usize) -> Result<NonNull<u8>> {
-        self.try_alloc_ptr(bytes).ok_or_else(|| self.refuse(bytes))
+        self.try_alloc_ptr(bytes)
+            .ok_or_else(|| self.refuse(bytes, align_up(bytes, WORD).unwrap_or(bytes)))
     }
 
     /// Like [`Arena::alloc_ptr`], with `None` for every failure.
@@ -116,7 +117,7 @@ impl Arena {
             return self.alloc_ptr(bytes);
         }
         if bytes == 0 {
-            return Err(self.refuse(0));
+            return Err(self.refuse(0, 0));
         }
         let off = self.offset.get();
         let base = self.buf.base() as usize;
@@ -124,8 +125,11 @@ impl Arena {
         let start = ((base + off + align - 1) & !(align - 1)) - base;
         let end = start.checked_add(bytes).filter(|&e| e <= self.buf.len());
         let Some(end) = end else {
-            return Err(self.refuse(bytes));
+            return Err(self.refuse(bytes, (start - off).saturating_add(bytes)));
         };
+        // Rounding up keeps the offset 8-aligned, except when the allocation
+        // ends within the last 7 bytes: then the offset is the length, and
+        // nothing fits after it anyway.
         self.offset
             .set(align_up(end, WORD).map_or(end, |e| e.min(self.buf.len())));
         self.objects.set(self.objects.get() + 1);
@@ -140,6 +144,20 @@ impl Arena {
     pub fn copy(&self, src: &[u8]) -> Result<&mut [u8]> {
         let dst = self.alloc(src.len())?;
         dst.copy_from_slice(src);
+        Ok(dst)
+    }
+
+    /// Copies `len` bytes from `src` into the arena, like [`Arena::copy`];
+    /// `src` may lie anywhere, inside this arena included.
+    ///
+    /// # Safety
+    ///
+    /// `src` is valid for reading `len` bytes.
+    pub unsafe fn copy_from_ptr(&self, src: *const u8, len: usize) -> Result<NonNull<u8>> {
+        let dst = self.alloc_ptr(len)?;
+        // SAFETY: `dst` has room for `len` bytes, the caller promises `src`
+        // is readable, and `copy` allows the two to overlap.
+        unsafe { std::ptr::copy(src, dst.as_ptr(), len) };
         Ok(dst)
     }
 
@@ -190,7 +208,7 @@ impl Arena {
 
     #[cold]
     #[inline(never)]
-    fn refuse(&self, bytes: usize) -> Error {
+    fn refuse(&self, bytes: usize, needed: usize) -> Error {
         if let Some(e) = bad_size(bytes) {
             return e;
         }
@@ -198,6 +216,7 @@ impl Arena {
         Error::OutOfMemory {
             what: "arena",
             asked: bytes,
+            needed,
             left: self.buf.len() - off,
             capacity: self.buf.len(),
         }
@@ -210,6 +229,8 @@ impl Arena {
 /// the element size rounded up to 8.
 // `repr(transparent)` lets the C layer treat a typed arena as an arena for
 // `arnrs`, `arnfr` and `arnst`.
+// Keep it a bare wrapper: no other field and no `Drop` (checked at compile
+// time in ffi.rs).
 #[repr(transparent)]
 pub struct TypedArena {
     arena: Arena,

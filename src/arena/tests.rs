@@ -48,6 +48,19 @@ fn copies_and_ownership() {
 }
 
 #[test]
+fn copy_from_ptr_may_overlap_the_arena() {
+    let a = Arena::new(64).unwrap();
+    let p = a.alloc_ptr(8).unwrap().as_ptr();
+    // SAFETY: 8 bytes at p are ours, and the arena's 64 bytes are readable.
+    unsafe {
+        p.copy_from(b"abcdefgh".as_ptr(), 8);
+        let c = a.copy_from_ptr(p, 16).unwrap().as_ptr();
+        assert_eq!(c, p.add(8));
+        assert_eq!(std::slice::from_raw_parts(c, 16), b"abcdefgh\0\0\0\0\0\0\0\0");
+    }
+}
+
+#[test]
 fn typed_arena_slots() {
     let mut t = TypedArena::new(12, 3).unwrap();
     assert_eq!(t.capacity(), 3);

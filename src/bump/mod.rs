@@ -11,7 +11,7 @@ use std::cell::Cell;
 use std::ptr::NonNull;
 
 use crate::error::{Error, Result};
-use crate::mem::{WORD, ZeroedBuf, bad_size};
+use crate::mem::{WORD, ZeroedBuf, align_up, bad_size};
 
 /// Counters of a bump allocator (C: `arn_bump_stats`).
 #[repr(C)]
@@ -34,8 +34,14 @@ pub struct Bump {
 }
 
 impl Bump {
-    /// Creates a bump allocator of `size` bytes.
+    /// Creates a bump allocator of `size` bytes; sizes below 8 leave no
+    /// room for an allocation and are an invalid argument.
     pub fn new(size: usize) -> Result<Bump> {
+        if size < WORD {
+            return Err(Error::invalid(format!(
+                "bump allocator size {size} is below {WORD}"
+            )));
+        }
         let buf = ZeroedBuf::new(size, "bump allocator")?;
         let top = buf.len() & !(WORD - 1);
         Ok(Bump {
@@ -114,6 +120,7 @@ impl Bump {
         Error::OutOfMemory {
             what: "bump allocator",
             asked: size,
+            needed: align_up(size, WORD).unwrap_or(size),
             left: self.head.get(),
             capacity: self.buf.len(),
         }

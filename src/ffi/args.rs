@@ -12,34 +12,49 @@ use crate::error::{Error, Result};
 /// `p` is NULL or valid for writes of a `T`, for the lifetime `'a`.
 pub(crate) unsafe fn out<'a, T>(p: *mut T, what: &str) -> Result<&'a mut T> {
     // SAFETY: the caller's promise.
-    unsafe { p.as_mut() }.ok_or_else(|| Error::invalid(format!("{what} is NULL")))
+    unsafe { out_opt(p, what) }?.ok_or_else(|| Error::invalid(format!("{what} is NULL")))
 }
 
-/// `len` bytes at `p` to read.
+/// An optional output pointer: NULL means "not wanted".
 ///
 /// # Safety
 ///
-/// `p` is NULL or valid for reads of `len` bytes, for the lifetime `'a`.
-pub(crate) unsafe fn bytes<'a>(p: *const c_void, len: usize, what: &str) -> Result<&'a [u8]> {
+/// As [`out`].
+pub(crate) unsafe fn out_opt<'a, T>(p: *mut T, what: &str) -> Result<Option<&'a mut T>> {
+    if !p.is_aligned() {
+        return Err(Error::invalid(format!(
+            "{what} {p:p} is not aligned to {}",
+            std::mem::align_of::<T>()
+        )));
+    }
+    // SAFETY: aligned, and the caller's promise covers the rest.
+    Ok(unsafe { p.as_mut() })
+}
+
+/// `len` bytes at `p` to read, kept as a raw pointer: the source may lie
+/// inside the very allocator that is about to hand out memory for the copy,
+/// so no reference to it is made.
+pub(crate) fn bytes(p: *const c_void, len: usize, what: &str) -> Result<*const u8> {
     if p.is_null() {
         return Err(Error::invalid(format!("{what} is NULL")));
     }
     if len > isize::MAX as usize {
         return Err(Error::invalid(format!("{what} length {len} is too large")));
     }
-    // SAFETY: non-NULL, and the caller's promise covers the length.
-    Ok(unsafe { std::slice::from_raw_parts(p.cast(), len) })
+    Ok(p.cast())
 }
 
-/// A NUL-terminated string at `p`.
+/// The NUL-terminated string at `p`, as a pointer and its length with the
+/// terminator; like [`bytes`], no reference to it outlives this call.
 ///
 /// # Safety
 ///
-/// `p` is NULL or points at a NUL-terminated string valid for `'a`.
-pub(crate) unsafe fn cstr<'a>(p: *const c_char, what: &str) -> Result<&'a CStr> {
+/// `p` is NULL or points at a NUL-terminated string.
+pub(crate) unsafe fn cstr(p: *const c_char, what: &str) -> Result<(*const u8, usize)> {
     if p.is_null() {
         return Err(Error::invalid(format!("{what} is NULL")));
     }
     // SAFETY: the caller's promise.
-    Ok(unsafe { CStr::from_ptr(p) })
+    let len = unsafe { CStr::from_ptr(p) }.count_bytes() + 1;
+    Ok((p.cast(), len))
 }

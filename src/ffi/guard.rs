@@ -66,7 +66,11 @@ pub(crate) fn value_hot<R: Failure>(
 ) -> R {
     match catch_unwind(AssertUnwindSafe(fast)) {
         Ok(Some(v)) => v,
-        _ => value_cold(name, slow),
+        Ok(None) => value_cold(name, slow),
+        Err(payload) => {
+            fail(name, panicked(payload));
+            R::failure()
+        }
     }
 }
 
@@ -125,6 +129,16 @@ mod tests {
     extern "C" fn panics_in_value() -> *mut c_void {
         value("arnyy", || -> Result<*mut c_void> { panic!("static text") })
     }
+    extern "C" fn panics_in_hot(slow_runs: &mut u32) -> usize {
+        value_hot(
+            "arnww",
+            || -> Option<usize> { panic!("fast path") },
+            || {
+                *slow_runs += 1;
+                Ok(1)
+            },
+        )
+    }
 
     fn message() -> String {
         // SAFETY: arnem always returns a valid C string.
@@ -144,6 +158,11 @@ mod tests {
         assert!(panics_in_value().is_null());
         assert_eq!(arner(), ARN_E_PANIC);
         assert_eq!(message(), "arnyy: internal panic: static text");
+
+        let mut slow_runs = 0;
+        assert_eq!(panics_in_hot(&mut slow_runs), 0);
+        assert_eq!(slow_runs, 0, "a panic is reported, not retried");
+        assert_eq!(message(), "arnww: internal panic: fast path");
     }
 
     #[test]

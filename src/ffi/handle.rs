@@ -188,24 +188,34 @@ pub(crate) fn find<T: Object>(h: u64) -> Option<NonNull<T>> {
     if s.tag.load(Ordering::Acquire) != h {
         return None;
     }
-    // SAFETY: a live tag means `obj` holds the object it names.
-    Some(unsafe { NonNull::new_unchecked(s.obj.load(Ordering::Relaxed).cast::<T>()) })
+    // A live tag means `obj` holds the object it names; `obj` is null only
+    // while a racing `remove` takes the object out.
+    NonNull::new(s.obj.load(Ordering::Relaxed).cast::<T>())
 }
 
 /// Takes the object behind `h` out of the table; `h` becomes stale.
 ///
 /// Removing a handle that was already removed fails with
-/// [`Error::DoubleFree`].
+/// [`Error::DoubleFree`]; of two threads removing the same handle at once,
+/// exactly one gets the object.
 pub(crate) fn remove<T: Object>(h: u64) -> Result<Box<T>> {
-    get::<T>(h).map_err(|e| match e {
-        Error::StaleHandle { handle, kind } => {
-            Error::DoubleFree(format!("{kind} handle {handle:#x} was already freed"))
-        }
-        e => e,
-    })?;
     let index = h & INDEX_MASK;
-    let s = slot(index).expect("a live handle has a slot");
-    let next_gen = (generation(h) + 1) & GEN_MASK;
+    let live = accepts::<T>(kind_bits(h))
+        .then(|| slot(index))
+        .flatten()
+        .filter(|s| s.tag.load(Ordering::Acquire) == h);
+    let Some(s) = live else {
+        return Err(match classify::<T>(h) {
+            Error::StaleHandle { handle, kind } => {
+                Error::DoubleFree(format!("{kind} handle {handle:#x} was already freed"))
+            }
+            e => e,
+        });
+    };
+    // A slot whose generations are used up is retired rather than wrapped,
+    // so that no handle it ever issued can come back to life.
+    let next_gen = generation(h) + 1;
+    let retire = next_gen == GEN_MASK;
     if s.tag
         .compare_exchange(
             h,
@@ -215,18 +225,19 @@ pub(crate) fn remove<T: Object>(h: u64) -> Result<Box<T>> {
         )
         .is_err()
     {
-        // Another thread freed it between the check and here.
         return Err(Error::DoubleFree(format!(
             "handle {h:#x} was freed by another thread"
         )));
     }
+    // The winning compare-and-swap made this thread the only one that may
+    // take the object; no insert can reuse the slot before the push below.
     let p = s.obj.swap(ptr::null_mut(), Ordering::Relaxed).cast::<T>();
-    let mut alloc = ALLOC.lock().unwrap_or_else(|e| e.into_inner());
-    alloc.free.push(index as u32);
-    drop(alloc);
-    // SAFETY: the winning compare-and-swap gave this thread the only claim
-    // on the object, stored as `Box<T>` (or a layout-equal type, see
-    // `Object`).
+    if !retire {
+        let mut alloc = ALLOC.lock().unwrap_or_else(|e| e.into_inner());
+        alloc.free.push(index as u32);
+    }
+    // SAFETY: `p` was stored by `insert` as a `Box<T>` (or a layout-equal
+    // type, see `Object`) and this thread alone took it out.
     Ok(unsafe { Box::from_raw(p) })
 }
 
@@ -303,6 +314,26 @@ mod tests {
         assert_eq!(remove::<Thing>(h).unwrap().0, 7);
         assert!(matches!(get::<Thing>(h), Err(Error::StaleHandle { .. })));
         assert!(matches!(remove::<Thing>(h), Err(Error::DoubleFree(_))));
+    }
+
+    #[test]
+    fn a_slot_with_no_generations_left_is_retired() {
+        let h = insert(Thing(1)).unwrap();
+        let index = h & INDEX_MASK;
+        let s = slot(index).unwrap();
+        // Pretend the slot has been reused until its last generation.
+        let last = (h & !(GEN_MASK << INDEX_BITS)) | ((GEN_MASK - 1) << INDEX_BITS);
+        s.tag.store(last, Ordering::Release);
+        assert_eq!(remove::<Thing>(last).unwrap().0, 1);
+        assert!(matches!(get::<Thing>(last), Err(Error::StaleHandle { .. })));
+        assert!(matches!(get::<Thing>(h), Err(Error::StaleHandle { .. })));
+        assert!(matches!(remove::<Thing>(last), Err(Error::DoubleFree(_))));
+        // The slot is never handed out again.
+        let others: Vec<u64> = (0..64).map(|i| insert(Thing(i)).unwrap()).collect();
+        assert!(others.iter().all(|&o| o & INDEX_MASK != index));
+        for o in others {
+            remove::<Thing>(o).unwrap();
+        }
     }
 
     #[test]
