@@ -56,7 +56,10 @@ fn copy_from_ptr_may_overlap_the_arena() {
         p.copy_from(b"abcdefgh".as_ptr(), 8);
         let c = a.copy_from_ptr(p, 16).unwrap().as_ptr();
         assert_eq!(c, p.add(8));
-        assert_eq!(std::slice::from_raw_parts(c, 16), b"abcdefgh\0\0\0\0\0\0\0\0");
+        assert_eq!(
+            std::slice::from_raw_parts(c, 16),
+            b"abcdefgh\0\0\0\0\0\0\0\0"
+        );
     }
 }
 
