@@ -17,7 +17,7 @@ C_TESTS := $(patsubst c_tests/%.c,%,$(wildcard c_tests/test_*.c))
 HEADER  := include/arn.h
 
 .PHONY: all lib header header-check test cargo-test c-test link-check example bench \
-        callgrind asan valgrind lint install clean
+        callgrind asan valgrind miri lint install clean
 
 all: lib header
 
@@ -86,6 +86,11 @@ bench: callgrind
 callgrind: lib | $(BUILD)
 	$(CC) $(CSTRICT) -O2 -g -Iinclude benches/callgrind.c -o $(BUILD)/callgrind $(LINK)
 	@./benches/callgrind.sh $(BUILD)/callgrind
+
+# Undefined-behaviour check of the Rust unit tests (needs nightly + miri;
+# not part of `make test`, which uses stable only).
+miri:
+	PROPTEST_CASES=8 MIRIFLAGS=-Zmiri-disable-isolation $(CARGO) +nightly miri test --lib
 
 lint:
 	$(CARGO) fmt --check

@@ -108,9 +108,11 @@ fn panicked(payload: Box<dyn Any + Send>) -> Error {
     } else {
         "a panic with a non-text payload".to_owned()
     };
-    // Dropping a payload can itself panic; forget it rather than risk an
-    // unwind out of here.
-    std::mem::forget(payload);
+    // Dropping a payload can itself panic: catch that too, and forget the
+    // second payload rather than risk an unwind out of here.
+    if let Err(again) = catch_unwind(AssertUnwindSafe(move || drop(payload))) {
+        std::mem::forget(again);
+    }
     Error::Panic(text)
 }
 
