@@ -199,6 +199,10 @@ static void bad_handles(void) {
     /* The same slot with a generation never issued. */
     CHECK(arnal(a + ((uint64_t)7 << 24), 8) == NULL);
     CHECK_ERR(ARN_E_INVALID_HANDLE, "arnal");
+    /* The same slot and generation with the bump kind's bits: forged. */
+    arn_bump forged = (a & ~((uint64_t)0xFF << 56)) | ((uint64_t)3 << 56);
+    CHECK(bumpl(forged, 8) == NULL);
+    CHECK_ERR(ARN_E_INVALID_HANDLE, "bumpl");
     CHECK(arnal(a, 8) != NULL);
     CHECK(arnfr(a) == 0);
 }

@@ -260,12 +260,11 @@ fn classify<T: Object>(h: u64) -> Error {
             found: kind.name(),
         };
     }
-    // The generation the slot is at now: its live object's, or the one its
-    // next object will get. A handle from an earlier generation was issued
-    // and freed; one from this generation or later never existed.
-    let live = tag >> KIND_SHIFT != 0;
-    let (g, now) = (generation(h), generation(tag));
-    if g < now || (live && g == now) {
+    // Each (slot, generation) pair is issued once, with one kind. A handle
+    // from a generation the slot has moved past was issued and freed; one
+    // from the slot's current generation that does not match its tag has
+    // forged kind bits, and one from a later generation never existed.
+    if generation(h) < generation(tag) {
         Error::StaleHandle {
             handle: h,
             kind: kind.name(),
@@ -302,6 +301,12 @@ mod tests {
         let forged = h + (5 << INDEX_BITS);
         assert!(matches!(
             get::<Thing>(forged),
+            Err(Error::InvalidHandle { .. })
+        ));
+        // The right slot and generation with another kind's bits.
+        let recoloured = (h & !(0xFF << KIND_SHIFT)) | ((Kind::Arena as u64) << KIND_SHIFT);
+        assert!(matches!(
+            get::<Other>(recoloured),
             Err(Error::InvalidHandle { .. })
         ));
         // An index far past anything allocated.
