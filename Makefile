@@ -16,6 +16,15 @@ SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 C_TESTS := $(patsubst c_tests/%.c,%,$(wildcard c_tests/test_*.c))
 HEADER  := include/arn.h
 
+# $(call build_each,FLAGS,PREFIX): compiles every C test to build/PREFIXtest_x.
+build_each = set -e; for t in $(C_TESTS); do \
+	  $(CC) $(CSTRICT) $(1) -Iinclude c_tests/$$t.c -o $(BUILD)/$(2)$$t $(LINK); \
+	done
+# $(call run_each,RUNNER,PREFIX): runs them all, fails if any failed.
+run_each = fail=0; for t in $(C_TESTS); do \
+	  printf '%s: ' $$t; $(1) ./$(BUILD)/$(2)$$t || fail=1; \
+	done; exit $$fail
+
 .PHONY: all lib header header-check test cargo-test c-test link-check example bench \
         callgrind asan valgrind miri lint install clean
 
@@ -42,12 +51,8 @@ $(BUILD):
 	mkdir -p $(BUILD)
 
 c-test: lib | $(BUILD)
-	@set -e; for t in $(C_TESTS); do \
-	  $(CC) $(CSTRICT) $(CFLAGS) -Iinclude c_tests/$$t.c -o $(BUILD)/$$t $(LINK); \
-	done
-	@fail=0; for t in $(C_TESTS); do \
-	  printf '%s: ' $$t; ./$(BUILD)/$$t || fail=1; \
-	done; exit $$fail
+	@$(call build_each,$(CFLAGS),)
+	@$(call run_each,,)
 
 # The static library links on its own, and the header compiles as C++.
 link-check: lib | $(BUILD)
@@ -64,19 +69,11 @@ example: lib | $(BUILD)
 	./$(BUILD)/tour
 
 asan: lib | $(BUILD)
-	@set -e; for t in $(C_TESTS); do \
-	  $(CC) $(CSTRICT) -O1 -g $(SAN) -Iinclude c_tests/$$t.c -o $(BUILD)/asan_$$t $(LINK); \
-	done
-	@fail=0; for t in $(C_TESTS); do \
-	  printf '%s: ' $$t; ASAN_OPTIONS=detect_leaks=1 ./$(BUILD)/asan_$$t || fail=1; \
-	done; exit $$fail
+	@$(call build_each,-O1 -g $(SAN),asan_)
+	@$(call run_each,ASAN_OPTIONS=detect_leaks=1,asan_)
 
 valgrind: c-test
-	@fail=0; for t in $(C_TESTS); do \
-	  printf '%s: ' $$t; \
-	  valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
-	    ./$(BUILD)/$$t || fail=1; \
-	done; exit $$fail
+	@$(call run_each,valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,)
 
 # Criterion, side by side with bumpalo and malloc, then instruction counts.
 bench: callgrind

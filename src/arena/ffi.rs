@@ -131,8 +131,7 @@ pub unsafe extern "C" fn arnst(a: arn_arena, out: *mut ArenaStats) -> c_int {
     guard::status("arnst", || {
         let stats = with(a, |x: &mut AnyArena| Ok(x.0.stats()))?;
         // SAFETY: the caller's promise on `out`.
-        *unsafe { args::out(out, "out") }? = stats;
-        Ok(())
+        unsafe { args::write(out, "out", stats) }
     })
 }
 

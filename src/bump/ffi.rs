@@ -79,7 +79,6 @@ pub unsafe extern "C" fn bmpst(b: arn_bump, out: *mut BumpStats) -> c_int {
     guard::status("bmpst", || {
         let stats = with(b, |x: &mut Bump| Ok(x.stats()))?;
         // SAFETY: the caller's promise on `out`.
-        *unsafe { args::out(out, "out") }? = stats;
-        Ok(())
+        unsafe { args::write(out, "out", stats) }
     })
 }

@@ -5,21 +5,27 @@ use std::ffi::{CStr, c_char, c_void};
 
 use crate::error::{Error, Result};
 
-/// A required output pointer.
+#[cold]
+fn null(what: &str) -> Error {
+    Error::invalid(format!("{what} is NULL"))
+}
+
+/// Writes `value` through a required output pointer.
 ///
 /// # Safety
 ///
-/// `p` is NULL or valid for writes of a `T`, for the lifetime `'a`.
-pub(crate) unsafe fn out<'a, T>(p: *mut T, what: &str) -> Result<&'a mut T> {
+/// `p` is NULL or valid for writes of a `T`.
+pub(crate) unsafe fn write<T>(p: *mut T, what: &str, value: T) -> Result<()> {
     // SAFETY: the caller's promise.
-    unsafe { out_opt(p, what) }?.ok_or_else(|| Error::invalid(format!("{what} is NULL")))
+    *unsafe { out_opt(p, what) }?.ok_or_else(|| null(what))? = value;
+    Ok(())
 }
 
 /// An optional output pointer: NULL means "not wanted".
 ///
 /// # Safety
 ///
-/// As [`out`].
+/// `p` is NULL or valid for writes of a `T`, for the lifetime `'a`.
 pub(crate) unsafe fn out_opt<'a, T>(p: *mut T, what: &str) -> Result<Option<&'a mut T>> {
     if !p.is_aligned() {
         return Err(Error::invalid(format!(
@@ -36,7 +42,7 @@ pub(crate) unsafe fn out_opt<'a, T>(p: *mut T, what: &str) -> Result<Option<&'a 
 /// so no reference to it is made.
 pub(crate) fn bytes(p: *const c_void, len: usize, what: &str) -> Result<*const u8> {
     if p.is_null() {
-        return Err(Error::invalid(format!("{what} is NULL")));
+        return Err(null(what));
     }
     if len > isize::MAX as usize {
         return Err(Error::invalid(format!("{what} length {len} is too large")));
@@ -52,7 +58,7 @@ pub(crate) fn bytes(p: *const c_void, len: usize, what: &str) -> Result<*const u
 /// `p` is NULL or points at a NUL-terminated string.
 pub(crate) unsafe fn cstr(p: *const c_char, what: &str) -> Result<(*const u8, usize)> {
     if p.is_null() {
-        return Err(Error::invalid(format!("{what} is NULL")));
+        return Err(null(what));
     }
     // SAFETY: the caller's promise.
     let len = unsafe { CStr::from_ptr(p) }.count_bytes() + 1;

@@ -181,16 +181,19 @@ pub(crate) fn get<T: Object>(h: u64) -> Result<NonNull<T>> {
 /// [`get`] without the explanation: `None` for any bad handle.
 #[inline(always)]
 pub(crate) fn find<T: Object>(h: u64) -> Option<NonNull<T>> {
+    // A live tag means `obj` holds the object it names; `obj` is null only
+    // while a racing `remove` takes the object out.
+    NonNull::new(live::<T>(h)?.obj.load(Ordering::Relaxed).cast::<T>())
+}
+
+/// The slot of `h` when `h` is live and of a kind `T` accepts.
+#[inline(always)]
+fn live<T: Object>(h: u64) -> Option<&'static Slot> {
     if !accepts::<T>(kind_bits(h)) {
         return None;
     }
     let s = slot(h & INDEX_MASK)?;
-    if s.tag.load(Ordering::Acquire) != h {
-        return None;
-    }
-    // A live tag means `obj` holds the object it names; `obj` is null only
-    // while a racing `remove` takes the object out.
-    NonNull::new(s.obj.load(Ordering::Relaxed).cast::<T>())
+    (s.tag.load(Ordering::Acquire) == h).then_some(s)
 }
 
 /// Takes the object behind `h` out of the table; `h` becomes stale.
@@ -200,11 +203,7 @@ pub(crate) fn find<T: Object>(h: u64) -> Option<NonNull<T>> {
 /// exactly one gets the object.
 pub(crate) fn remove<T: Object>(h: u64) -> Result<Box<T>> {
     let index = h & INDEX_MASK;
-    let live = accepts::<T>(kind_bits(h))
-        .then(|| slot(index))
-        .flatten()
-        .filter(|s| s.tag.load(Ordering::Acquire) == h);
-    let Some(s) = live else {
+    let Some(s) = live::<T>(h) else {
         return Err(match classify::<T>(h) {
             Error::StaleHandle { handle, kind } => {
                 Error::DoubleFree(format!("{kind} handle {handle:#x} was already freed"))
