@@ -33,6 +33,9 @@ pub const ARN_E_STACK: c_int = 10;
 pub const ARN_E_NO_CHECKPOINT: c_int = 11;
 /// A bug inside arn panicked; the panic was caught at the C boundary.
 pub const ARN_E_PANIC: c_int = 12;
+/// The object is busy: a callback of it is still running (an object pool's
+/// constructor, reset or destructor called back into the pool's own free).
+pub const ARN_E_BUSY: c_int = 13;
 
 /// Everything that can go wrong in arn, from Rust or through the C ABI.
 ///
@@ -94,6 +97,9 @@ pub enum Error {
     /// See [`ARN_E_PANIC`].
     #[error("internal panic: {0}")]
     Panic(String),
+    /// See [`ARN_E_BUSY`].
+    #[error("busy: {0}")]
+    Busy(String),
 }
 
 impl Error {
@@ -112,6 +118,7 @@ impl Error {
             Error::Stack(_) => ARN_E_STACK,
             Error::NoCheckpoint => ARN_E_NO_CHECKPOINT,
             Error::Panic(_) => ARN_E_PANIC,
+            Error::Busy(_) => ARN_E_BUSY,
         }
     }
 
@@ -168,6 +175,7 @@ mod tests {
             Error::Stack("x".into()),
             Error::NoCheckpoint,
             Error::Panic("x".into()),
+            Error::Busy("x".into()),
         ];
         let mut codes: Vec<c_int> = all.iter().map(Error::code).collect();
         assert!(codes.iter().all(|&c| c != ARN_OK));

@@ -11,10 +11,16 @@
 //! the C layer reports through `arner()` / `arnem()`.
 
 pub mod arena;
+pub mod block;
 pub mod bump;
 pub mod error;
 pub mod ffi;
 mod mem;
+pub mod mmap;
+pub mod pool;
+pub mod region;
+pub mod scratch;
+pub mod stack;
 pub mod version;
 
 pub use arena::{Arena, ArenaStats, TypedArena};

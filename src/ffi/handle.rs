@@ -49,6 +49,12 @@ pub(crate) enum Kind {
     Arena = 1,
     TypedArena = 2,
     Bump = 3,
+    Pool = 4,
+    Block = 5,
+    Stack = 6,
+    Mmap = 7,
+    Region = 8,
+    Scratch = 9,
 }
 
 impl Kind {
@@ -57,6 +63,12 @@ impl Kind {
             1 => Some(Kind::Arena),
             2 => Some(Kind::TypedArena),
             3 => Some(Kind::Bump),
+            4 => Some(Kind::Pool),
+            5 => Some(Kind::Block),
+            6 => Some(Kind::Stack),
+            7 => Some(Kind::Mmap),
+            8 => Some(Kind::Region),
+            9 => Some(Kind::Scratch),
             _ => None,
         }
     }
@@ -66,6 +78,12 @@ impl Kind {
             Kind::Arena => "arena",
             Kind::TypedArena => "typed arena",
             Kind::Bump => "bump allocator",
+            Kind::Pool => "object pool",
+            Kind::Block => "block allocator",
+            Kind::Stack => "stack allocator",
+            Kind::Mmap => "mmap arena",
+            Kind::Region => "region",
+            Kind::Scratch => "scratch space",
         }
     }
 }

@@ -27,6 +27,20 @@ pub(crate) fn with<T: Object, R>(h: u64, f: impl FnOnce(&mut T) -> Result<R>) ->
     f(unsafe { p.as_mut() })
 }
 
+/// Runs `f` on a shared reference to the object behind handle `h`, for
+/// objects that call back into C while a call runs (the object pool): a
+/// callback may re-enter the same object, so no `&mut` to it may be alive
+/// across the callback. The object keeps its state in cells and refuses
+/// to be freed while one of its callbacks runs.
+#[inline(always)]
+pub(crate) fn with_ref<T: Object, R>(h: u64, f: impl FnOnce(&T) -> Result<R>) -> Result<R> {
+    let p = handle::get::<T>(h)?;
+    // SAFETY: the handle is live, so `p` points at its `T`, which is not
+    // freed while this call runs (the C contract, and the object's own
+    // refusal to be freed from inside its callbacks).
+    f(unsafe { p.as_ref() })
+}
+
 /// The hot-path form of `guard::value(name, || with(h, slow))`: `fast`
 /// tries the call on the object and `slow` runs, out of line, only when the
 /// handle is bad or `fast` returns `None`. Same contract as [`with`].
