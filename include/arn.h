@@ -101,9 +101,20 @@
 #define ARN_E_PANIC 12
 
 /**
+ * The object is busy: a callback of it is still running (an object pool's
+ * constructor, reset or destructor called back into the pool's own free).
+ */
+#define ARN_E_BUSY 13
+
+/**
  * The largest alignment an explicit-alignment call accepts.
  */
 #define ARN_MAX_ALIGN 4096
+
+/**
+ * Size of the arenas a region makes on demand.
+ */
+#define REGION_ARENA_SIZE (64 * 1024)
 
 /**
  * Handle of an arena or a typed arena; 0 is never valid.
@@ -159,6 +170,39 @@ typedef struct arn_bump_stats {
    */
   size_t allocations;
 } arn_bump_stats;
+
+/**
+ * Handle of a region; 0 is never valid.
+ */
+typedef uint64_t arn_region;
+
+/**
+ * Counters of a region (C: `arn_region_stats`).
+ */
+typedef struct arn_region_stats {
+  /**
+   * Arenas the region holds, the ones of single large requests included.
+   */
+  size_t arns;
+  /**
+   * Bytes handed out since the region was made or last freed, rounding
+   * included.
+   */
+  size_t total_allocated;
+  /**
+   * Bytes handed out from the current 64 KiB arena.
+   */
+  size_t current_arn_used;
+  /**
+   * Size of the current arena: 65536, or 0 before the first one.
+   */
+  size_t current_arn_size;
+} arn_region_stats;
+
+/**
+ * Handle of scratch space; 0 is never valid.
+ */
+typedef uint64_t arn_scratch;
 
 #ifdef __cplusplus
 extern "C" {
@@ -367,6 +411,102 @@ const char *arnem(void);
  * Clears this thread's last error: `arner()` returns 0 and `arnem()` "".
  */
 void arnec(void);
+
+/**
+ * Creates an empty region. It makes 64 KiB arenas on demand.
+ *
+ * Returns its handle, to be freed with `rgndl`; 0 on failure (the handle
+ * table is full).
+ */
+arn_region regin(void);
+
+/**
+ * Allocates `size` bytes from region `r`, 8-byte aligned and zero-filled;
+ * the size is rounded up to a multiple of 8. When the current 64 KiB arena
+ * has no room a new one is made; a request larger than 64 KiB gets an
+ * arena of its own.
+ *
+ * The memory belongs to the region and is valid until `rgnfr` or `rgndl`.
+ * Returns NULL on failure: `ARN_E_INVALID_ARGUMENT` for 0 or an
+ * overflowing size, `ARN_E_SYSTEM` when the heap refuses, or a handle
+ * error.
+ */
+void *regnl(arn_region r, size_t size);
+
+/**
+ * Frees every arena of region `r` and resets its counters; every pointer
+ * it handed out becomes invalid, and `r` stays usable.
+ *
+ * Returns 0, or a handle error.
+ */
+int rgnfr(arn_region r);
+
+/**
+ * Writes the counters of region `r` to `*out`.
+ *
+ * Returns 0, `ARN_E_INVALID_ARGUMENT` when `out` is NULL, or a handle
+ * error; `*out` is untouched on failure.
+ *
+ * # Safety
+ *
+ * `out` is NULL or valid for writing an `arn_region_stats`.
+ */
+int rgnst(arn_region r, struct arn_region_stats *out);
+
+/**
+ * Frees region `r` with all its arenas; `r` becomes stale.
+ *
+ * Returns 0; `ARN_E_DOUBLE_FREE` when `r` was already freed, or another
+ * handle error.
+ */
+int rgndl(arn_region r);
+
+/**
+ * Creates scratch space of `size` bytes, zero-filled, with no checkpoint.
+ *
+ * Returns its handle, to be freed with `scrt0`; 0 on failure
+ * (`ARN_E_INVALID_ARGUMENT` for a size of 0 or too large, `ARN_E_SYSTEM`
+ * when the heap refuses).
+ */
+arn_scratch scrt1(size_t size);
+
+/**
+ * Saves the current fill of scratch space `s` as a checkpoint. Checkpoints
+ * nest: each `scrt2` restores the latest one not yet restored.
+ *
+ * Returns 0, `ARN_E_SYSTEM` when the heap refuses room for the checkpoint,
+ * or a handle error.
+ */
+int scrt3(arn_scratch s);
+
+/**
+ * Allocates `bytes` bytes from scratch space `s`, 8-byte aligned and
+ * zero-filled; the size is rounded up to a multiple of 8.
+ *
+ * The memory belongs to the scratch space and is valid until a `scrt2`
+ * restores a checkpoint taken before it, or `scrt0`. Returns NULL on
+ * failure: `ARN_E_CAPACITY` when full, `ARN_E_INVALID_ARGUMENT` for 0 or
+ * an overflowing size, or a handle error.
+ */
+void *scrtc(arn_scratch s, size_t bytes);
+
+/**
+ * Restores scratch space `s` to its latest checkpoint and drops that
+ * checkpoint: everything allocated since is zeroed and reclaimed, and
+ * pointers to it become invalid.
+ *
+ * Returns 0; `ARN_E_NO_CHECKPOINT` when no checkpoint is left, or a handle
+ * error.
+ */
+int scrt2(arn_scratch s);
+
+/**
+ * Frees scratch space `s` and its memory; `s` becomes stale.
+ *
+ * Returns 0; `ARN_E_DOUBLE_FREE` when `s` was already freed, or another
+ * handle error.
+ */
+int scrt0(arn_scratch s);
 
 /**
  * The version of the library, e.g. "0.1.0"; compare it with the header's

@@ -34,6 +34,20 @@ pub struct ArenaStats {
     pub count: usize,
 }
 
+/// A point in an arena's fill, from [`Arena::mark`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mark {
+    offset: usize,
+    objects: usize,
+}
+
+impl Mark {
+    /// The offset the mark was taken at.
+    pub fn offset(&self) -> usize {
+        self.offset
+    }
+}
+
 /// A fixed-capacity, zero-filled bump arena.
 ///
 /// Allocation takes `&self` and hands out disjoint `&mut [u8]`; resetting
@@ -180,9 +194,48 @@ impl Arena {
         self.objects.set(0);
     }
 
+    /// The arena's current fill, to come back to with [`Arena::rewind`].
+    pub fn mark(&self) -> Mark {
+        Mark {
+            offset: self.offset.get(),
+            objects: self.objects.get(),
+        }
+    }
+
+    /// Goes back to `mark`, zeroing what was handed out since it was taken.
+    ///
+    /// Fails with [`Error::InvalidArgument`], changing nothing, when the
+    /// arena is already below the mark (it was reset or rewound past it
+    /// since, or the mark is from another arena).
+    pub fn rewind(&mut self, mark: Mark) -> Result<()> {
+        let off = self.offset.get();
+        if mark.offset > off || mark.objects > self.objects.get() {
+            return Err(Error::invalid(format!(
+                "mark at offset {} is past the arena's offset {off}",
+                mark.offset
+            )));
+        }
+        self.buf.zero(mark.offset, off);
+        self.offset.set(mark.offset);
+        self.objects.set(mark.objects);
+        Ok(())
+    }
+
     /// Capacity in bytes.
     pub fn capacity(&self) -> usize {
         self.buf.len()
+    }
+
+    /// The whole buffer, for tests that check what is zero.
+    ///
+    /// # Safety
+    ///
+    /// No slice handed out by the arena is alive.
+    #[cfg(test)]
+    pub(crate) unsafe fn all_bytes(&self) -> &[u8] {
+        // SAFETY: the buffer is initialised (zeroed at creation) and the
+        // caller promises no `&mut` into it is alive.
+        unsafe { std::slice::from_raw_parts(self.buf.base(), self.buf.len()) }
     }
 
     /// Bytes handed out since the last reset, padding included.

@@ -229,3 +229,28 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn rewind_zeroes_back_to_the_mark() {
+    let mut a = Arena::new(64).unwrap();
+    a.alloc(8).unwrap().fill(1);
+    let m = a.mark();
+    assert_eq!(m.offset(), 8);
+    a.alloc(16).unwrap().fill(2);
+    a.rewind(m).unwrap();
+    assert_eq!(a.stats().offset, 8);
+    assert_eq!(a.stats().objects, 1);
+    let again = a.alloc(16).unwrap();
+    assert!(again.iter().all(|&b| b == 0));
+    // The byte before the mark is kept.
+    assert_eq!(
+        a.alloc(8).unwrap().as_ptr() as usize - 24,
+        a.buf.base() as usize
+    );
+    // SAFETY: the first 8 bytes of the arena are in use.
+    assert_eq!(unsafe { *a.buf.base() }, 1);
+    let late = a.mark();
+    a.reset();
+    assert!(matches!(a.rewind(late), Err(Error::InvalidArgument(_))));
+    assert_eq!(a.stats().offset, 0);
+}
