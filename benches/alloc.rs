@@ -1,6 +1,14 @@
-//! 64-byte allocations side by side in one process: `arnal` through the C
-//! ABI, `Arena::alloc` from Rust, bumpalo, and glibc malloc+free. Prints the
-//! criterion medians and their ratios at the end (`make bench`).
+//! Side by side in one process (`make bench`), each group against glibc
+//! malloc+free of the same size:
+//!
+//! - `alloc_64B`: `arnal` through the C ABI, `Arena::alloc` from Rust,
+//!   bumpalo;
+//! - `block_1M`: `blckl` + `blckf` through the C ABI on a block allocator of
+//!   1 M blocks of 64 bytes, at 1 % and at 99 % fill;
+//! - `pool_64B`: `polgt` + `polrt` through the C ABI;
+//! - `region_64B`: `regnl` through the C ABI.
+//!
+//! Prints the criterion medians and their ratios at the end.
 
 use std::alloc::Layout;
 use std::ffi::c_void;
@@ -14,12 +22,26 @@ unsafe extern "C" {
     fn arnal(a: u64, bytes: usize) -> *mut c_void;
     fn arnrs(a: u64) -> i32;
     fn arnfr(a: u64) -> i32;
+    fn blckm(block_size: usize, block_count: usize) -> u64;
+    fn blckl(b: u64) -> *mut c_void;
+    fn blckf(b: u64, ptr: *mut c_void) -> i32;
+    fn blckd(b: u64) -> i32;
+    fn polmk(ctor: *const c_void, reset: *const c_void, initial_capacity: usize) -> u64;
+    fn polgt(p: u64) -> *mut c_void;
+    fn polrt(p: u64, obj: *mut c_void) -> i32;
+    fn polfr(p: u64) -> i32;
+    fn regin() -> u64;
+    fn regnl(r: u64, size: usize) -> *mut c_void;
+    fn rgnfr(r: u64) -> i32;
+    fn rgndl(r: u64) -> i32;
 }
 
 const SIZE: usize = 64;
 /// Allocations between two (untimed) resets.
 const BATCH: u64 = 16 * 1024;
 const GROUP: &str = "alloc_64B";
+/// Blocks in the block allocator of `block_1M`.
+const BLOCKS: usize = 1 << 20;
 
 /// Times `iters` calls of `alloc` on `state`, in batches with an untimed
 /// `reset` before each.
@@ -89,6 +111,12 @@ fn alloc_64(c: &mut Criterion) {
         });
     });
 
+    malloc_free(&mut g);
+    g.finish();
+}
+
+/// The yardstick of every group: one malloc and one free of 64 bytes.
+fn malloc_free(g: &mut criterion::BenchmarkGroup<criterion::measurement::WallTime>) {
     g.bench_function("malloc_free", |b| {
         b.iter(|| {
             // SAFETY: a plain malloc/free pair.
@@ -98,28 +126,125 @@ fn alloc_64(c: &mut Criterion) {
             }
         });
     });
+}
+
+/// A tiny deterministic generator (xorshift), so both fill levels free
+/// blocks in the same scattered order.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n as u64) as usize
+    }
+}
+
+/// One allocation and one free per iteration, at a steady fill: the block
+/// freed is a random live one, so frees land all over the bitmap.
+fn block_1m(c: &mut Criterion) {
+    let mut g = c.benchmark_group("block_1M");
+    for (id, live) in [("fill_1pct", BLOCKS / 100), ("fill_99pct", BLOCKS / 100 * 99)] {
+        // SAFETY: plain calls of the exported C functions on a live handle,
+        // freeing only pointers it handed out, each once.
+        unsafe {
+            let h = blckm(SIZE, BLOCKS);
+            assert_ne!(h, 0);
+            let mut held: Vec<*mut c_void> = (0..live).map(|_| blckl(h)).collect();
+            // Scatter the live blocks: free a random half and refill, so the
+            // free blocks are not one tidy run at the end.
+            let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+            for _ in 0..live / 2 {
+                let i = rng.below(held.len());
+                assert_eq!(blckf(h, held[i]), 0);
+                held[i] = blckl(h);
+            }
+            assert!(!held.contains(&std::ptr::null_mut()));
+            let alloc: unsafe extern "C" fn(u64) -> *mut c_void = black_box(blckl);
+            let free: unsafe extern "C" fn(u64, *mut c_void) -> i32 = black_box(blckf);
+            g.bench_function(id, |b| {
+                b.iter(|| {
+                    let p = alloc(black_box(h));
+                    let i = rng.below(held.len());
+                    let old = std::mem::replace(&mut held[i], p);
+                    black_box(free(black_box(h), old));
+                });
+            });
+            assert!(!held.contains(&std::ptr::null_mut()));
+            blckd(h);
+        }
+    }
+    malloc_free(&mut g);
     g.finish();
 }
 
-fn median_ns(id: &str) -> Option<f64> {
+fn pool_64(c: &mut Criterion) {
+    let mut g = c.benchmark_group("pool_64B");
+    // SAFETY: plain calls of the exported C functions; NULL callbacks make
+    // a pool of zeroed 64-byte blocks.
+    unsafe {
+        let p = polmk(std::ptr::null(), std::ptr::null(), 16);
+        assert_ne!(p, 0);
+        let get: unsafe extern "C" fn(u64) -> *mut c_void = black_box(polgt);
+        let put: unsafe extern "C" fn(u64, *mut c_void) -> i32 = black_box(polrt);
+        g.bench_function("polgt_polrt_c_abi", |b| {
+            b.iter(|| {
+                let o = get(black_box(p));
+                black_box(put(black_box(p), black_box(o)));
+            });
+        });
+        polfr(p);
+    }
+    malloc_free(&mut g);
+    g.finish();
+}
+
+fn region_64(c: &mut Criterion) {
+    let mut g = c.benchmark_group("region_64B");
+    g.bench_function("regnl_c_abi", |b| {
+        // SAFETY: plain calls of the exported C functions on a live handle.
+        let mut r = unsafe { regin() };
+        let f: unsafe extern "C" fn(u64, usize) -> *mut c_void = black_box(regnl);
+        b.iter_custom(|iters| {
+            batched(
+                iters,
+                &mut r,
+                // SAFETY: `r` is live.
+                |r| assert_eq!(unsafe { rgnfr(*r) }, 0),
+                // SAFETY: `r` is live.
+                |r| {
+                    black_box(unsafe { f(black_box(*r), black_box(SIZE)) });
+                },
+            )
+        });
+        // SAFETY: `r` is live.
+        unsafe { rgndl(r) };
+    });
+    malloc_free(&mut g);
+    g.finish();
+}
+
+fn median_ns(group: &str, id: &str) -> Option<f64> {
     let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into());
-    let path = format!("{target}/criterion/{GROUP}/{id}/new/estimates.json");
+    let path = format!("{target}/criterion/{group}/{id}/new/estimates.json");
     let text = std::fs::read_to_string(path).ok()?;
     let v: serde_json::Value = serde_json::from_str(&text).ok()?;
     v["median"]["point_estimate"].as_f64()
 }
 
-fn report() {
-    let ids = ["arnal_c_abi", "arena_alloc_rust", "bumpalo", "malloc_free"];
-    let medians: Vec<Option<f64>> = ids.iter().map(|id| median_ns(id)).collect();
-    println!("\nmedians ({GROUP}):");
+/// Prints the medians of one group and the ratios `(a, b, target)`.
+fn report_group(group: &str, ids: &[&str], ratios: &[(usize, usize, &str)]) {
+    let medians: Vec<Option<f64>> = ids.iter().map(|id| median_ns(group, id)).collect();
+    println!("\nmedians ({group}):");
     for (id, m) in ids.iter().zip(&medians) {
         match m {
             Some(ns) => println!("  {id:<18} {ns:8.3} ns"),
             None => println!("  {id:<18} (not run)"),
         }
     }
-    let ratio = |a: usize, b: usize, target: &str| {
+    println!("ratios:");
+    for &(a, b, target) in ratios {
         if let (Some(x), Some(y)) = (medians[a], medians[b]) {
             println!(
                 "  {:<18} / {:<14} = {:5.2}   (target {target})",
@@ -128,11 +253,34 @@ fn report() {
                 x / y
             );
         }
-    };
-    println!("ratios:");
-    ratio(0, 3, "<= 0.50, stretch <= 0.33");
-    ratio(0, 2, "<= 2.50");
-    ratio(1, 2, "<= 1.00");
+    }
+}
+
+fn report() {
+    report_group(
+        GROUP,
+        &["arnal_c_abi", "arena_alloc_rust", "bumpalo", "malloc_free"],
+        &[
+            (0, 3, "<= 0.50, stretch <= 0.33"),
+            (0, 2, "<= 2.50"),
+            (1, 2, "<= 1.00"),
+        ],
+    );
+    report_group(
+        "block_1M",
+        &["fill_1pct", "fill_99pct", "malloc_free"],
+        &[(0, 2, "<= 1.00"), (1, 2, "<= 1.00"), (1, 0, "<= 2.00")],
+    );
+    report_group(
+        "pool_64B",
+        &["polgt_polrt_c_abi", "malloc_free"],
+        &[(0, 1, "<= 1.00")],
+    );
+    report_group(
+        "region_64B",
+        &["regnl_c_abi", "malloc_free"],
+        &[(0, 1, "(none set)")],
+    );
 }
 
 criterion_group! {
@@ -140,7 +288,7 @@ criterion_group! {
     config = Criterion::default()
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3));
-    targets = alloc_64
+    targets = alloc_64, block_1m, pool_64, region_64
 }
 
 fn main() {

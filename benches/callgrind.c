@@ -1,6 +1,15 @@
-/* Driver for instruction counts under callgrind (see callgrind.sh):
- * `callgrind arnal N` makes N 64-byte arnal calls, resetting the arena
- * between batches; `callgrind malloc N` makes N malloc+free pairs. */
+/* Driver for instruction counts under callgrind (see callgrind.sh). Each
+ * mode runs N operations inside one function named timed_*, which is all
+ * callgrind counts, so setup stays out of the figures:
+ *   arnal   N 64-byte arnal calls, resetting between batches (counted
+ *           inside arnal only)
+ *   malloc  N malloc+free pairs of 64 bytes
+ *   block1 / block99
+ *           N blckl+blckf pairs on 1 M blocks of 64 bytes at 1 % / 99 %
+ *           fill, freeing a pseudo-random live block each time
+ *   pool    N polgt+polrt pairs on a pool of zeroed 64-byte blocks
+ *   region  N 64-byte regnl calls, freeing between batches */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,28 +17,99 @@
 #include "arn.h"
 
 #define BATCH 16384
+#define BLOCKS (1L << 20)
+
+static void *volatile sink;
+static uint64_t rng = 0x9E3779B97F4A7C15u;
+
+static size_t below(size_t n) {
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (size_t)(rng % n);
+}
+
+__attribute__((noinline)) static void timed_malloc(long n) {
+    for (long i = 0; i < n; i++) {
+        sink = malloc(64);
+        free(sink);
+    }
+}
+
+__attribute__((noinline)) static void timed_block(arn_block b, void **held, size_t live, long n) {
+    for (long i = 0; i < n; i++) {
+        void *p = blckl(b);
+        size_t j = below(live);
+        void *old = held[j];
+        held[j] = p;
+        blckf(b, old);
+    }
+}
+
+static int block(long n, size_t live) {
+    arn_block b = blckm(64, BLOCKS);
+    void **held = malloc(live * sizeof *held);
+    if (!b || !held)
+        return 1;
+    for (size_t i = 0; i < live; i++)
+        held[i] = blckl(b);
+    for (size_t i = 0; i < live / 2; i++) {
+        size_t j = below(live);
+        blckf(b, held[j]);
+        held[j] = blckl(b);
+    }
+    timed_block(b, held, live, n);
+    free(held);
+    return blckd(b);
+}
+
+__attribute__((noinline)) static void timed_pool(arn_pool p, long n) {
+    for (long i = 0; i < n; i++)
+        polrt(p, polgt(p));
+}
+
+__attribute__((noinline)) static void timed_region(arn_region r, long n) {
+    for (long i = 0; i < n; i++) {
+        if (i % BATCH == 0)
+            rgnfr(r);
+        sink = regnl(r, 64);
+    }
+}
 
 int main(int argc, char **argv) {
     if (argc != 3) {
-        fprintf(stderr, "usage: %s arnal|malloc N\n", argv[0]);
+        fprintf(stderr, "usage: %s arnal|malloc|block1|block99|pool|region N\n", argv[0]);
         return 2;
     }
     long n = atol(argv[2]);
-    void *volatile sink;
-    if (strcmp(argv[1], "arnal") == 0) {
+    const char *mode = argv[1];
+    if (strcmp(mode, "arnal") == 0) {
         arn_arena a = arnmk(64 * BATCH);
         for (long i = 0; i < n; i++) {
             if (i % BATCH == 0)
                 arnrs(a);
             sink = arnal(a, 64);
         }
-        arnfr(a);
-    } else {
-        for (long i = 0; i < n; i++) {
-            sink = malloc(64);
-            free(sink);
-        }
+        return arnfr(a);
     }
-    (void)sink;
-    return 0;
+    if (strcmp(mode, "malloc") == 0) {
+        timed_malloc(n);
+        return 0;
+    }
+    if (strcmp(mode, "block1") == 0)
+        return block(n, BLOCKS / 100);
+    if (strcmp(mode, "block99") == 0)
+        return block(n, BLOCKS / 100 * 99);
+    if (strcmp(mode, "pool") == 0) {
+        arn_pool p = polmk(NULL, NULL, 16);
+        timed_pool(p, n);
+        return polfr(p);
+    }
+    if (strcmp(mode, "region") == 0) {
+        arn_region r = regin();
+        timed_region(r, n);
+        return rgndl(r);
+    }
+    fprintf(stderr, "unknown mode %s\n", mode);
+    return 2;
 }

@@ -1,6 +1,7 @@
 #!/bin/sh
-# Instructions per call, counted by callgrind inside the named functions
-# only (their callees included), over a million calls.
+# Instructions per operation, counted by callgrind over a million
+# operations: inside arnal itself, or inside the driver's timed_* loop
+# (the loop's own few instructions included).
 set -eu
 bin=$1
 n=1000000
@@ -18,9 +19,17 @@ count() {
     echo "$total $n" | awk '{ printf "%.1f", $1 / $2 }'
 }
 arnal=$(count arnal --toggle-collect=arnal)
-malloc=$(count malloc --toggle-collect=malloc --toggle-collect=free)
-echo "callgrind instructions per call (64 B, $n calls):"
-echo "  arnal        $arnal"
-echo "  malloc+free  $malloc"
-echo "$arnal $malloc" | awk '{ printf "  ratio        %.2f\n", $1 / $2 }'
+malloc=$(count malloc --toggle-collect=timed_malloc)
+block1=$(count block1 --toggle-collect=timed_block)
+block99=$(count block99 --toggle-collect=timed_block)
+pool=$(count pool --toggle-collect=timed_pool)
+region=$(count region --toggle-collect=timed_region)
+echo "callgrind instructions per operation (64 B, $n operations):"
+printf '  %-22s %8s %8s\n' operation instr "/malloc+free"
+for pair in "arnal:$arnal" "blckl+blckf_1pct:$block1" "blckl+blckf_99pct:$block99" \
+            "polgt+polrt:$pool" "regnl:$region" "malloc+free:$malloc"; do
+    name=${pair%%:*}
+    v=${pair#*:}
+    echo "$name $v $malloc" | awk '{ printf "  %-22s %8s %8.2f\n", $1, $2, $2 / $3 }'
+done
 rm -rf "$out"

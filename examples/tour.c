@@ -1,5 +1,5 @@
-/* A first tour of libarn: an arena, a typed arena and a bump allocator,
- * with their stats and one error. Build and run it with `make example`. */
+/* A first tour of libarn: one of each allocator, with their stats and a
+ * few errors. Build and run it with `make example`. */
 #include <stdio.h>
 #include <string.h>
 
@@ -62,6 +62,40 @@ int main(void) {
     bmprs(bump);
     bmpst(bump, &bs);
     printf("             after reset: used %zu, allocations %zu\n", bs.used, bs.allocations);
+
+    /* Region: 64 KiB arenas made on demand, all freed in one call. */
+    arn_region region = regin();
+    for (int i = 0; i < 1000; i++)
+        regnl(region, 100);
+    void *big = regnl(region, 200000); /* larger than 64 KiB: its own arena */
+    arn_region_stats rs;
+    rgnst(region, &rs);
+    printf("region:      %zu arenas, %zu bytes handed out, current arena %zu of %zu used%s\n",
+           rs.arns, rs.total_allocated, rs.current_arn_used, rs.current_arn_size,
+           big ? "" : " (large request failed)");
+    rgnfr(region);
+    rgnst(region, &rs);
+    printf("             after rgnfr: %zu arenas, still usable: %s\n", rs.arns,
+           regnl(region, 8) ? "yes" : "no");
+    rgndl(region);
+
+    /* Scratch: nested checkpoints; restoring reclaims and zeroes. */
+    arn_scratch scratch = scrt1(4096);
+    scrt3(scratch); /* checkpoint */
+    char *frame = scrtc(scratch, 256);
+    strcpy(frame, "per-frame data");
+    scrt3(scratch); /* nested checkpoint */
+    char *inner = scrtc(scratch, 512);
+    strcpy(inner, "temporary");
+    scrt2(scratch); /* back to after `frame` */
+    char *again = scrtc(scratch, 512);
+    printf("scratch:     \"%s\" kept, inner space reused: %s, zeroed: %s\n", frame,
+           again == inner ? "yes" : "no", again[0] == 0 ? "yes" : "no");
+    scrt2(scratch); /* back to empty */
+    if (scrt2(scratch) != 0)
+        printf("             expected failure (code %d): %s\n", arner(), arnem());
+    arnec();
+    scrt0(scratch);
 
     arnfr(arena);
     arnfr(particles);

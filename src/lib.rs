@@ -23,7 +23,9 @@ pub mod scratch;
 pub mod stack;
 pub mod version;
 
-pub use arena::{Arena, ArenaStats, TypedArena};
+pub use arena::{Arena, ArenaStats, Mark, TypedArena};
 pub use bump::{Bump, BumpStats};
 pub use error::{Error, Result};
 pub use mem::{ARN_MAX_ALIGN, align_size};
+pub use region::{REGION_ARENA_SIZE, Region, RegionStats};
+pub use scratch::Scratch;
