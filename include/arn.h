@@ -112,6 +112,18 @@
 #define ARN_MAX_ALIGN 4096
 
 /**
+ * The commit granularity: 4096 bytes, or the system page size where it is
+ * larger.
+ */
+#define ARN_MMAP_PAGE 4096
+
+/**
+ * The alignment of a reservation made with huge pages: the size of an
+ * x86-64 / arm64 (4 KiB granule) transparent huge page.
+ */
+#define ARN_MMAP_HUGE_PAGE (2 << 20)
+
+/**
  * Size of the arenas a region makes on demand.
  */
 #define REGION_ARENA_SIZE (64 * 1024)
@@ -170,6 +182,75 @@ typedef struct arn_bump_stats {
    */
   size_t allocations;
 } arn_bump_stats;
+
+/**
+ * Handle of an mmap arena; 0 is never valid.
+ */
+typedef uint64_t arn_mmap;
+
+/**
+ * Options of an mmap arena (C: `arn_mmap_opts`).
+ *
+ * Every field is zero by default, and the all-zero value is the default:
+ * no huge pages, no prefault, a guard page, nothing retained across a
+ * reset. In C, a NULL options pointer and a `{0}` struct mean the same.
+ */
+typedef struct arn_mmap_opts {
+  /**
+   * Nonzero: ask for transparent huge pages. The reservation starts at a
+   * multiple of 2 MiB and is advised `MADV_HUGEPAGE`; the kernel may still
+   * use 4 KiB pages (a hint, never an error). 0: ordinary pages.
+   */
+  int huge_pages;
+  /**
+   * Nonzero: pages are made resident when they are committed
+   * (`MADV_POPULATE_WRITE`, or a write to each page on kernels without
+   * it), so that later first touches do not fault. 0: the kernel fills
+   * each page on its first touch.
+   */
+  int prefault;
+  /**
+   * Nonzero: no guard page. 0 (the default): one never-committed page
+   * follows the reservation, so that touching the byte after the arena
+   * faults even when the whole arena is committed.
+   */
+  int no_guard_page;
+  /**
+   * Bytes that stay committed across a reset, rounded up to whole pages;
+   * the committed pages past them go back to the OS. More than the
+   * reservation means all of it (`SIZE_MAX`: never give pages back).
+   * 0: a reset gives every page back.
+   */
+  size_t retain;
+} arn_mmap_opts;
+
+/**
+ * Counters of an mmap arena (C: `arn_mmap_stats`).
+ */
+typedef struct arn_mmap_stats {
+  /**
+   * Bytes of address space reserved: the size asked for, rounded up to
+   * whole pages (the guard page not included).
+   */
+  size_t reserved;
+  /**
+   * Bytes committed (readable and writable), a multiple of the page size.
+   */
+  size_t committed;
+  /**
+   * Bytes handed out since the last reset, rounding included.
+   */
+  size_t used;
+  /**
+   * Allocations since the last reset.
+   */
+  size_t allocations;
+  /**
+   * Bytes kept committed across a reset: the `retain` option rounded up
+   * to whole pages, at most `reserved`.
+   */
+  size_t retain;
+} arn_mmap_stats;
 
 /**
  * Handle of a region; 0 is never valid.
@@ -411,6 +492,80 @@ const char *arnem(void);
  * Clears this thread's last error: `arner()` returns 0 and `arnem()` "".
  */
 void arnec(void);
+
+/**
+ * Creates an mmap arena: reserves `size` bytes (rounded up to whole 4096-
+ * byte pages) of address space with no access, committing nothing, so a
+ * reservation far larger than the machine's memory costs nothing until it
+ * is used. `options` may be NULL for the defaults (the same as an all-zero
+ * `arn_mmap_opts`: no huge pages, no prefault, a guard page, retain 0).
+ *
+ * Returns its handle, to be freed with `mmpfr`; 0 on failure
+ * (`ARN_E_INVALID_ARGUMENT` for a size of 0, a size too large to round up
+ * and map, or a misaligned `options`; `ARN_E_SYSTEM` when the OS refuses
+ * the reservation).
+ *
+ * # Safety
+ *
+ * `options` is NULL or valid for reading an `arn_mmap_opts`.
+ */
+arn_mmap mmpmk(size_t size, const struct arn_mmap_opts *options);
+
+/**
+ * Commits the first `size` bytes of mmap arena `m`, rounded up to whole
+ * pages, making them readable, writable and zero (and resident with the
+ * `prefault` option). Committing no more than is committed already does
+ * nothing and succeeds.
+ *
+ * Returns 0; `ARN_E_INVALID_ARGUMENT` when the rounded size exceeds the
+ * reservation (`SIZE_MAX` included), `ARN_E_SYSTEM` when the OS refuses the
+ * pages, or a handle error. On failure the arena is unchanged.
+ */
+int mmpcm(arn_mmap m, size_t size);
+
+/**
+ * Allocates `bytes` bytes from mmap arena `m`, 8-byte aligned and
+ * zero-filled; the size is rounded up to a multiple of 8. When the
+ * allocation ends past the committed pages, exactly the 4096-byte pages it
+ * needs are committed first.
+ *
+ * The memory belongs to the arena and is valid until `mmprs` or `mmpfr`.
+ * Returns NULL on failure: `ARN_E_CAPACITY` when the reservation is
+ * exhausted, `ARN_E_INVALID_ARGUMENT` for 0 or an overflowing size,
+ * `ARN_E_SYSTEM` when the OS refuses to commit, or a handle error.
+ */
+void *mmapl(arn_mmap m, size_t bytes);
+
+/**
+ * Resets mmap arena `m`: the offset goes back to 0; committed pages past
+ * the `retain` option go back to the OS (zero and inaccessible until
+ * committed again), and the bytes used inside the retained pages are
+ * zeroed. Earlier pointers become invalid.
+ *
+ * Returns 0, or an `ARN_E_*` handle error.
+ */
+int mmprs(arn_mmap m);
+
+/**
+ * Frees mmap arena `m`: unmaps its whole reservation; `m` becomes stale.
+ *
+ * Returns 0; `ARN_E_DOUBLE_FREE` when `m` was already freed, or another
+ * handle error.
+ */
+int mmpfr(arn_mmap m);
+
+/**
+ * Writes the counters of mmap arena `m` to `*out` (an addition to the
+ * seed, which has no mmap stats).
+ *
+ * Returns 0, `ARN_E_INVALID_ARGUMENT` when `out` is NULL, or a handle
+ * error; `*out` is untouched on failure.
+ *
+ * # Safety
+ *
+ * `out` is NULL or valid for writing an `arn_mmap_stats`.
+ */
+int mmpst(arn_mmap m, struct arn_mmap_stats *out);
 
 /**
  * Creates an empty region. It makes 64 KiB arenas on demand.

@@ -1,0 +1,154 @@
+//! C functions of the mmap arena.
+
+use std::ffi::{c_int, c_void};
+
+use super::{MmapArena, MmapOpts, MmapStats};
+use crate::error::{Error, Result};
+use crate::ffi::handle::{self, Kind, Object};
+use crate::ffi::{args, guard, hot, with};
+
+/// Handle of an mmap arena; 0 is never valid.
+#[allow(non_camel_case_types)]
+pub type arn_mmap = u64;
+
+// SAFETY: no `ALSO` kind.
+unsafe impl Object for MmapArena {
+    const KIND: Kind = Kind::Mmap;
+}
+
+/// The options behind an optional input pointer: NULL means the defaults.
+///
+/// # Safety
+///
+/// `p` is NULL or valid for reading an `MmapOpts`.
+unsafe fn read_opts(p: *const MmapOpts) -> Result<MmapOpts> {
+    if !p.is_aligned() {
+        return Err(Error::invalid(format!(
+            "options {p:p} is not aligned to {}",
+            std::mem::align_of::<MmapOpts>()
+        )));
+    }
+    // SAFETY: aligned, and the caller's promise covers the rest; the struct
+    // is copied out, no reference to it is kept.
+    Ok(unsafe { p.as_ref() }.copied().unwrap_or_default())
+}
+
+/// Creates an mmap arena: reserves `size` bytes (rounded up to whole 4096-
+/// byte pages) of address space with no access, committing nothing, so a
+/// reservation far larger than the machine's memory costs nothing until it
+/// is used. `options` may be NULL for the defaults (the same as an all-zero
+/// `arn_mmap_opts`: no huge pages, no prefault, a guard page, retain 0).
+///
+/// Returns its handle, to be freed with `mmpfr`; 0 on failure
+/// (`ARN_E_INVALID_ARGUMENT` for a size of 0, a size too large to round up
+/// and map, or a misaligned `options`; `ARN_E_SYSTEM` when the OS refuses
+/// the reservation).
+///
+/// # Safety
+///
+/// `options` is NULL or valid for reading an `arn_mmap_opts`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mmpmk(size: usize, options: *const MmapOpts) -> arn_mmap {
+    guard::value("mmpmk", || {
+        // SAFETY: the caller's promise on `options`.
+        let opts = unsafe { read_opts(options) }?;
+        handle::insert(MmapArena::new(size, &opts)?)
+    })
+}
+
+/// Commits the first `size` bytes of mmap arena `m`, rounded up to whole
+/// pages, making them readable, writable and zero (and resident with the
+/// `prefault` option). Committing no more than is committed already does
+/// nothing and succeeds.
+///
+/// Returns 0; `ARN_E_INVALID_ARGUMENT` when the rounded size exceeds the
+/// reservation (`SIZE_MAX` included), `ARN_E_SYSTEM` when the OS refuses the
+/// pages, or a handle error. On failure the arena is unchanged.
+#[unsafe(no_mangle)]
+pub extern "C" fn mmpcm(m: arn_mmap, size: usize) -> c_int {
+    guard::status("mmpcm", || with(m, |x: &mut MmapArena| x.commit(size)))
+}
+
+/// Allocates `bytes` bytes from mmap arena `m`, 8-byte aligned and
+/// zero-filled; the size is rounded up to a multiple of 8. When the
+/// allocation ends past the committed pages, exactly the 4096-byte pages it
+/// needs are committed first.
+///
+/// The memory belongs to the arena and is valid until `mmprs` or `mmpfr`.
+/// Returns NULL on failure: `ARN_E_CAPACITY` when the reservation is
+/// exhausted, `ARN_E_INVALID_ARGUMENT` for 0 or an overflowing size,
+/// `ARN_E_SYSTEM` when the OS refuses to commit, or a handle error.
+#[unsafe(no_mangle)]
+pub extern "C" fn mmapl(m: arn_mmap, bytes: usize) -> *mut c_void {
+    hot(
+        "mmapl",
+        m,
+        move |x: &mut MmapArena| x.try_alloc_ptr(bytes).map(|p| p.as_ptr().cast()),
+        move |x: &mut MmapArena| x.alloc_ptr(bytes).map(|p| p.as_ptr().cast()),
+    )
+}
+
+/// Resets mmap arena `m`: the offset goes back to 0; committed pages past
+/// the `retain` option go back to the OS (zero and inaccessible until
+/// committed again), and the bytes used inside the retained pages are
+/// zeroed. Earlier pointers become invalid.
+///
+/// Returns 0, or an `ARN_E_*` handle error.
+#[unsafe(no_mangle)]
+pub extern "C" fn mmprs(m: arn_mmap) -> c_int {
+    guard::status("mmprs", || {
+        with(m, |x: &mut MmapArena| {
+            x.reset();
+            Ok(())
+        })
+    })
+}
+
+/// Frees mmap arena `m`: unmaps its whole reservation; `m` becomes stale.
+///
+/// Returns 0; `ARN_E_DOUBLE_FREE` when `m` was already freed, or another
+/// handle error.
+#[unsafe(no_mangle)]
+pub extern "C" fn mmpfr(m: arn_mmap) -> c_int {
+    guard::status("mmpfr", || handle::remove::<MmapArena>(m).map(drop))
+}
+
+/// Writes the counters of mmap arena `m` to `*out` (an addition to the
+/// seed, which has no mmap stats).
+///
+/// Returns 0, `ARN_E_INVALID_ARGUMENT` when `out` is NULL, or a handle
+/// error; `*out` is untouched on failure.
+///
+/// # Safety
+///
+/// `out` is NULL or valid for writing an `arn_mmap_stats`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mmpst(m: arn_mmap, out: *mut MmapStats) -> c_int {
+    guard::status("mmpst", || {
+        let stats = with(m, |x: &mut MmapArena| Ok(x.stats()))?;
+        // SAFETY: the caller's promise on `out`.
+        unsafe { args::write(out, "out", stats) }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_are_read_or_defaulted() {
+        // SAFETY: NULL is allowed.
+        assert_eq!(
+            unsafe { read_opts(std::ptr::null()) }.unwrap(),
+            MmapOpts::default()
+        );
+        let o = MmapOpts::default().with_prefault(true).with_retain(12);
+        // SAFETY: a valid, aligned `MmapOpts`.
+        assert_eq!(unsafe { read_opts(&o) }.unwrap(), o);
+        let raw = [o, o];
+        let misaligned = raw.as_ptr().cast::<u8>().wrapping_add(1).cast::<MmapOpts>();
+        // SAFETY: refused before it is read.
+        let e = unsafe { read_opts(misaligned) }.unwrap_err();
+        assert!(matches!(e, Error::InvalidArgument(_)), "{e}");
+    }
+}
