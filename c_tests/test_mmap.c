@@ -187,7 +187,7 @@ static void commit_refused_by_the_os(void) {
     }
 
     CHECK(mmpcm(m, 512 * MIB) == ARN_E_SYSTEM);
-    CHECK(strcmp(arnem(), "mmpcm: the system refused 536866816 bytes of memory") == 0);
+    CHECK(strcmp(arnem(), "mmpcm: the system refused 536866816 bytes of memory: Cannot allocate memory (os error 12)") == 0);
     CHECK_ERR(ARN_E_SYSTEM, "mmpcm");
     CHECK(same_stats(stats(m), before));
     CHECK(mmapl(m, 256 * MIB) == NULL);
@@ -396,7 +396,7 @@ static void guard_page_and_uncommitted_memory_fault(void) {
 static void the_system_refuses(void) {
     /* 1 PiB: without an address hint Linux maps below 128 TiB. */
     CHECK(mmpmk((size_t)1 << 50, NULL) == 0);
-    CHECK(strcmp(arnem(), "mmpmk: the system refused 1125899906842624 bytes of memory") == 0);
+    CHECK(strcmp(arnem(), "mmpmk: the system refused 1125899906842624 bytes of memory: Cannot allocate memory (os error 12)") == 0);
     CHECK_ERR(ARN_E_SYSTEM, "mmpmk");
     expect_clean_exit(commit_refused_by_the_os);
 }

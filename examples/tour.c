@@ -63,6 +63,29 @@ int main(void) {
     bmpst(bump, &bs);
     printf("             after reset: used %zu, allocations %zu\n", bs.used, bs.allocations);
 
+    /* mmap arena: reserve 64 GiB of address space, pay only for what is used. */
+    arn_mmap_opts mo = {0}; /* {0} = the defaults: guard page, no prefault */
+    mo.retain = 1 << 20;    /* keep 1 MiB committed across resets */
+    arn_mmap huge = mmpmk((size_t)64 << 30, &mo);
+    if (huge == 0) {
+        fprintf(stderr, "mmpmk: %s\n", arnem());
+        return 1;
+    }
+    char *rows = mmapl(huge, 10 << 20);
+    if (rows == NULL) {
+        fprintf(stderr, "mmapl: %s\n", arnem());
+        return 1;
+    }
+    memset(rows, 'x', 10 << 20);
+    arn_mmap_stats ms;
+    mmpst(huge, &ms);
+    printf("mmap arena:  reserved %zu, committed %zu, used %zu\n", ms.reserved, ms.committed,
+           ms.used);
+    mmprs(huge);
+    mmpst(huge, &ms);
+    printf("             after reset: committed %zu (retained)\n", ms.committed);
+    mmpfr(huge);
+
     /* Region: 64 KiB arenas made on demand, all freed in one call. */
     arn_region region = regin();
     for (int i = 0; i < 1000; i++)

@@ -79,6 +79,9 @@ pub enum Error {
     /// See [`ARN_E_SYSTEM`].
     #[error("the system refused {bytes} bytes of memory")]
     System { bytes: usize },
+    /// See [`ARN_E_SYSTEM`]: a system call refused memory and said why.
+    #[error("the system refused {bytes} bytes of memory: {reason}")]
+    Refused { bytes: usize, reason: String },
     /// See [`ARN_E_OUT_OF_BOUNDS`].
     #[error("index {index} out of bounds: {len} allocated")]
     OutOfBounds { index: usize, len: usize },
@@ -111,7 +114,7 @@ impl Error {
             Error::WrongKind { .. } => ARN_E_WRONG_KIND,
             Error::InvalidArgument(_) => ARN_E_INVALID_ARGUMENT,
             Error::OutOfMemory { .. } | Error::Full { .. } => ARN_E_CAPACITY,
-            Error::System { .. } => ARN_E_SYSTEM,
+            Error::System { .. } | Error::Refused { .. } => ARN_E_SYSTEM,
             Error::OutOfBounds { .. } => ARN_E_OUT_OF_BOUNDS,
             Error::ForeignPointer { .. } => ARN_E_FOREIGN_POINTER,
             Error::DoubleFree(_) => ARN_E_DOUBLE_FREE,

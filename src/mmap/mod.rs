@@ -404,13 +404,13 @@ impl Drop for MmapArena {
     }
 }
 
-/// Builds the error for memory the OS refused.
+/// Builds the error for memory the OS refused, with the OS's reason.
 #[cold]
-#[inline(never)]
-fn refused(bytes: usize, _why: io::Error) -> Error {
-    // `Error::System` has no room for the OS's reason yet; until it gains
-    // one, the size is all the message carries.
-    Error::System { bytes }
+fn refused(bytes: usize, why: io::Error) -> Error {
+    Error::Refused {
+        bytes,
+        reason: why.to_string(),
+    }
 }
 
 /// The system calls, each with the few lines that make it safe to use.
