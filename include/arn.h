@@ -101,6 +101,12 @@
 #define ARN_E_PANIC 12
 
 /**
+ * The object is busy: a callback of it is still running (an object pool's
+ * constructor, reset or destructor called back into the pool's own free).
+ */
+#define ARN_E_BUSY 13
+
+/**
  * The largest alignment an explicit-alignment call accepts.
  */
 #define ARN_MAX_ALIGN 4096
@@ -136,6 +142,33 @@ typedef struct arn_arena_stats {
    */
   size_t count;
 } arn_arena_stats;
+
+/**
+ * Handle of a block allocator; 0 is never valid.
+ */
+typedef uint64_t arn_block;
+
+/**
+ * Counters of a block allocator (C: `arn_block_stats`).
+ */
+typedef struct arn_block_stats {
+  /**
+   * Number of blocks in the pool.
+   */
+  size_t total;
+  /**
+   * Blocks handed out and not yet freed.
+   */
+  size_t used;
+  /**
+   * Blocks free to hand out: `total - used`.
+   */
+  size_t free;
+  /**
+   * `used / total`, from 0.0 (empty) to 1.0 (full).
+   */
+  double utilization;
+} arn_block_stats;
 
 /**
  * Handle of a bump allocator; 0 is never valid.
@@ -295,6 +328,62 @@ void *arnta(arn_arena t, size_t *index_out);
  * the number of slots handed out, or a handle error.
  */
 void *arnti(arn_arena t, size_t index);
+
+/**
+ * Creates a block allocator of `block_count` blocks of `block_size` bytes,
+ * zero-filled. Blocks are 8-byte aligned, `arnln(block_size, 8)` bytes
+ * apart.
+ *
+ * Returns its handle, to be freed with `blckd`; 0 on failure
+ * (`ARN_E_INVALID_ARGUMENT` for a zero size or count, or when the pool's
+ * size overflows or is too large; `ARN_E_SYSTEM` when the heap refuses).
+ */
+arn_block blckm(size_t block_size, size_t block_count);
+
+/**
+ * Hands out a free block of block allocator `b`: `block_size` zeroed
+ * bytes, 8-byte aligned. Finding one takes O(1) after a free and at most
+ * one look per 4096 blocks otherwise.
+ *
+ * The block belongs to the allocator and is valid until `blckf` gives it
+ * back or `blckd` frees the allocator. Returns NULL on failure:
+ * `ARN_E_CAPACITY` ("no free blocks in pool") when every block is in use,
+ * or a handle error.
+ */
+void *blckl(arn_block b);
+
+/**
+ * Gives the block at `ptr` back to block allocator `b`; its bytes are
+ * zeroed.
+ *
+ * Returns 0; `ARN_E_FOREIGN_POINTER` when `ptr` is not the start of one of
+ * `b`'s blocks (NULL, outside the pool, or inside a block but not at its
+ * start), `ARN_E_DOUBLE_FREE` when the block is already free, or a handle
+ * error. A failed call changes nothing. `ptr` is only compared with the
+ * pool's range before anything is written.
+ */
+int blckf(arn_block b, void *ptr);
+
+/**
+ * Writes the counters of block allocator `b` to `*out`: total, used and
+ * free blocks, and utilization (used / total, 0.0 to 1.0).
+ *
+ * Returns 0, `ARN_E_INVALID_ARGUMENT` when `out` is NULL, or a handle
+ * error; `*out` is untouched on failure.
+ *
+ * # Safety
+ *
+ * `out` is NULL or valid for writing an `arn_block_stats`.
+ */
+int blcks(arn_block b, struct arn_block_stats *out);
+
+/**
+ * Frees block allocator `b` and all its blocks; `b` becomes stale.
+ *
+ * Returns 0; `ARN_E_DOUBLE_FREE` when `b` was already freed, or another
+ * handle error.
+ */
+int blckd(arn_block b);
 
 /**
  * Creates a bump allocator of `size` bytes, zero-filled. The usable
