@@ -193,6 +193,11 @@ typedef struct arn_bump_stats {
   size_t allocations;
 } arn_bump_stats;
 
+/**
+ * Handle of a stack allocator; 0 is never valid.
+ */
+typedef uint64_t arn_stack;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -456,6 +461,78 @@ const char *arnem(void);
  * Clears this thread's last error: `arner()` returns 0 and `arnem()` "".
  */
 void arnec(void);
+
+/**
+ * Creates a stack allocator of `size` bytes, zero-filled.
+ *
+ * Each push occupies its size rounded up to 8, so pushed bytes are 8-byte
+ * aligned and the top is always a multiple of 8; bytes above the top are
+ * always zero. Returns its handle, to be freed with `stckf`; 0 on failure
+ * (`ARN_E_INVALID_ARGUMENT` for a size below 8 or too large,
+ * `ARN_E_SYSTEM` when the heap refuses).
+ */
+arn_stack stckm(size_t size);
+
+/**
+ * Takes a marker at the top of stack `s` and writes it to `*marker_out`:
+ * the top as an offset in bytes, which `stckr` restores to.
+ *
+ * The marker stays live until the top goes below it (a pop or a restore
+ * to a lower marker); restoring to it keeps it live. Taking a marker twice
+ * at the same top gives the same value. Returns 0,
+ * `ARN_E_INVALID_ARGUMENT` when `marker_out` is NULL (no marker is taken
+ * then), or a handle error.
+ *
+ * # Safety
+ *
+ * `marker_out` is NULL or valid for writing a `size_t`.
+ */
+int stckt(arn_stack s, size_t *marker_out);
+
+/**
+ * Pushes `data_size` bytes onto stack `s`: a copy of `data`, or zeroes
+ * when `data` is NULL. `data` may point into the stack itself.
+ *
+ * Returns the pushed bytes, 8-byte aligned and owned by the stack, valid
+ * until they are popped (`stckp`, `stckr`) or `stckf`. Returns NULL on
+ * failure, with the stack unchanged: `ARN_E_CAPACITY` when the bytes do
+ * not fit, `ARN_E_INVALID_ARGUMENT` for a `data_size` of 0 or one that
+ * overflows, or a handle error.
+ *
+ * # Safety
+ *
+ * `data` is NULL or valid for reading `data_size` bytes.
+ */
+void *stckl(arn_stack s, const void *data, size_t data_size);
+
+/**
+ * Pops `size` bytes, rounded up to 8, off stack `s` and zeroes them.
+ * Markers above the new top are discarded.
+ *
+ * Returns 0; `ARN_E_STACK` when fewer than `size` rounded up to 8 bytes
+ * are on the stack (underflow), `ARN_E_INVALID_ARGUMENT` for a size of 0 or
+ * one that overflows, or a handle error. A failed call changes nothing.
+ */
+int stckp(arn_stack s, size_t size);
+
+/**
+ * Restores stack `s` to `marker`, taken by `stckt`: the top goes back to
+ * it, the bytes above it are zeroed and the markers above it discarded.
+ * `marker` stays live, so a frame can be restored to it repeatedly.
+ *
+ * Returns 0; `ARN_E_STACK` when `marker` is not live (never taken, or
+ * discarded by a pop or restore below it; the message says which), or a
+ * handle error. A failed call changes nothing.
+ */
+int stckr(arn_stack s, size_t marker);
+
+/**
+ * Frees stack `s` and its memory; `s` becomes stale.
+ *
+ * Returns 0; `ARN_E_DOUBLE_FREE` when `s` was already freed, or another
+ * handle error.
+ */
+int stckf(arn_stack s);
 
 /**
  * The version of the library, e.g. "0.1.0"; compare it with the header's
