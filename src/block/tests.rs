@@ -70,6 +70,19 @@ fn free_zeroes_and_the_next_alloc_reuses_the_block() {
 }
 
 #[test]
+fn an_alloc_after_a_free_takes_the_freed_word() {
+    let mut pool = BlockPool::new(8, 256).unwrap();
+    let base = pool.buf.base() as usize;
+    for _ in 0..200 {
+        pool.alloc_ptr().unwrap();
+    }
+    // Block 5 lies in word 0, far behind the allocation front in word 3.
+    pool.free_ptr(pool.buf.base().wrapping_add(5 * 8)).unwrap();
+    assert_eq!(pool.alloc_ptr().unwrap().as_ptr() as usize, base + 5 * 8);
+    assert_eq!(pool.alloc_ptr().unwrap().as_ptr() as usize, base + 200 * 8);
+}
+
+#[test]
 fn bad_frees_are_told_apart_and_change_nothing() {
     let mut pool = BlockPool::new(16, 4).unwrap();
     let p = pool.alloc_ptr().unwrap().as_ptr();
@@ -174,7 +187,7 @@ fn fills_exactly_across_summary_words() {
         .filter(|i| i % 997 == 3 || *i == count - 1)
         .collect();
     for &i in &freed {
-        pool.free_ptr((base + i * 8) as *const u8).unwrap();
+        pool.free_ptr(pool.buf.base().wrapping_add(i * 8)).unwrap();
     }
     assert_eq!(pool.used(), count - freed.len());
     let back: BTreeSet<usize> = (0..freed.len())
@@ -235,16 +248,25 @@ proptest! {
         let mut pool = BlockPool::new(size, count).unwrap();
         let stride = size.next_multiple_of(8);
         let base = pool.buf.base() as usize;
+        let base_ptr = pool.buf.base();
+        let block = |i: usize| base_ptr.wrapping_add(i * stride);
         // The model: the indexes of the live blocks.
         let mut live: BTreeSet<usize> = BTreeSet::new();
         let nth = |live: &BTreeSet<usize>, n: usize| live.iter().nth(n % live.len()).copied();
-        let alloc = |pool: &BlockPool, live: &mut BTreeSet<usize>| -> std::result::Result<(), TestCaseError> {
+        // The word of the last block freed, if nothing happened since: an
+        // allocation then takes the lowest free block of that word.
+        let mut freed_word: Option<usize> = None;
+        let alloc = |pool: &BlockPool, live: &mut BTreeSet<usize>, freed_word: Option<usize>| -> std::result::Result<(), TestCaseError> {
             match pool.alloc_ptr() {
                 Ok(p) => {
                     let off = p.as_ptr() as usize - base;
                     prop_assert_eq!(off % stride, 0);
                     let i = off / stride;
                     prop_assert!(i < count, "block {} of {}", i, count);
+                    if let Some(w) = freed_word {
+                        let lowest = (w * 64..count).find(|j| !live.contains(j));
+                        prop_assert_eq!(Some(i), lowest, "an allocation after a free reuses its word");
+                    }
                     prop_assert!(live.insert(i), "block {} handed out twice", i);
                     // SAFETY: a fresh block of `stride` bytes.
                     let bytes = unsafe { std::slice::from_raw_parts(p.as_ptr(), stride) };
@@ -260,48 +282,53 @@ proptest! {
         for op in ops {
             let before = pool.stats();
             match op {
-                Op::Alloc => alloc(&pool, &mut live)?,
+                Op::Alloc => alloc(&pool, &mut live, freed_word)?,
                 Op::Fill => {
+                    alloc(&pool, &mut live, freed_word)?;
                     while live.len() < count {
-                        alloc(&pool, &mut live)?;
+                        alloc(&pool, &mut live, None)?;
                     }
-                    alloc(&pool, &mut live)?;
+                    alloc(&pool, &mut live, None)?;
                 }
                 Op::Scribble(n, b) => {
                     if let Some(i) = (!live.is_empty()).then(|| nth(&live, n)).flatten() {
                         // SAFETY: a live block of `stride` bytes.
-                        unsafe { (base as *mut u8).add(i * stride).write_bytes(b, stride) };
+                        unsafe { block(i).write_bytes(b, stride) };
                     }
                 }
                 Op::Free(n) => {
                     if let Some(i) = (!live.is_empty()).then(|| nth(&live, n)).flatten() {
-                        pool.free_ptr((base + i * stride) as *const u8).unwrap();
+                        pool.free_ptr(block(i)).unwrap();
                         live.remove(&i);
+                        freed_word = Some(i / 64);
                         // SAFETY: the block lies inside the buffer.
-                        let bytes = unsafe { std::slice::from_raw_parts((base + i * stride) as *const u8, stride) };
+                        let bytes = unsafe { std::slice::from_raw_parts(block(i), stride) };
                         prop_assert!(bytes.iter().all(|&b| b == 0), "freed blocks are zeroed");
                     }
                 }
                 Op::FreeAgain(n) => {
                     let i = n % count;
                     if !live.contains(&i) {
-                        let got = pool.free_ptr((base + i * stride) as *const u8);
+                        let got = pool.free_ptr(block(i));
                         prop_assert!(matches!(got, Err(Error::DoubleFree(_))), "{:?}", got);
                     }
                 }
                 Op::FreeInside(n, o) => {
                     if stride > 1 && !live.is_empty() {
                         let i = nth(&live, n).unwrap();
-                        let p = base + i * stride + 1 + o % (stride - 1);
-                        let got = pool.free_ptr(p as *const u8);
+                        let p = block(i).wrapping_add(1 + o % (stride - 1));
+                        let got = pool.free_ptr(p);
                         prop_assert!(matches!(got, Err(Error::ForeignPointer { .. })), "{:?}", got);
                     }
                 }
                 Op::FreeForeign(after, o) => {
-                    let p = if after { base + count * stride + o } else { base.wrapping_sub(o + 1) };
-                    let got = pool.free_ptr(p as *const u8);
-                    prop_assert_eq!(got, Err(Error::ForeignPointer { addr: p, what: "block allocator" }));
+                    let p = if after { block(count).wrapping_add(o) } else { block(0).wrapping_sub(o + 1) };
+                    let got = pool.free_ptr(p);
+                    prop_assert_eq!(got, Err(Error::ForeignPointer { addr: p as usize, what: "block allocator" }));
                 }
+            }
+            if !matches!(op, Op::Free(_)) {
+                freed_word = None;
             }
             if matches!(op, Op::FreeAgain(_) | Op::FreeInside(..) | Op::FreeForeign(..)) {
                 prop_assert_eq!(pool.stats(), before, "a failed free changes nothing");

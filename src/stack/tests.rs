@@ -8,22 +8,23 @@ fn pushes_are_aligned_copied_and_zero_padded() {
     let s = Stack::new(64).unwrap();
     let a = s.push(b"abc").unwrap();
     assert_eq!(a, b"abc");
-    let a = a.as_ptr() as usize;
+    let a = a.as_ptr();
     let b = s.push_zeroed(9).unwrap();
     assert!(b.iter().all(|&x| x == 0));
-    let b = b.as_ptr() as usize;
-    assert_eq!(a % 8, 0);
-    assert_eq!(b - a, 8);
+    let b = b.as_ptr();
+    assert_eq!(a as usize % 8, 0);
+    assert_eq!(b as usize - a as usize, 8);
     assert_eq!(s.top(), 24);
     assert_eq!(s.capacity(), 64);
     // The padding after "abc" is zero.
-    // SAFETY: 8 bytes at a are on the stack.
+    assert_eq!(a, s.buf.base().cast_const());
+    // SAFETY: 8 bytes at the base are on the stack.
     assert_eq!(
-        unsafe { std::slice::from_raw_parts(a as *const u8, 8) },
+        unsafe { std::slice::from_raw_parts(s.buf.base(), 8) },
         b"abc\0\0\0\0\0"
     );
-    assert!(s.owns(a as *const u8));
-    assert!(!s.owns((a + 24) as *const u8));
+    assert!(s.owns(a));
+    assert!(!s.owns(a.wrapping_add(24)));
 }
 
 #[test]
@@ -56,7 +57,7 @@ fn overflow_and_bad_sizes_leave_it_unchanged() {
 #[test]
 fn pop_zeroes_rounds_and_underflows() {
     let mut s = Stack::new(64).unwrap();
-    let p = s.push(&[9; 12]).unwrap().as_ptr();
+    s.push(&[9; 12]).unwrap();
     s.push(&[8; 5]).unwrap();
     assert_eq!(s.top(), 24);
     assert_eq!(
@@ -77,7 +78,7 @@ fn pop_zeroes_rounds_and_underflows() {
     assert_eq!(s.top(), 0);
     // SAFETY: the buffer's first 24 bytes.
     assert!(
-        unsafe { std::slice::from_raw_parts(p, 24) }
+        unsafe { std::slice::from_raw_parts(s.buf.base(), 24) }
             .iter()
             .all(|&x| x == 0)
     );
@@ -128,7 +129,10 @@ fn markers_nest_and_survive_their_own_restore() {
 #[test]
 fn a_push_may_copy_from_the_stack_itself() {
     let s = Stack::new(64).unwrap();
-    let p = s.push(b"abcdefgh").unwrap().as_ptr();
+    // SAFETY: 8 readable bytes.
+    let p = unsafe { s.push_ptr(b"abcdefgh".as_ptr(), 8) }
+        .unwrap()
+        .as_ptr();
     // SAFETY: the 64-byte buffer is readable; the copy reads 8 pushed bytes
     // and 8 zero bytes above them, which it then overwrites.
     let q = unsafe { s.push_ptr(p, 16) }.unwrap().as_ptr();
@@ -296,7 +300,7 @@ proptest! {
             }
             prop_assert_eq!(s.top(), m.bytes.len());
             // SAFETY: the whole buffer is readable.
-            let all = unsafe { std::slice::from_raw_parts(base as *const u8, cap) };
+            let all = unsafe { std::slice::from_raw_parts(s.buf.base(), cap) };
             prop_assert_eq!(&all[..m.bytes.len()], &m.bytes[..]);
             prop_assert!(all[m.bytes.len()..].iter().all(|&b| b == 0), "bytes above the top are zero");
             for off in (0..=cap).step_by(8) {
