@@ -161,6 +161,33 @@ typedef struct arn_arena_stats {
 } arn_arena_stats;
 
 /**
+ * Handle of a block allocator; 0 is never valid.
+ */
+typedef uint64_t arn_block;
+
+/**
+ * Counters of a block allocator (C: `arn_block_stats`).
+ */
+typedef struct arn_block_stats {
+  /**
+   * Number of blocks in the pool.
+   */
+  size_t total;
+  /**
+   * Blocks handed out and not yet freed.
+   */
+  size_t used;
+  /**
+   * Blocks free to hand out: `total - used`.
+   */
+  size_t free;
+  /**
+   * `used / total`, from 0.0 (empty) to 1.0 (full).
+   */
+  double utilization;
+} arn_block_stats;
+
+/**
  * Handle of a bump allocator; 0 is never valid.
  */
 typedef uint64_t arn_bump;
@@ -284,6 +311,11 @@ typedef struct arn_region_stats {
  * Handle of scratch space; 0 is never valid.
  */
 typedef uint64_t arn_scratch;
+
+/**
+ * Handle of a stack allocator; 0 is never valid.
+ */
+typedef uint64_t arn_stack;
 
 #ifdef __cplusplus
 extern "C" {
@@ -420,6 +452,62 @@ void *arnta(arn_arena t, size_t *index_out);
  * the number of slots handed out, or a handle error.
  */
 void *arnti(arn_arena t, size_t index);
+
+/**
+ * Creates a block allocator of `block_count` blocks of `block_size` bytes,
+ * zero-filled. Blocks are 8-byte aligned, `arnln(block_size, 8)` bytes
+ * apart.
+ *
+ * Returns its handle, to be freed with `blckd`; 0 on failure
+ * (`ARN_E_INVALID_ARGUMENT` for a zero size or count, or when the pool's
+ * size overflows or is too large; `ARN_E_SYSTEM` when the heap refuses).
+ */
+arn_block blckm(size_t block_size, size_t block_count);
+
+/**
+ * Hands out a free block of block allocator `b`: `block_size` zeroed
+ * bytes, 8-byte aligned. Finding one takes O(1) after a free and at most
+ * one look per 4096 blocks otherwise.
+ *
+ * The block belongs to the allocator and is valid until `blckf` gives it
+ * back or `blckd` frees the allocator. Returns NULL on failure:
+ * `ARN_E_CAPACITY` ("no free blocks in pool") when every block is in use,
+ * or a handle error.
+ */
+void *blckl(arn_block b);
+
+/**
+ * Gives the block at `ptr` back to block allocator `b`; its bytes are
+ * zeroed.
+ *
+ * Returns 0; `ARN_E_FOREIGN_POINTER` when `ptr` is not the start of one of
+ * `b`'s blocks (NULL, outside the pool, or inside a block but not at its
+ * start), `ARN_E_DOUBLE_FREE` when the block is already free, or a handle
+ * error. A failed call changes nothing. `ptr` is only compared with the
+ * pool's range before anything is written.
+ */
+int blckf(arn_block b, void *ptr);
+
+/**
+ * Writes the counters of block allocator `b` to `*out`: total, used and
+ * free blocks, and utilization (used / total, 0.0 to 1.0).
+ *
+ * Returns 0, `ARN_E_INVALID_ARGUMENT` when `out` is NULL, or a handle
+ * error; `*out` is untouched on failure.
+ *
+ * # Safety
+ *
+ * `out` is NULL or valid for writing an `arn_block_stats`.
+ */
+int blcks(arn_block b, struct arn_block_stats *out);
+
+/**
+ * Frees block allocator `b` and all its blocks; `b` becomes stale.
+ *
+ * Returns 0; `ARN_E_DOUBLE_FREE` when `b` was already freed, or another
+ * handle error.
+ */
+int blckd(arn_block b);
 
 /**
  * Creates a bump allocator of `size` bytes, zero-filled. The usable
@@ -662,6 +750,78 @@ int scrt2(arn_scratch s);
  * handle error.
  */
 int scrt0(arn_scratch s);
+
+/**
+ * Creates a stack allocator of `size` bytes, zero-filled.
+ *
+ * Each push occupies its size rounded up to 8, so pushed bytes are 8-byte
+ * aligned and the top is always a multiple of 8; bytes above the top are
+ * always zero. Returns its handle, to be freed with `stckf`; 0 on failure
+ * (`ARN_E_INVALID_ARGUMENT` for a size below 8 or too large,
+ * `ARN_E_SYSTEM` when the heap refuses).
+ */
+arn_stack stckm(size_t size);
+
+/**
+ * Takes a marker at the top of stack `s` and writes it to `*marker_out`:
+ * the top as an offset in bytes, which `stckr` restores to.
+ *
+ * The marker stays live until the top goes below it (a pop or a restore
+ * to a lower marker); restoring to it keeps it live. Taking a marker twice
+ * at the same top gives the same value. Returns 0,
+ * `ARN_E_INVALID_ARGUMENT` when `marker_out` is NULL (no marker is taken
+ * then), or a handle error.
+ *
+ * # Safety
+ *
+ * `marker_out` is NULL or valid for writing a `size_t`.
+ */
+int stckt(arn_stack s, size_t *marker_out);
+
+/**
+ * Pushes `data_size` bytes onto stack `s`: a copy of `data`, or zeroes
+ * when `data` is NULL. `data` may point into the stack itself.
+ *
+ * Returns the pushed bytes, 8-byte aligned and owned by the stack, valid
+ * until they are popped (`stckp`, `stckr`) or `stckf`. Returns NULL on
+ * failure, with the stack unchanged: `ARN_E_CAPACITY` when the bytes do
+ * not fit, `ARN_E_INVALID_ARGUMENT` for a `data_size` of 0 or one that
+ * overflows, or a handle error.
+ *
+ * # Safety
+ *
+ * `data` is NULL or valid for reading `data_size` bytes.
+ */
+void *stckl(arn_stack s, const void *data, size_t data_size);
+
+/**
+ * Pops `size` bytes, rounded up to 8, off stack `s` and zeroes them.
+ * Markers above the new top are discarded.
+ *
+ * Returns 0; `ARN_E_STACK` when fewer than `size` rounded up to 8 bytes
+ * are on the stack (underflow), `ARN_E_INVALID_ARGUMENT` for a size of 0 or
+ * one that overflows, or a handle error. A failed call changes nothing.
+ */
+int stckp(arn_stack s, size_t size);
+
+/**
+ * Restores stack `s` to `marker`, taken by `stckt`: the top goes back to
+ * it, the bytes above it are zeroed and the markers above it discarded.
+ * `marker` stays live, so a frame can be restored to it repeatedly.
+ *
+ * Returns 0; `ARN_E_STACK` when `marker` is not live (never taken, or
+ * discarded by a pop or restore below it; the message says which), or a
+ * handle error. A failed call changes nothing.
+ */
+int stckr(arn_stack s, size_t marker);
+
+/**
+ * Frees stack `s` and its memory; `s` becomes stale.
+ *
+ * Returns 0; `ARN_E_DOUBLE_FREE` when `s` was already freed, or another
+ * handle error.
+ */
+int stckf(arn_stack s);
 
 /**
  * The version of the library, e.g. "0.1.0"; compare it with the header's
