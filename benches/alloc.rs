@@ -145,7 +145,10 @@ impl Rng {
 /// freed is a random live one, so frees land all over the bitmap.
 fn block_1m(c: &mut Criterion) {
     let mut g = c.benchmark_group("block_1M");
-    for (id, live) in [("fill_1pct", BLOCKS / 100), ("fill_99pct", BLOCKS / 100 * 99)] {
+    for (id, live) in [
+        ("fill_1pct", BLOCKS / 100),
+        ("fill_99pct", BLOCKS / 100 * 99),
+    ] {
         // SAFETY: plain calls of the exported C functions on a live handle,
         // freeing only pointers it handed out, each once.
         unsafe {

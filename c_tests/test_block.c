@@ -42,7 +42,7 @@ static void seed_fill_and_drain(void) {
     CHECK(blckl(b) == NULL);
     CHECK(arner() == ARN_E_CAPACITY);
     CHECK(strstr(arnem(), "no free blocks in pool") != NULL);
-    CHECK(strcmp(arnem(), "blckl: no free blocks in pool: block allocator full: all 4 slots in use") == 0);
+    CHECK(strcmp(arnem(), "blckl: no free blocks in pool: all 4 blocks in use") == 0);
     CHECK_ERR(ARN_E_CAPACITY, "blckl");
     CHECK(blcks(b, &st) == 0 && st.used == 4 && st.free == 0 && st.utilization == 1.0);
     /* Freed blocks are zeroed and come back. */

@@ -61,7 +61,7 @@ static void pop_rounds_zeroes_and_underflows(void) {
     CHECK(p != NULL);
     CHECK(stckl(s, "x", 1) != NULL); /* 8 more: top 24 */
     CHECK(stckp(s, 25) == ARN_E_STACK);
-    CHECK(strcmp(arnem(), "stckp: stack: underflow: popping 25 bytes (32 rounded up to 8) from a stack holding 24") == 0);
+    CHECK(strcmp(arnem(), "stckp: stack: underflow: popping 25 bytes (32 with rounding) from a stack holding 24") == 0);
     CHECK_ERR(ARN_E_STACK, "stckp");
     CHECK(top_of(s) == 24 && memcmp(p, "0123456789", 10) == 0);
     CHECK(stckp(s, 1) == 0); /* pops 8 */

@@ -63,6 +63,43 @@ int main(void) {
     bmpst(bump, &bs);
     printf("             after reset: used %zu, allocations %zu\n", bs.used, bs.allocations);
 
+    /* Block allocator: fixed-size blocks from a bitmap, freed one by one. */
+    arn_block blocks = blckm(sizeof(struct particle), 1024);
+    struct particle *pa = blckl(blocks), *pb = blckl(blocks);
+    if (!pa || !pb) {
+        fprintf(stderr, "blckl: %s\n", arnem());
+        return 1;
+    }
+    blckf(blocks, pa);                   /* zeroed, free again */
+    struct particle *pc = blckl(blocks); /* the same block back */
+    arn_block_stats ks;
+    blcks(blocks, &ks);
+    printf("block:       reused: %s; total %zu, used %zu, free %zu, utilization %.4f\n",
+           pc == pa ? "yes" : "no", ks.total, ks.used, ks.free, ks.utilization);
+    if (blckf(blocks, (char *)pb + 1) != 0)
+        printf("             expected failure (code %d): %s\n", arner(), arnem());
+    arnec();
+    blckd(blocks);
+
+    /* Stack: push and pop, or take a marker and restore to it. */
+    arn_stack stack = stckm(4096);
+    size_t mark;
+    char *name = stckl(stack, "outer", 6);
+    if (!name || stckt(stack, &mark) != 0) {
+        fprintf(stderr, "stack: %s\n", arnem());
+        return 1;
+    }
+    for (int i = 0; i < 3; i++) {
+        double *tmp = stckl(stack, NULL, 100 * sizeof(double)); /* zeroed */
+        tmp[99] = i;
+        stckr(stack, mark); /* drops tmp and zeroes it */
+    }
+    printf("stack:       \"%s\" still below the marker at offset %zu\n", name, mark);
+    if (stckp(stack, 64) != 0)
+        printf("             expected failure (code %d): %s\n", arner(), arnem());
+    arnec();
+    stckf(stack);
+
     /* mmap arena: reserve 64 GiB of address space, pay only for what is used. */
     arn_mmap_opts mo = {0}; /* {0} = the defaults: guard page, no prefault */
     mo.retain = 1 << 20;    /* keep 1 MiB committed across resets */

@@ -76,6 +76,10 @@ pub enum Error {
     /// See [`ARN_E_CAPACITY`]: every slot of a slot allocator is in use.
     #[error("{what} full: all {capacity} slots in use")]
     Full { what: &'static str, capacity: usize },
+    /// See [`ARN_E_CAPACITY`]: every block of a block allocator is in use
+    /// (the seed's words).
+    #[error("no free blocks in pool: all {capacity} blocks in use")]
+    NoFreeBlocks { capacity: usize },
     /// See [`ARN_E_SYSTEM`].
     #[error("the system refused {bytes} bytes of memory")]
     System { bytes: usize },
@@ -113,7 +117,9 @@ impl Error {
             Error::StaleHandle { .. } => ARN_E_STALE_HANDLE,
             Error::WrongKind { .. } => ARN_E_WRONG_KIND,
             Error::InvalidArgument(_) => ARN_E_INVALID_ARGUMENT,
-            Error::OutOfMemory { .. } | Error::Full { .. } => ARN_E_CAPACITY,
+            Error::OutOfMemory { .. } | Error::Full { .. } | Error::NoFreeBlocks { .. } => {
+                ARN_E_CAPACITY
+            }
             Error::System { .. } | Error::Refused { .. } => ARN_E_SYSTEM,
             Error::OutOfBounds { .. } => ARN_E_OUT_OF_BOUNDS,
             Error::ForeignPointer { .. } => ARN_E_FOREIGN_POINTER,

@@ -24,9 +24,11 @@ pub mod stack;
 pub mod version;
 
 pub use arena::{Arena, ArenaStats, Mark, TypedArena};
+pub use block::{BlockPool, BlockStats};
 pub use bump::{Bump, BumpStats};
 pub use error::{Error, Result};
 pub use mem::{ARN_MAX_ALIGN, align_size};
 pub use mmap::{ARN_MMAP_HUGE_PAGE, ARN_MMAP_PAGE, MmapArena, MmapOpts, MmapStats};
 pub use region::{REGION_ARENA_SIZE, Region, RegionStats};
 pub use scratch::Scratch;
+pub use stack::Stack;

@@ -315,9 +315,7 @@ impl BlockPool {
     #[cold]
     #[inline(never)]
     fn refuse(&self) -> Error {
-        // The seed's words first, then the numbers.
-        Error::Full {
-            what: "no free blocks in pool: block allocator",
+        Error::NoFreeBlocks {
             capacity: self.count,
         }
     }

@@ -36,10 +36,7 @@ fn full_pool_says_so_and_stays_usable() {
     let ps: Vec<_> = (0..3).map(|_| pool.alloc_ptr().unwrap()).collect();
     let e = pool.alloc_ptr().unwrap_err();
     assert_eq!(e.code(), crate::error::ARN_E_CAPACITY);
-    assert_eq!(
-        e.to_string(),
-        "no free blocks in pool: block allocator full: all 3 slots in use"
-    );
+    assert_eq!(e.to_string(), "no free blocks in pool: all 3 blocks in use");
     assert!(pool.try_alloc_ptr().is_none());
     assert_eq!(pool.stats().utilization, 1.0);
     pool.free_ptr(ps[1].as_ptr()).unwrap();
@@ -274,7 +271,7 @@ proptest! {
                 }
                 Err(e) => {
                     prop_assert_eq!(live.len(), count, "refused while not full: {}", e);
-                    prop_assert_eq!(e, Error::Full { what: "no free blocks in pool: block allocator", capacity: count });
+                    prop_assert_eq!(e, Error::NoFreeBlocks { capacity: count });
                 }
             }
             Ok(())

@@ -151,9 +151,13 @@ impl Stack {
         let top = self.top.get();
         let rounded = align_up(n, WORD).unwrap_or(usize::MAX);
         if rounded > top {
+            let note = if rounded > n {
+                format!(" ({rounded} with rounding)")
+            } else {
+                String::new()
+            };
             return Err(Error::Stack(format!(
-                "underflow: popping {n} bytes ({rounded} rounded up to {WORD}) \
-                 from a stack holding {top}"
+                "underflow: popping {n} bytes{note} from a stack holding {top}"
             )));
         }
         self.cut(top - rounded);

@@ -62,13 +62,13 @@ fn pop_zeroes_rounds_and_underflows() {
     assert_eq!(s.top(), 24);
     assert_eq!(
         s.pop(25).unwrap_err().to_string(),
-        "stack: underflow: popping 25 bytes (32 rounded up to 8) from a stack holding 24"
+        "stack: underflow: popping 25 bytes (32 with rounding) from a stack holding 24"
     );
     s.pop(1).unwrap();
     assert_eq!(s.top(), 16);
     assert_eq!(
         s.pop(17).unwrap_err().to_string(),
-        "stack: underflow: popping 17 bytes (24 rounded up to 8) from a stack holding 16"
+        "stack: underflow: popping 17 bytes (24 with rounding) from a stack holding 16"
     );
     assert!(matches!(s.pop(0), Err(Error::InvalidArgument(_))));
     assert!(matches!(s.pop(usize::MAX), Err(Error::InvalidArgument(_))));
