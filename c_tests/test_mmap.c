@@ -396,7 +396,9 @@ static void guard_page_and_uncommitted_memory_fault(void) {
 static void the_system_refuses(void) {
     /* 1 PiB: without an address hint Linux maps below 128 TiB. */
     CHECK(mmpmk((size_t)1 << 50, NULL) == 0);
-    CHECK(strcmp(arnem(), "mmpmk: the system refused 1125899906842624 bytes of memory: Cannot allocate memory (os error 12)") == 0);
+    /* The OS's reason follows; valgrind gives another errno than Linux. */
+    const char *want = "mmpmk: the system refused 1125899906842624 bytes of memory: ";
+    CHECK(strncmp(arnem(), want, strlen(want)) == 0 && strlen(arnem()) > strlen(want));
     CHECK_ERR(ARN_E_SYSTEM, "mmpmk");
     expect_clean_exit(commit_refused_by_the_os);
 }
