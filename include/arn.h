@@ -9,6 +9,13 @@
  *         alignment (arnln), typed arena (arntm arnta arnti),
  *         errors (arner arnem arnec), version (arnvr)
  *   bmp*, bumpl  bump allocator (bmpmk bumpl bmprs bmpfr bmpst)
+ *   pol*  object pool (polmk polmx polgt polrt polst polsh polfr)
+ *   blck* fixed-size block allocator (blckm blckl blckf blcks blckd)
+ *   stck* stack allocator (stckm stckt stckl stckp stckr stckf)
+ *   mmp*, mmapl  mmap arena (mmpmk mmpcm mmapl mmprs mmpfr mmpst)
+ *   reg*, rgn*   region (regin regnl rgnfr rgnst rgndl)
+ *   scrt* scratch space (scrt1 create, scrt3 checkpoint, scrtc allocate,
+ *         scrt2 restore, scrt0 free)
  *
  * Conventions: handles are 64-bit, 0 is never valid. A function returning a
  * pointer returns NULL on failure; one returning int returns 0 (ARN_OK) on
@@ -16,10 +23,10 @@
  * thread's last error: arner() gives its code, arnem() its message. A
  * successful call does not clear it; arnec() does.
  *
- * Threads: an arena, typed arena or bump allocator is used by one thread at
- * a time and is not freed while a call on it runs; different objects may be
- * used from different threads at once, and handles may be created and freed
- * from any thread.
+ * Threads: each allocator object is used by one thread at a time and is
+ * not freed while a call on it runs; different objects may be used from
+ * different threads at once, and handles may be created and freed from any
+ * thread.
  */
 
 #ifndef ARN_H
