@@ -9,6 +9,7 @@ use std::ffi::{c_int, c_void};
 
 use super::{ObjectPool, PoolOpts, PoolStats, arn_ctor, arn_reset};
 use crate::error::Error;
+use crate::ffi::guard::Failure;
 use crate::ffi::handle::{self, Kind, Object};
 use crate::ffi::{args, guard, with_ref};
 
@@ -19,6 +20,28 @@ pub type arn_pool = u64;
 // SAFETY: no `ALSO` kind.
 unsafe impl Object for ObjectPool {
     const KIND: Kind = Kind::Pool;
+}
+
+/// `guard::value_hot` for a pool, reached by shared reference: `fast`
+/// serves the call when it can, and `slow` runs out of line when the handle
+/// is bad or `fast` returns `None`. Errors stay off the fast path.
+#[inline(always)]
+fn hot<R: Failure>(
+    name: &'static str,
+    p: arn_pool,
+    fast: impl FnOnce(&ObjectPool) -> Option<R>,
+    slow: impl FnOnce() -> crate::error::Result<R>,
+) -> R {
+    guard::value_hot(
+        name,
+        move || {
+            let x = handle::find::<ObjectPool>(p)?;
+            // SAFETY: as in `with_ref`: the handle is live, so `x` points at
+            // its pool, which is not freed while this call runs.
+            fast(unsafe { x.as_ref() })
+        },
+        slow,
+    )
 }
 
 /// Creates an object pool whose objects `ctor` makes and `reset` readies
@@ -104,9 +127,12 @@ pub unsafe extern "C" fn polmx(opts: *const PoolOpts) -> arn_pool {
 /// a handle error.
 #[unsafe(no_mangle)]
 pub extern "C" fn polgt(p: arn_pool) -> *mut c_void {
-    guard::value("polgt", || {
-        with_ref(p, |x: &ObjectPool| x.get()).map(|o| o.as_ptr())
-    })
+    hot(
+        "polgt",
+        p,
+        |x| x.try_get().map(|o| o.as_ptr()),
+        || with_ref(p, |x: &ObjectPool| x.get()).map(|o| o.as_ptr()),
+    )
 }
 
 /// Returns `obj`, which `polgt` on pool `p` handed out, to the pool's
@@ -120,7 +146,18 @@ pub extern "C" fn polgt(p: arn_pool) -> *mut c_void {
 /// object the reset callback is working on, or a handle error.
 #[unsafe(no_mangle)]
 pub extern "C" fn polrt(p: arn_pool, obj: *mut c_void) -> c_int {
-    guard::status("polrt", || with_ref(p, |x: &ObjectPool| x.put(obj)))
+    // The slow path is a status call of its own: it returns the error code,
+    // which the `c_int` failure value (0) of `hot` could not carry.
+    hot(
+        "polrt",
+        p,
+        |x| x.try_put(obj).then_some(0),
+        || {
+            Ok(guard::status("polrt", || {
+                with_ref(p, |x: &ObjectPool| x.put(obj))
+            }))
+        },
+    )
 }
 
 /// Writes the counters of pool `p` to `*out`: available objects, objects

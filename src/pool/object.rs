@@ -56,33 +56,37 @@ type AddrMap = HashMap<usize, usize, BuildHasherDefault<AddrHasher>>;
 /// Where an object is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
-    /// Available, made up front and never handed out: no reset due.
-    Fresh,
-    /// Available after it came back: reset before it goes out again.
-    Returned,
+    /// In the pool, ready to be handed out.
+    Available,
     /// Handed out.
     InUse,
     /// On its way out, while the reset callback runs on it.
     Resetting,
 }
 
+/// An available object: its slot and, to spare a load on the way out, its
+/// address.
 #[derive(Debug, Clone, Copy)]
-struct Slot {
+struct Ready {
+    slot: usize,
     addr: *mut c_void,
-    state: State,
 }
 
 /// Everything a pool knows about its objects. Each object it owns has a
-/// slot and an entry in `index`; slots of dropped objects are reused.
+/// slot (its state) and an entry in `index` (address → slot); slots of
+/// dropped objects are reused.
+/// Objects in use are those owned and not available.
 #[derive(Default)]
 struct Book {
-    slots: Vec<Slot>,
+    slots: Vec<State>,
     /// Slots of dropped objects, free for the next object made.
     vacant: Vec<usize>,
     index: AddrMap,
-    /// Slots of the available objects; the last is handed out first.
-    available: Vec<usize>,
-    in_use: usize,
+    /// The available objects; the last is handed out first.
+    available: Vec<Ready>,
+    /// The first `fresh` available objects were made up front and never
+    /// handed out: they need no reset. Returned objects go on top of them.
+    fresh: usize,
     total: usize,
 }
 
@@ -126,6 +130,37 @@ pub struct ObjectPool {
 // the callbacks use from whichever thread uses the pool. The cells make the
 // pool `!Sync`, so one thread at a time uses it.
 unsafe impl Send for ObjectPool {}
+
+/// Zeroes the `len` bytes at `p`, without a call for the default size.
+///
+/// # Safety
+///
+/// `p` is valid for writing `len` bytes.
+#[inline(always)]
+unsafe fn zero(p: *mut c_void, len: usize) {
+    if len == ARN_POOL_DEFAULT_SIZE {
+        // SAFETY: the caller's promise; the array has alignment 1.
+        unsafe {
+            p.cast::<[u8; ARN_POOL_DEFAULT_SIZE]>()
+                .write([0; ARN_POOL_DEFAULT_SIZE])
+        };
+    } else {
+        // SAFETY: the caller's promise.
+        unsafe { zero_any(p, len) };
+    }
+}
+
+/// [`zero`] for other sizes: a call of its own, so that the compiler does
+/// not merge the two branches back into one call of `memset`.
+///
+/// # Safety
+///
+/// As for [`zero`].
+#[inline(never)]
+unsafe fn zero_any(p: *mut c_void, len: usize) {
+    // SAFETY: the caller's promise.
+    unsafe { p.cast::<u8>().write_bytes(0, len) };
+}
 
 /// Counts a running callback for as long as it lives.
 struct Running<'a>(&'a Cell<u32>);
@@ -195,7 +230,7 @@ impl ObjectPool {
         for _ in 0..cap {
             // On failure `pool` drops, destroying the objects made so far.
             let obj = pool.make()?;
-            pool.adopt(obj, State::Fresh)?;
+            pool.adopt(obj, State::Available)?;
         }
         Ok(pool)
     }
@@ -226,58 +261,58 @@ impl ObjectPool {
     /// ([`Error::System`]).
     #[inline]
     pub fn get(&self) -> Result<NonNull<c_void>> {
-        match self.take_available() {
+        match self.try_get() {
             Some(obj) => Ok(obj),
             None => self.get_new(),
         }
     }
 
+    /// Like [`ObjectPool::get`] when an object is available; `None` when
+    /// none is (then nothing changed).
     #[inline(always)]
-    fn take_available(&self) -> Option<NonNull<c_void>> {
-        let (slot, addr, reset) = {
+    pub(crate) fn try_get(&self) -> Option<NonNull<c_void>> {
+        let (ready, reset) = {
             let mut book = self.book.borrow_mut();
             let Book {
                 slots,
                 available,
-                in_use,
+                fresh,
                 ..
             } = &mut *book;
-            let i = available.pop()?;
-            let slot = &mut slots[i];
-            let reset = match self.reset {
-                Some(r) if slot.state == State::Returned => Some(r),
-                _ => None,
+            let ready = available.pop()?;
+            let left = available.len();
+            let reset = if left < *fresh {
+                *fresh = left;
+                None
+            } else {
+                self.reset
             };
-            slot.state = if reset.is_some() {
+            slots[ready.slot] = if reset.is_some() {
                 State::Resetting
             } else {
                 State::InUse
             };
-            *in_use += 1;
-            (i, slot.addr, reset)
+            (ready, reset)
         };
         if let Some(reset) = reset {
-            self.run_reset(reset, slot, addr);
+            self.run_reset(reset, ready);
         }
         // SAFETY: only non-null addresses are adopted.
-        Some(unsafe { NonNull::new_unchecked(addr) })
+        Some(unsafe { NonNull::new_unchecked(ready.addr) })
     }
 
-    fn run_reset(
-        &self,
-        reset: unsafe extern "C" fn(*mut c_void, *mut c_void),
-        slot: usize,
-        addr: *mut c_void,
-    ) {
+    // Out of line: a pool without a reset keeps a lighter `try_get`.
+    #[inline(never)]
+    fn run_reset(&self, reset: unsafe extern "C" fn(*mut c_void, *mut c_void), ready: Ready) {
         {
             let _running = self.enter();
             // SAFETY: the promise of `new`; the object is the pool's and no
             // borrow of the pool is held while the callback runs.
-            unsafe { reset(addr, self.ctx) };
+            unsafe { reset(ready.addr, self.ctx) };
         }
         // A `Resetting` object is neither available nor returnable, so no
         // callback could have moved it out of its slot.
-        self.book.borrow_mut().slots[slot].state = State::InUse;
+        self.book.borrow_mut().slots[ready.slot] = State::InUse;
     }
 
     #[cold]
@@ -301,31 +336,62 @@ impl ObjectPool {
     /// [`Error::Busy`] for an object the reset callback is still working on.
     #[inline]
     pub fn put(&self, obj: *mut c_void) -> Result<()> {
+        if self.try_put(obj) {
+            Ok(())
+        } else {
+            self.put_slow(obj)
+        }
+    }
+
+    /// [`ObjectPool::put`] when [`ObjectPool::try_put`] refused: room for
+    /// one more available object, then the reason for a refusal.
+    #[cold]
+    #[inline(never)]
+    fn put_slow(&self, obj: *mut c_void) -> Result<()> {
+        self.book
+            .borrow_mut()
+            .available
+            .try_reserve(1)
+            .map_err(|_| Error::System {
+                bytes: std::mem::size_of::<Ready>(),
+            })?;
+        if self.try_put(obj) {
+            Ok(())
+        } else {
+            Err(self.refuse_put(obj))
+        }
+    }
+
+    /// Like [`ObjectPool::put`], with `false` for every refusal (then
+    /// nothing changed).
+    #[inline(always)]
+    pub(crate) fn try_put(&self, obj: *mut c_void) -> bool {
         {
             let mut book = self.book.borrow_mut();
             let Book {
                 slots,
                 index,
                 available,
-                in_use,
                 ..
             } = &mut *book;
-            if let Some(&i) = index.get(&(obj as usize)) {
-                let slot = &mut slots[i];
-                if slot.state == State::InUse {
-                    slot.state = State::Returned;
-                    if self.zero_on_return != 0 {
-                        // SAFETY: a block of the pool, `zero_on_return`
-                        // bytes long, handed back by its user.
-                        unsafe { obj.cast::<u8>().write_bytes(0, self.zero_on_return) };
-                    }
-                    available.push(i);
-                    *in_use -= 1;
-                    return Ok(());
-                }
+            let Some(&i) = index.get(&(obj as usize)) else {
+                return false;
+            };
+            let slot = &mut slots[i];
+            // A full list grows on the slow path, keeping this one free of
+            // calls.
+            if *slot != State::InUse || available.len() == available.capacity() {
+                return false;
             }
+            available.push(Ready { slot: i, addr: obj });
+            *slot = State::Available;
         }
-        Err(self.refuse_put(obj))
+        if self.zero_on_return != 0 {
+            // SAFETY: a block of the pool, `zero_on_return` bytes long, that
+            // its user handed back.
+            unsafe { zero(obj, self.zero_on_return) };
+        }
+        true
     }
 
     #[cold]
@@ -336,12 +402,12 @@ impl ObjectPool {
             return Error::invalid("object is NULL");
         }
         let book = self.book.borrow();
-        match book.index.get(&addr).map(|&i| book.slots[i].state) {
+        match book.index.get(&addr).map(|&i| book.slots[i]) {
             None => Error::ForeignPointer {
                 addr,
                 what: "object pool",
             },
-            Some(State::Fresh | State::Returned) => {
+            Some(State::Available) => {
                 Error::DoubleFree(format!("object {addr:#x} is already back in its pool"))
             }
             Some(State::Resetting) => {
@@ -358,22 +424,22 @@ impl ObjectPool {
         let dropped: Vec<*mut c_void> = {
             let mut book = self.book.borrow_mut();
             let Book {
-                slots,
                 vacant,
                 index,
                 available,
+                fresh,
                 ..
             } = &mut *book;
             if available.len() <= self.capacity {
                 return;
             }
+            *fresh = (*fresh).min(self.capacity);
             available
                 .drain(self.capacity..)
-                .map(|i| {
-                    let addr = slots[i].addr;
-                    index.remove(&(addr as usize));
-                    vacant.push(i);
-                    addr
+                .map(|ready| {
+                    index.remove(&(ready.addr as usize));
+                    vacant.push(ready.slot);
+                    ready.addr
                 })
                 .collect()
         };
@@ -389,7 +455,7 @@ impl ObjectPool {
         let book = self.book.borrow();
         PoolStats {
             available: book.available.len(),
-            in_use: book.in_use,
+            in_use: book.index.len() - book.available.len(),
             total_allocated: book.total,
             capacity: self.capacity,
         }
@@ -427,7 +493,11 @@ impl ObjectPool {
     fn reserve(&self, n: usize) -> Result<()> {
         let too_big = || Error::invalid(format!("pool capacity {n} is too large"));
         let bytes = n
-            .checked_mul(std::mem::size_of::<Slot>() + 2 * std::mem::size_of::<usize>())
+            .checked_mul(
+                std::mem::size_of::<State>()
+                    + 2 * std::mem::size_of::<usize>()
+                    + std::mem::size_of::<Ready>(),
+            )
             .filter(|&b| b <= isize::MAX as usize)
             .ok_or_else(too_big)?;
         let mut book = self.book.borrow_mut();
@@ -459,7 +529,8 @@ impl ObjectPool {
         }
     }
 
-    /// Records a new object, available (`Fresh`) or handed out (`InUse`).
+    /// Records a new object, available (made up front: fresh) or handed
+    /// out.
     /// An object the pool already owns is refused and left as it is.
     fn adopt(&self, obj: NonNull<c_void>, state: State) -> Result<()> {
         let mut book = self.book.borrow_mut();
@@ -468,7 +539,7 @@ impl ObjectPool {
             vacant,
             index,
             available,
-            in_use,
+            fresh,
             total,
         } = &mut *book;
         let addr = obj.as_ptr() as usize;
@@ -477,25 +548,24 @@ impl ObjectPool {
                 "the constructor returned {addr:#x}, an object this pool already owns"
             )));
         };
-        let slot = Slot {
-            addr: obj.as_ptr(),
-            state,
-        };
         let i = match vacant.pop() {
             Some(i) => {
-                slots[i] = slot;
+                slots[i] = state;
                 i
             }
             None => {
-                slots.push(slot);
+                slots.push(state);
                 slots.len() - 1
             }
         };
         entry.insert(i);
         *total += 1;
-        match state {
-            State::InUse => *in_use += 1,
-            _ => available.push(i),
+        if state == State::Available {
+            available.push(Ready {
+                slot: i,
+                addr: obj.as_ptr(),
+            });
+            *fresh += 1;
         }
         Ok(())
     }
@@ -520,10 +590,7 @@ impl ObjectPool {
     #[cfg(test)]
     pub(super) fn available_addrs(&self) -> Vec<usize> {
         let book = self.book.borrow();
-        book.available
-            .iter()
-            .map(|&i| book.slots[i].addr as usize)
-            .collect()
+        book.available.iter().map(|r| r.addr as usize).collect()
     }
 }
 
