@@ -53,6 +53,16 @@ impl Hasher for AddrHasher {
 /// Address of an object → index of its slot.
 type AddrMap = HashMap<usize, usize, BuildHasherDefault<AddrHasher>>;
 
+/// How many recently made or returned objects a return can find without
+/// the map.
+const HINTS: usize = 256;
+
+/// The hint entry of an address: the top bits of its hash.
+#[inline(always)]
+fn hint_of(addr: usize) -> usize {
+    (fold(addr as u64) >> (64 - HINTS.trailing_zeros())) as usize
+}
+
 /// Where an object is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -62,6 +72,15 @@ enum State {
     InUse,
     /// On its way out, while the reset callback runs on it.
     Resetting,
+    /// No object: the slot waits on the vacant list.
+    Vacant,
+}
+
+/// What the pool knows of one object.
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    addr: usize,
+    state: State,
 }
 
 /// An available object: its slot and, to spare a load on the way out, its
@@ -73,12 +92,17 @@ struct Ready {
 }
 
 /// Everything a pool knows about its objects. Each object it owns has a
-/// slot (its state) and an entry in `index` (address → slot); slots of
-/// dropped objects are reused.
-/// Objects in use are those owned and not available.
-#[derive(Default)]
+/// slot and an entry in `index` (address → slot); slots of dropped objects
+/// are reused. Objects in use are those owned and not available.
+///
+/// `hints` remembers the slots of recently made or returned objects by a
+/// few bits of their address, so that a return usually skips the map: a
+/// hint counts only when the slot it names holds that very address, and is
+/// otherwise ignored, so a stale or colliding hint costs a map lookup, never
+/// a wrong answer.
 struct Book {
-    slots: Vec<State>,
+    slots: Vec<Slot>,
+    hints: [usize; HINTS],
     /// Slots of dropped objects, free for the next object made.
     vacant: Vec<usize>,
     index: AddrMap,
@@ -86,8 +110,23 @@ struct Book {
     available: Vec<Ready>,
     /// The first `fresh` available objects were made up front and never
     /// handed out: they need no reset. Returned objects go on top of them.
+    /// Kept up to date only in a pool with a reset.
     fresh: usize,
     total: usize,
+}
+
+impl Default for Book {
+    fn default() -> Book {
+        Book {
+            slots: Vec::new(),
+            hints: [usize::MAX; HINTS],
+            vacant: Vec::new(),
+            index: AddrMap::default(),
+            available: Vec::new(),
+            fresh: 0,
+            total: 0,
+        }
+    }
 }
 
 /// How a pool makes its objects.
@@ -280,14 +319,16 @@ impl ObjectPool {
                 ..
             } = &mut *book;
             let ready = available.pop()?;
+            // Freshness matters only to a pool with a reset.
             let left = available.len();
-            let reset = if left < *fresh {
-                *fresh = left;
-                None
-            } else {
-                self.reset
+            let reset = match self.reset {
+                Some(_) if left < *fresh => {
+                    *fresh = left;
+                    None
+                }
+                reset => reset,
             };
-            slots[ready.slot] = if reset.is_some() {
+            slots[ready.slot].state = if reset.is_some() {
                 State::Resetting
             } else {
                 State::InUse
@@ -312,7 +353,7 @@ impl ObjectPool {
         }
         // A `Resetting` object is neither available nor returnable, so no
         // callback could have moved it out of its slot.
-        self.book.borrow_mut().slots[ready.slot] = State::InUse;
+        self.book.borrow_mut().slots[ready.slot].state = State::InUse;
     }
 
     #[cold]
@@ -370,21 +411,31 @@ impl ObjectPool {
             let mut book = self.book.borrow_mut();
             let Book {
                 slots,
+                hints,
                 index,
                 available,
                 ..
             } = &mut *book;
-            let Some(&i) = index.get(&(obj as usize)) else {
-                return false;
+            let addr = obj as usize;
+            let hint = &mut hints[hint_of(addr)];
+            let i = match slots.get(*hint) {
+                Some(slot) if slot.addr == addr => *hint,
+                _ => match index.get(&addr) {
+                    Some(&i) => {
+                        *hint = i;
+                        i
+                    }
+                    None => return false,
+                },
             };
             let slot = &mut slots[i];
             // A full list grows on the slow path, keeping this one free of
             // calls.
-            if *slot != State::InUse || available.len() == available.capacity() {
+            if slot.state != State::InUse || available.len() == available.capacity() {
                 return false;
             }
             available.push(Ready { slot: i, addr: obj });
-            *slot = State::Available;
+            slot.state = State::Available;
         }
         if self.zero_on_return != 0 {
             // SAFETY: a block of the pool, `zero_on_return` bytes long, that
@@ -402,7 +453,7 @@ impl ObjectPool {
             return Error::invalid("object is NULL");
         }
         let book = self.book.borrow();
-        match book.index.get(&addr).map(|&i| book.slots[i]) {
+        match book.index.get(&addr).map(|&i| book.slots[i].state) {
             None => Error::ForeignPointer {
                 addr,
                 what: "object pool",
@@ -413,7 +464,9 @@ impl ObjectPool {
             Some(State::Resetting) => {
                 Error::Busy(format!("object {addr:#x} is still being reset by its pool"))
             }
-            Some(State::InUse) => Error::Panic(format!("object {addr:#x} refused while in use")),
+            Some(State::InUse | State::Vacant) => {
+                Error::Panic(format!("object {addr:#x} refused while in use"))
+            }
         }
     }
 
@@ -424,6 +477,7 @@ impl ObjectPool {
         let dropped: Vec<*mut c_void> = {
             let mut book = self.book.borrow_mut();
             let Book {
+                slots,
                 vacant,
                 index,
                 available,
@@ -438,6 +492,11 @@ impl ObjectPool {
                 .drain(self.capacity..)
                 .map(|ready| {
                     index.remove(&(ready.addr as usize));
+                    // Address 0 is no object's: no hint can name this slot.
+                    slots[ready.slot] = Slot {
+                        addr: 0,
+                        state: State::Vacant,
+                    };
                     vacant.push(ready.slot);
                     ready.addr
                 })
@@ -494,7 +553,7 @@ impl ObjectPool {
         let too_big = || Error::invalid(format!("pool capacity {n} is too large"));
         let bytes = n
             .checked_mul(
-                std::mem::size_of::<State>()
+                std::mem::size_of::<Slot>()
                     + 2 * std::mem::size_of::<usize>()
                     + std::mem::size_of::<Ready>(),
             )
@@ -530,14 +589,14 @@ impl ObjectPool {
     }
 
     /// Records a new object, available (made up front: fresh) or handed
-    /// out.
-    /// An object the pool already owns is refused and left as it is.
+    /// out. An object the pool already owns is refused and left as it is.
     fn adopt(&self, obj: NonNull<c_void>, state: State) -> Result<()> {
         let mut book = self.book.borrow_mut();
         let Book {
             slots,
             vacant,
             index,
+            hints,
             available,
             fresh,
             total,
@@ -548,18 +607,20 @@ impl ObjectPool {
                 "the constructor returned {addr:#x}, an object this pool already owns"
             )));
         };
+        let slot = Slot { addr, state };
         let i = match vacant.pop() {
             Some(i) => {
-                slots[i] = state;
+                slots[i] = slot;
                 i
             }
             None => {
-                slots.push(state);
+                slots.push(slot);
                 slots.len() - 1
             }
         };
         entry.insert(i);
         *total += 1;
+        hints[hint_of(addr)] = i;
         if state == State::Available {
             available.push(Ready {
                 slot: i,

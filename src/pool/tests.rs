@@ -317,6 +317,41 @@ fn shrink_destroys_blocks_too() {
 }
 
 #[test]
+fn stale_and_colliding_hints_never_misdirect() {
+    let pool = ObjectPool::blocks(16, 0).unwrap();
+    let a = pool.get().unwrap();
+    pool.put(a.as_ptr()).unwrap();
+    pool.shrink();
+    assert_eq!(pool.stats(), stats(0, 0, 1, 0));
+    // `a` is freed, its slot vacant: only compared, never read.
+    assert!(matches!(
+        pool.put(a.as_ptr()),
+        Err(Error::ForeignPointer { .. })
+    ));
+    let b = pool.get().unwrap(); // reuses the slot, maybe the address too
+    pool.put(b.as_ptr()).unwrap();
+    if b != a {
+        assert!(matches!(
+            pool.put(a.as_ptr()),
+            Err(Error::ForeignPointer { .. })
+        ));
+    }
+    // Far more objects than hints: every return finds its own object.
+    let many: Vec<_> = (0..2000).map(|_| pool.get().unwrap()).collect();
+    for (k, o) in many.iter().enumerate() {
+        bytes(*o, 16).fill(k as u8 | 1);
+    }
+    for &o in many.iter().rev() {
+        pool.put(o.as_ptr()).unwrap();
+    }
+    for &o in &many {
+        assert!(matches!(pool.put(o.as_ptr()), Err(Error::DoubleFree(_))));
+        assert!(bytes(o, 16).iter().all(|&x| x == 0));
+    }
+    assert_eq!(pool.stats(), stats(2000, 0, 2001, 0));
+}
+
+#[test]
 fn the_address_hash_spreads_aligned_neighbours() {
     let hash = |a: usize| {
         let mut h = AddrHasher::default();
