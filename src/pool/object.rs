@@ -5,7 +5,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::ffi::c_void;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::ptr::NonNull;
+use std::ptr::{self, NonNull};
 
 use super::{
     ARN_POOL_BLOCK_ALIGN, ARN_POOL_DEFAULT_SIZE, PoolOpts, PoolStats, arn_destructor, arn_reset,
@@ -79,7 +79,8 @@ enum State {
 /// What the pool knows of one object.
 #[derive(Debug, Clone, Copy)]
 struct Slot {
-    addr: usize,
+    /// NULL for a vacant slot.
+    addr: *mut c_void,
     state: State,
 }
 
@@ -416,10 +417,10 @@ impl ObjectPool {
                 available,
                 ..
             } = &mut *book;
-            let addr = obj as usize;
+            let addr = obj.addr();
             let hint = &mut hints[hint_of(addr)];
             let i = match slots.get(*hint) {
-                Some(slot) if slot.addr == addr => *hint,
+                Some(slot) if slot.addr == obj => *hint,
                 _ => match index.get(&addr) {
                     Some(&i) => {
                         *hint = i;
@@ -448,7 +449,7 @@ impl ObjectPool {
     #[cold]
     #[inline(never)]
     fn refuse_put(&self, obj: *mut c_void) -> Error {
-        let addr = obj as usize;
+        let addr = obj.addr();
         if obj.is_null() {
             return Error::invalid("object is NULL");
         }
@@ -491,10 +492,10 @@ impl ObjectPool {
             available
                 .drain(self.capacity..)
                 .map(|ready| {
-                    index.remove(&(ready.addr as usize));
-                    // Address 0 is no object's: no hint can name this slot.
+                    index.remove(&(ready.addr.addr()));
+                    // NULL is no object's address: no hint can name this slot.
                     slots[ready.slot] = Slot {
-                        addr: 0,
+                        addr: ptr::null_mut(),
                         state: State::Vacant,
                     };
                     vacant.push(ready.slot);
@@ -601,13 +602,16 @@ impl ObjectPool {
             fresh,
             total,
         } = &mut *book;
-        let addr = obj.as_ptr() as usize;
+        let addr = obj.as_ptr().addr();
         let std::collections::hash_map::Entry::Vacant(entry) = index.entry(addr) else {
             return Err(Error::invalid(format!(
                 "the constructor returned {addr:#x}, an object this pool already owns"
             )));
         };
-        let slot = Slot { addr, state };
+        let slot = Slot {
+            addr: obj.as_ptr(),
+            state,
+        };
         let i = match vacant.pop() {
             Some(i) => {
                 slots[i] = slot;
@@ -647,19 +651,25 @@ impl ObjectPool {
         }
     }
 
-    /// The addresses of the available objects, the next one out last.
+    /// The addresses of the available objects, the next one out last,
+    /// exposed so that a test may read the blocks through them.
     #[cfg(test)]
     pub(super) fn available_addrs(&self) -> Vec<usize> {
         let book = self.book.borrow();
-        book.available.iter().map(|r| r.addr as usize).collect()
+        book.available
+            .iter()
+            .map(|r| r.addr.expose_provenance())
+            .collect()
     }
 }
 
 impl Drop for ObjectPool {
     fn drop(&mut self) {
         let book = std::mem::take(self.book.get_mut());
-        for (addr, _) in book.index {
-            self.destroy(addr as *mut c_void);
+        for slot in book.slots {
+            if slot.state != State::Vacant {
+                self.destroy(slot.addr);
+            }
         }
     }
 }
