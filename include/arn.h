@@ -479,13 +479,18 @@ void arnec(void);
  * A NULL `ctor` makes the pool hand out zero-filled blocks of
  * `ARN_POOL_DEFAULT_SIZE` (64) bytes, 16-byte aligned, that it owns; with
  * no `reset` either, a block is zeroed again when it comes back. `reset`
- * may be NULL. Use `polmx` for a destructor, a context or another block
- * size.
+ * may be NULL.
+ *
+ * A `polmk` pool has no destructor: the objects `ctor` made that `polsh`
+ * or `polfr` drop are forgotten, not destroyed. Use `polmx` with a
+ * destructor for objects that own memory or other resources, and for a
+ * context or another block size.
  *
  * Returns the pool's handle, to be freed with `polfr`; 0 on failure:
  * `ARN_E_INVALID_ARGUMENT` when `initial_capacity` is too large or `ctor`
  * returns NULL while making the first objects, `ARN_E_SYSTEM` when the heap
- * refuses. The objects made before a failure are destroyed.
+ * refuses. The blocks made before a failure are freed (objects from `ctor`
+ * are forgotten, as above).
  *
  * # Safety
  *
@@ -505,7 +510,7 @@ arn_pool polmk(arn_ctor ctor, arn_reset reset, size_t initial_capacity);
  * `ARN_E_INVALID_ARGUMENT` when `opts` is NULL, the object size or
  * capacity is too large, or the constructor returns NULL while making the
  * first objects; `ARN_E_SYSTEM` when the heap refuses. The objects made
- * before a failure are destroyed.
+ * before a failure are destroyed (destructor, then blocks freed).
  *
  * # Safety
  *
@@ -559,8 +564,8 @@ int polst(arn_pool p, struct arn_pool_stats *out);
 
 /**
  * Shrinks pool `p`: drops the available objects beyond its initial
- * capacity, running the destructor on each (and freeing the pool's own
- * blocks). Objects in use are not touched.
+ * capacity, running the destructor, if any, on each (and freeing the
+ * pool's own blocks). Objects in use are not touched.
  *
  * Returns 0, or a handle error.
  */
@@ -568,8 +573,8 @@ int polsh(arn_pool p);
 
 /**
  * Frees pool `p` and every object it owns, available or in use: the
- * destructor runs on each, and the pool's own blocks are freed. `p`
- * becomes stale, and pointers to its objects dangle.
+ * destructor, if any, runs on each, and the pool's own blocks are freed.
+ * `p` becomes stale, and pointers to its objects dangle.
  *
  * Returns 0; `ARN_E_BUSY` when called from one of the pool's own
  * callbacks (the pool is left as it was), `ARN_E_DOUBLE_FREE` when `p` was

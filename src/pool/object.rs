@@ -218,8 +218,8 @@ impl ObjectPool {
     /// Fails with [`Error::InvalidArgument`] for an object size or capacity
     /// too large to allocate, or when the constructor returns NULL or an
     /// object twice; [`Error::System`] when the heap refuses. On failure the
-    /// objects already made are destroyed (destructor, then their blocks
-    /// freed) and nothing is leaked.
+    /// objects already made are dropped as by a shrink: the destructor, if
+    /// any, runs on each, and the pool's own blocks are freed.
     ///
     /// # Safety
     ///
@@ -472,8 +472,8 @@ impl ObjectPool {
     }
 
     /// Drops the available objects beyond the capacity given at creation,
-    /// running the destructor on each (and freeing the pool's own blocks).
-    /// The most recently returned objects are the ones dropped.
+    /// running the destructor, if any, on each (and freeing the pool's own
+    /// blocks). The most recently returned objects are the ones dropped.
     pub fn shrink(&self) {
         let dropped: Vec<*mut c_void> = {
             let mut book = self.book.borrow_mut();

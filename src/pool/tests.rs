@@ -547,7 +547,6 @@ fn typed_pool_guards_put_back_and_reset_on_reuse() {
 }
 
 #[test]
-#[cfg_attr(miri, ignore)] // Miri does not print the panic; it works, but slowly.
 fn a_panicking_closure_leaves_the_typed_pool_consistent() {
     use std::panic::{AssertUnwindSafe, catch_unwind};
     let fail = Rc::new(Cell::new(false));
