@@ -131,6 +131,17 @@
 #define ARN_MMAP_HUGE_PAGE (2 << 20)
 
 /**
+ * The size of the blocks a pool without a constructor hands out when no
+ * size is set (`object_size` 0 in `arn_pool_opts`, and every `polmk` pool).
+ */
+#define ARN_POOL_DEFAULT_SIZE 64
+
+/**
+ * The alignment of the blocks a pool without a constructor hands out.
+ */
+#define ARN_POOL_BLOCK_ALIGN 16
+
+/**
  * Size of the arenas a region makes on demand.
  */
 #define REGION_ARENA_SIZE (64 * 1024)
@@ -285,6 +296,92 @@ typedef struct arn_mmap_stats {
    */
   size_t retain;
 } arn_mmap_stats;
+
+/**
+ * Handle of an object pool; 0 is never valid.
+ */
+typedef uint64_t arn_pool;
+
+/**
+ * Makes one object for a pool and returns it, or NULL when it cannot.
+ * `ctx` is the pool's context (NULL for `polmk` pools).
+ */
+typedef void *(*arn_ctor)(void *ctx);
+
+/**
+ * Makes an object that came back to its pool ready for its next user.
+ */
+typedef void (*arn_reset)(void *obj, void *ctx);
+
+/**
+ * Destroys an object a pool drops (`polsh`) or owns when it is freed
+ * (`polfr`).
+ */
+typedef void (*arn_destructor)(void *obj, void *ctx);
+
+/**
+ * How to make an object pool (C: `arn_pool_opts`, for `polmx`).
+ *
+ * Every callback may be NULL. `ctx` is passed to each callback as is.
+ */
+typedef struct arn_pool_opts {
+  /**
+   * Makes an object. NULL: the pool hands out zero-filled blocks of
+   * `object_size` bytes, 16-byte aligned, that it owns and frees itself.
+   */
+  arn_ctor ctor;
+  /**
+   * Runs on an object handed out again after it came back, before
+   * `polgt` returns it. NULL: no reset; a pool without a constructor then
+   * zeroes a block when it comes back, so every block it hands out is
+   * zero-filled.
+   */
+  arn_reset reset;
+  /**
+   * Runs on each object the pool drops: the available objects past the
+   * capacity on `polsh`, and every object, in use or not, on `polfr`.
+   * A pool without a constructor frees its blocks after it.
+   */
+  arn_destructor destructor;
+  /**
+   * Passed to every callback.
+   */
+  void *ctx;
+  /**
+   * Size of the blocks of a pool without a constructor; 0 means
+   * `ARN_POOL_DEFAULT_SIZE` (64). Ignored when `ctor` is set.
+   */
+  size_t object_size;
+  /**
+   * How many objects the pool makes up front, and keeps on `polsh`.
+   */
+  size_t initial_capacity;
+} arn_pool_opts;
+
+/**
+ * Counters of an object pool (C: `arn_pool_stats`).
+ */
+typedef struct arn_pool_stats {
+  /**
+   * Objects in the pool, ready to be handed out.
+   */
+  size_t available;
+  /**
+   * Objects handed out and not returned.
+   */
+  size_t in_use;
+  /**
+   * Objects the pool has made over its life: constructor calls, or blocks
+   * made by a pool without a constructor. Objects dropped by a shrink
+   * stay counted.
+   */
+  size_t total_allocated;
+  /**
+   * The initial capacity asked for at creation: how many objects the pool
+   * made up front, and how many available objects a shrink keeps.
+   */
+  size_t capacity;
+} arn_pool_stats;
 
 /**
  * Handle of a region; 0 is never valid.
@@ -661,6 +758,117 @@ int mmpfr(arn_mmap m);
  * `out` is NULL or valid for writing an `arn_mmap_stats`.
  */
 int mmpst(arn_mmap m, struct arn_mmap_stats *out);
+
+/**
+ * Creates an object pool whose objects `ctor` makes and `reset` readies
+ * for reuse; both are called with a NULL context. `initial_capacity`
+ * objects are made up front, and `polsh` keeps that many available.
+ *
+ * A NULL `ctor` makes the pool hand out zero-filled blocks of
+ * `ARN_POOL_DEFAULT_SIZE` (64) bytes, 16-byte aligned, that it owns; with
+ * no `reset` either, a block is zeroed again when it comes back. `reset`
+ * may be NULL.
+ *
+ * A `polmk` pool has no destructor: the objects `ctor` made that `polsh`
+ * or `polfr` drop are forgotten, not destroyed. Use `polmx` with a
+ * destructor for objects that own memory or other resources, and for a
+ * context or another block size.
+ *
+ * Returns the pool's handle, to be freed with `polfr`; 0 on failure:
+ * `ARN_E_INVALID_ARGUMENT` when `initial_capacity` is too large or `ctor`
+ * returns NULL while making the first objects, `ARN_E_SYSTEM` when the heap
+ * refuses. The blocks made before a failure are freed (objects from `ctor`
+ * are forgotten, as above).
+ *
+ * # Safety
+ *
+ * `ctor` and `reset`, when not NULL, are safe to call with a NULL context
+ * (and `reset` with an object from `ctor`) for as long as the pool lives.
+ * They may call back into arn, this pool included, except `polfr` on it.
+ */
+arn_pool polmk(arn_ctor ctor, arn_reset reset, size_t initial_capacity);
+
+/**
+ * Creates an object pool from `*opts` (see `arn_pool_opts`): constructor,
+ * reset, destructor, the context passed to each, the block size of a pool
+ * without a constructor (0: `ARN_POOL_DEFAULT_SIZE`), and the initial
+ * capacity, made up front and kept by `polsh`.
+ *
+ * Returns the pool's handle, to be freed with `polfr`; 0 on failure:
+ * `ARN_E_INVALID_ARGUMENT` when `opts` is NULL, the object size or
+ * capacity is too large, or the constructor returns NULL while making the
+ * first objects; `ARN_E_SYSTEM` when the heap refuses. The objects made
+ * before a failure are destroyed (destructor, then blocks freed).
+ *
+ * # Safety
+ *
+ * `opts` is NULL or points at an `arn_pool_opts`. Its callbacks, when not
+ * NULL, are safe to call with `opts->ctx` (and `reset` and `destructor`
+ * with an object of the pool) for as long as the pool lives. They may call
+ * back into arn, this pool included, except `polfr` on it.
+ */
+arn_pool polmx(const struct arn_pool_opts *opts);
+
+/**
+ * Gets an object from pool `p`: the most recently returned one, after the
+ * reset callback ran on it (an object made up front is handed out as
+ * made), or else a new one from the constructor (a new zeroed block for a
+ * pool without one).
+ *
+ * The object stays the pool's: give it back with `polrt`; `polfr`
+ * destroys it. Returns NULL on failure, the pool unchanged:
+ * `ARN_E_INVALID_ARGUMENT` when the constructor returns NULL or an object
+ * the pool already owns, `ARN_E_SYSTEM` when the heap refuses a block, or
+ * a handle error.
+ */
+void *polgt(arn_pool p);
+
+/**
+ * Returns `obj`, which `polgt` on pool `p` handed out, to the pool's
+ * available objects. A block of a pool without a constructor or reset is
+ * zeroed. `obj` is only looked up, never read.
+ *
+ * Returns 0; on failure, the pool unchanged: `ARN_E_INVALID_ARGUMENT` for
+ * NULL, `ARN_E_FOREIGN_POINTER` for a pointer this pool does not own (one
+ * into the middle of its objects, or from another pool, included),
+ * `ARN_E_DOUBLE_FREE` for an object already returned, `ARN_E_BUSY` for the
+ * object the reset callback is working on, or a handle error.
+ */
+int polrt(arn_pool p, void *obj);
+
+/**
+ * Writes the counters of pool `p` to `*out`: available objects, objects
+ * in use, objects made over the pool's life (`total_allocated`), and the
+ * initial capacity (`capacity`).
+ *
+ * Returns 0, `ARN_E_INVALID_ARGUMENT` when `out` is NULL, or a handle
+ * error; `*out` is untouched on failure.
+ *
+ * # Safety
+ *
+ * `out` is NULL or valid for writing an `arn_pool_stats`.
+ */
+int polst(arn_pool p, struct arn_pool_stats *out);
+
+/**
+ * Shrinks pool `p`: drops the available objects beyond its initial
+ * capacity, running the destructor, if any, on each (and freeing the
+ * pool's own blocks). Objects in use are not touched.
+ *
+ * Returns 0, or a handle error.
+ */
+int polsh(arn_pool p);
+
+/**
+ * Frees pool `p` and every object it owns, available or in use: the
+ * destructor, if any, runs on each, and the pool's own blocks are freed.
+ * `p` becomes stale, and pointers to its objects dangle.
+ *
+ * Returns 0; `ARN_E_BUSY` when called from one of the pool's own
+ * callbacks (the pool is left as it was), `ARN_E_DOUBLE_FREE` when `p` was
+ * already freed, or another handle error.
+ */
+int polfr(arn_pool p);
 
 /**
  * Creates an empty region. It makes 64 KiB arenas on demand.
