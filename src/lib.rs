@@ -29,6 +29,9 @@ pub use bump::{Bump, BumpStats};
 pub use error::{Error, Result};
 pub use mem::{ARN_MAX_ALIGN, align_size};
 pub use mmap::{ARN_MMAP_HUGE_PAGE, ARN_MMAP_PAGE, MmapArena, MmapOpts, MmapStats};
+pub use pool::{
+    ARN_POOL_BLOCK_ALIGN, ARN_POOL_DEFAULT_SIZE, ObjectPool, Pool, PoolGuard, PoolOpts, PoolStats,
+};
 pub use region::{REGION_ARENA_SIZE, Region, RegionStats};
 pub use scratch::Scratch;
 pub use stack::Stack;

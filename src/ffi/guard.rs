@@ -91,6 +91,28 @@ pub(crate) fn status(name: &'static str, f: impl FnOnce() -> Result<()>) -> c_in
     }
 }
 
+/// The same as [`status`] for hot calls, as [`value_hot`] is to [`value`]:
+/// `fast` returns `true` when it served the call, `false` to have `slow`
+/// run out of line and explain.
+#[inline(always)]
+pub(crate) fn status_hot(
+    name: &'static str,
+    fast: impl FnOnce() -> bool,
+    slow: impl FnOnce() -> Result<()>,
+) -> c_int {
+    match catch_unwind(AssertUnwindSafe(fast)) {
+        Ok(true) => 0,
+        Ok(false) => status_cold(name, slow),
+        Err(payload) => fail(name, panicked(payload)),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn status_cold(name: &'static str, slow: impl FnOnce() -> Result<()>) -> c_int {
+    status(name, slow)
+}
+
 #[cold]
 #[inline(never)]
 fn fail(name: &'static str, e: Error) -> c_int {
@@ -131,6 +153,9 @@ mod tests {
     extern "C" fn panics_in_value() -> *mut c_void {
         value("arnyy", || -> Result<*mut c_void> { panic!("static text") })
     }
+    extern "C" fn panics_in_status_hot() -> c_int {
+        status_hot("arnvv", || panic!("fast status"), || Ok(()))
+    }
     extern "C" fn panics_in_hot(slow_runs: &mut u32) -> usize {
         value_hot(
             "arnww",
@@ -165,6 +190,14 @@ mod tests {
         assert_eq!(panics_in_hot(&mut slow_runs), 0);
         assert_eq!(slow_runs, 0, "a panic is reported, not retried");
         assert_eq!(message(), "arnww: internal panic: fast path");
+
+        assert_eq!(panics_in_status_hot(), ARN_E_PANIC);
+        assert_eq!(message(), "arnvv: internal panic: fast status");
+        assert_eq!(status_hot("arnuu", || true, || Ok(())), 0);
+        assert_eq!(
+            status_hot("arnuu", || false, || Err(Error::NoCheckpoint)),
+            crate::error::ARN_E_NO_CHECKPOINT
+        );
     }
 
     #[test]

@@ -61,3 +61,43 @@ pub(crate) fn hot<T: Object, R: Failure>(
         move || with(h, slow),
     )
 }
+
+/// [`hot`] for objects reached by shared reference (see [`with_ref`]).
+#[inline(always)]
+pub(crate) fn hot_ref<T: Object, R: Failure>(
+    name: &'static str,
+    h: u64,
+    fast: impl FnOnce(&T) -> Option<R>,
+    slow: impl FnOnce(&T) -> Result<R>,
+) -> R {
+    guard::value_hot(
+        name,
+        move || {
+            let p = handle::find::<T>(h)?;
+            // SAFETY: as in `with_ref`.
+            fast(unsafe { p.as_ref() })
+        },
+        move || with_ref(h, slow),
+    )
+}
+
+/// The status form of [`hot_ref`]: `fast` returns `true` when it served
+/// the call; `slow` then runs only to do it the careful way or explain why
+/// it fails.
+#[inline(always)]
+pub(crate) fn status_hot_ref<T: Object>(
+    name: &'static str,
+    h: u64,
+    fast: impl FnOnce(&T) -> bool,
+    slow: impl FnOnce(&T) -> Result<()>,
+) -> std::ffi::c_int {
+    guard::status_hot(
+        name,
+        move || match handle::find::<T>(h) {
+            // SAFETY: as in `with_ref`.
+            Some(p) => fast(unsafe { p.as_ref() }),
+            None => false,
+        },
+        move || with_ref(h, slow),
+    )
+}

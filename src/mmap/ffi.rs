@@ -3,7 +3,6 @@
 use std::ffi::{c_int, c_void};
 
 use super::{MmapArena, MmapOpts, MmapStats};
-use crate::error::{Error, Result};
 use crate::ffi::handle::{self, Kind, Object};
 use crate::ffi::{args, guard, hot, with};
 
@@ -14,23 +13,6 @@ pub type arn_mmap = u64;
 // SAFETY: no `ALSO` kind.
 unsafe impl Object for MmapArena {
     const KIND: Kind = Kind::Mmap;
-}
-
-/// The options behind an optional input pointer: NULL means the defaults.
-///
-/// # Safety
-///
-/// `p` is NULL or valid for reading an `MmapOpts`.
-unsafe fn read_opts(p: *const MmapOpts) -> Result<MmapOpts> {
-    if !p.is_aligned() {
-        return Err(Error::invalid(format!(
-            "options {p:p} is not aligned to {}",
-            std::mem::align_of::<MmapOpts>()
-        )));
-    }
-    // SAFETY: aligned, and the caller's promise covers the rest; the struct
-    // is copied out, no reference to it is kept.
-    Ok(unsafe { p.as_ref() }.copied().unwrap_or_default())
 }
 
 /// Creates an mmap arena: reserves `size` bytes (rounded up to whole 4096-
@@ -51,7 +33,7 @@ unsafe fn read_opts(p: *const MmapOpts) -> Result<MmapOpts> {
 pub unsafe extern "C" fn mmpmk(size: usize, options: *const MmapOpts) -> arn_mmap {
     guard::value("mmpmk", || {
         // SAFETY: the caller's promise on `options`.
-        let opts = unsafe { read_opts(options) }?;
+        let opts = unsafe { args::read_opt(options, "options") }?.unwrap_or_default();
         handle::insert(MmapArena::new(size, &opts)?)
     })
 }
@@ -129,26 +111,4 @@ pub unsafe extern "C" fn mmpst(m: arn_mmap, out: *mut MmapStats) -> c_int {
         // SAFETY: the caller's promise on `out`.
         unsafe { args::write(out, "out", stats) }
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn options_are_read_or_defaulted() {
-        // SAFETY: NULL is allowed.
-        assert_eq!(
-            unsafe { read_opts(std::ptr::null()) }.unwrap(),
-            MmapOpts::default()
-        );
-        let o = MmapOpts::default().with_prefault(true).with_retain(12);
-        // SAFETY: a valid, aligned `MmapOpts`.
-        assert_eq!(unsafe { read_opts(&o) }.unwrap(), o);
-        let raw = [o, o];
-        let misaligned = raw.as_ptr().cast::<u8>().wrapping_add(1).cast::<MmapOpts>();
-        // SAFETY: refused before it is read.
-        let e = unsafe { read_opts(misaligned) }.unwrap_err();
-        assert!(matches!(e, Error::InvalidArgument(_)), "{e}");
-    }
 }

@@ -8,10 +8,8 @@
 use std::ffi::{c_int, c_void};
 
 use super::{ObjectPool, PoolOpts, PoolStats, arn_ctor, arn_reset};
-use crate::error::Error;
-use crate::ffi::guard::Failure;
 use crate::ffi::handle::{self, Kind, Object};
-use crate::ffi::{args, guard, with_ref};
+use crate::ffi::{args, guard, hot_ref, status_hot_ref, with_ref};
 
 /// Handle of an object pool; 0 is never valid.
 #[allow(non_camel_case_types)]
@@ -20,28 +18,6 @@ pub type arn_pool = u64;
 // SAFETY: no `ALSO` kind.
 unsafe impl Object for ObjectPool {
     const KIND: Kind = Kind::Pool;
-}
-
-/// `guard::value_hot` for a pool, reached by shared reference: `fast`
-/// serves the call when it can, and `slow` runs out of line when the handle
-/// is bad or `fast` returns `None`. Errors stay off the fast path.
-#[inline(always)]
-fn hot<R: Failure>(
-    name: &'static str,
-    p: arn_pool,
-    fast: impl FnOnce(&ObjectPool) -> Option<R>,
-    slow: impl FnOnce() -> crate::error::Result<R>,
-) -> R {
-    guard::value_hot(
-        name,
-        move || {
-            let x = handle::find::<ObjectPool>(p)?;
-            // SAFETY: as in `with_ref`: the handle is live, so `x` points at
-            // its pool, which is not freed while this call runs.
-            fast(unsafe { x.as_ref() })
-        },
-        slow,
-    )
 }
 
 /// Creates an object pool whose objects `ctor` makes and `reset` readies
@@ -107,16 +83,10 @@ pub unsafe extern "C" fn polmk(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn polmx(opts: *const PoolOpts) -> arn_pool {
     guard::value("polmx", || {
-        if !opts.is_aligned() {
-            return Err(Error::invalid(format!(
-                "opts {opts:p} is not aligned to {}",
-                std::mem::align_of::<PoolOpts>()
-            )));
-        }
-        // SAFETY: aligned, and the caller's promise covers the rest.
-        let opts = unsafe { opts.as_ref() }.ok_or_else(|| Error::invalid("opts is NULL"))?;
+        // SAFETY: the caller's promise on `opts`.
+        let opts = unsafe { args::read(opts, "opts") }?;
         // SAFETY: the caller's promise on the callbacks.
-        handle::insert(unsafe { ObjectPool::new(opts) }?)
+        handle::insert(unsafe { ObjectPool::new(&opts) }?)
     })
 }
 
@@ -132,11 +102,11 @@ pub unsafe extern "C" fn polmx(opts: *const PoolOpts) -> arn_pool {
 /// a handle error.
 #[unsafe(no_mangle)]
 pub extern "C" fn polgt(p: arn_pool) -> *mut c_void {
-    hot(
+    hot_ref(
         "polgt",
         p,
-        |x| x.try_get().map(|o| o.as_ptr()),
-        || with_ref(p, |x: &ObjectPool| x.get()).map(|o| o.as_ptr()),
+        |x: &ObjectPool| x.try_get().map(|o| o.as_ptr()),
+        |x: &ObjectPool| x.get().map(|o| o.as_ptr()),
     )
 }
 
@@ -151,17 +121,11 @@ pub extern "C" fn polgt(p: arn_pool) -> *mut c_void {
 /// object the reset callback is working on, or a handle error.
 #[unsafe(no_mangle)]
 pub extern "C" fn polrt(p: arn_pool, obj: *mut c_void) -> c_int {
-    // The slow path is a status call of its own: it returns the error code,
-    // which the `c_int` failure value (0) of `hot` could not carry.
-    hot(
+    status_hot_ref(
         "polrt",
         p,
-        |x| x.try_put(obj).then_some(0),
-        || {
-            Ok(guard::status("polrt", || {
-                with_ref(p, |x: &ObjectPool| x.put(obj))
-            }))
-        },
+        |x: &ObjectPool| x.try_put(obj),
+        |x: &ObjectPool| x.put(obj),
     )
 }
 
