@@ -6,7 +6,7 @@
  *   malloc  N malloc+free pairs of 64 bytes
  *   block1 / block99
  *           N blckl+blckf pairs on 1 M blocks of 64 bytes at 1 % / 99 %
- *           fill, freeing a pseudo-random live block each time
+ *           fill (scattered), freeing the block allocated 64 pairs before
  *   pool    N polgt+polrt pairs on a pool of zeroed 64-byte blocks
  *   region  N 64-byte regnl calls, freeing between batches */
 #include <stdint.h>
@@ -36,12 +36,14 @@ __attribute__((noinline)) static void timed_malloc(long n) {
     }
 }
 
-__attribute__((noinline)) static void timed_block(arn_block b, void **held, size_t live, long n) {
+#define RING 64
+
+/* Frees the block allocated RING iterations earlier, as benches/alloc.rs. */
+__attribute__((noinline)) static void timed_block(arn_block b, void **ring, long n) {
     for (long i = 0; i < n; i++) {
         void *p = blckl(b);
-        size_t j = below(live);
-        void *old = held[j];
-        held[j] = p;
+        void *old = ring[i % RING];
+        ring[i % RING] = p;
         blckf(b, old);
     }
 }
@@ -58,7 +60,7 @@ static int block(long n, size_t live) {
         blckf(b, held[j]);
         held[j] = blckl(b);
     }
-    timed_block(b, held, live, n);
+    timed_block(b, held + live - RING, n);
     free(held);
     return blckd(b);
 }
