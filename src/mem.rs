@@ -6,6 +6,7 @@
 //! cost of zeroing follows the bytes used, never the capacity.
 
 use std::alloc::{Layout, alloc_zeroed, dealloc};
+use std::cell::Cell;
 use std::ptr::NonNull;
 
 use crate::error::{Error, Result};
@@ -48,6 +49,31 @@ pub fn align_size(size: usize, align: usize) -> Result<usize> {
     check_align(align)?;
     align_up(size, align)
         .ok_or_else(|| Error::invalid(format!("size {size} aligned to {align} overflows")))
+}
+
+/// The fast path of the upward bump allocators (arena, scratch, mmap
+/// arena): rounds `bytes` up to 8 and takes that many from `offset` when
+/// they fit below `limit`, counting the allocation in `count`. Returns the
+/// offset of the allocation; `None` for a size of 0, a size that overflows
+/// or one that does not fit, all told apart by one compare: rounding wraps
+/// an overflowing size to 0, and `size - 1` wraps 0 to the largest value.
+///
+/// `offset` stays a multiple of 8 as long as it starts as one.
+#[inline(always)]
+pub(crate) fn bump_up(
+    offset: &Cell<usize>,
+    count: &Cell<usize>,
+    limit: usize,
+    bytes: usize,
+) -> Option<usize> {
+    let off = offset.get();
+    let size = bytes.wrapping_add(WORD - 1) & !(WORD - 1);
+    if size.wrapping_sub(1) >= limit - off {
+        return None;
+    }
+    offset.set(off + size);
+    count.set(count.get() + 1);
+    Some(off)
 }
 
 /// Why a default-aligned request of `size` bytes is an invalid argument,

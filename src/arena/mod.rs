@@ -15,7 +15,7 @@ use std::ffi::CStr;
 use std::ptr::NonNull;
 
 use crate::error::{Error, Result};
-use crate::mem::{WORD, ZeroedBuf, align_up, bad_size, check_align};
+use crate::mem::{WORD, ZeroedBuf, align_up, bad_size, bump_up, check_align};
 
 /// Counters of an arena or typed arena (C: `arn_arena_stats`).
 #[repr(C)]
@@ -99,17 +99,9 @@ impl Arena {
     /// Like [`Arena::alloc_ptr`], with `None` for every failure.
     #[inline(always)]
     pub fn try_alloc_ptr(&self, bytes: usize) -> Option<NonNull<u8>> {
-        let off = self.offset.get();
-        // One compare covers a zero size, an overflowing size and the room
-        // left: rounding wraps an overflowing size to 0, and `size - 1` wraps
-        // 0 to the largest value.
-        let size = bytes.wrapping_add(WORD - 1) & !(WORD - 1);
-        if size.wrapping_sub(1) >= self.buf.len() - off {
-            return None;
-        }
-        self.offset.set(off + size);
-        self.objects.set(self.objects.get() + 1);
-        // SAFETY: off + size <= len, so the pointer is inside the buffer.
+        let off = bump_up(&self.offset, &self.objects, self.buf.len(), bytes)?;
+        // SAFETY: the allocation ends within the buffer, so its start lies
+        // inside it.
         Some(unsafe { NonNull::new_unchecked(self.buf.base().add(off)) })
     }
 

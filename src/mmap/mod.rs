@@ -36,7 +36,7 @@ use std::io;
 use std::ptr::NonNull;
 
 use crate::error::{Error, Result};
-use crate::mem::{WORD, align_up, bad_size};
+use crate::mem::{WORD, align_up, bad_size, bump_up};
 
 /// The commit granularity: 4096 bytes, or the system page size where it is
 /// larger.
@@ -250,16 +250,9 @@ impl MmapArena {
     /// pages; `None` when they do not or the size is bad (no commit here).
     #[inline(always)]
     pub fn try_alloc_ptr(&self, bytes: usize) -> Option<NonNull<u8>> {
-        let off = self.offset.get();
-        // As in `Arena::try_alloc_ptr`: an overflowing size rounds to 0, and
-        // 0 wraps to the largest value, so one compare covers all three.
-        let size = bytes.wrapping_add(WORD - 1) & !(WORD - 1);
-        if size.wrapping_sub(1) >= self.committed.get() - off {
-            return None;
-        }
-        self.offset.set(off + size);
-        self.allocations.set(self.allocations.get() + 1);
-        // SAFETY: off + size <= committed <= reserved, inside the mapping.
+        let off = bump_up(&self.offset, &self.allocations, self.committed.get(), bytes)?;
+        // SAFETY: the allocation ends within the committed pages, inside
+        // the mapping.
         Some(unsafe { NonNull::new_unchecked(self.base.as_ptr().add(off)) })
     }
 
