@@ -23,12 +23,11 @@
 
 pub(crate) mod ffi;
 
-use std::alloc::{Layout, alloc_zeroed};
 use std::cell::Cell;
-use std::ptr::{self, NonNull};
+use std::ptr::NonNull;
 
 use crate::error::{Error, Result};
-use crate::mem::{WORD, ZeroedBuf, align_up};
+use crate::mem::{WORD, ZeroedBuf, align_up, zero_small, zeroed_words};
 
 /// Counters of a block allocator (C: `arn_block_stats`).
 #[repr(C)]
@@ -249,7 +248,7 @@ impl BlockPool {
         // SAFETY: the block `off..off + stride` lies inside the buffer
         // (index < count), and `&mut self` proves no reference into it is
         // alive.
-        unsafe { zero_block(self.buf.base().add(off), self.stride) };
+        unsafe { zero_small(self.buf.base().add(off), self.stride) };
         true
     }
 
@@ -344,34 +343,6 @@ impl BlockPool {
     }
 }
 
-/// Zeroes the `n` bytes at `p`, `n` a nonzero multiple of 8: blocks up to
-/// 64 bytes with two to four 16-byte stores (overlapping when `n` is not a
-/// multiple of 16), larger ones with `memset`. A pool's stride is fixed, so
-/// the branches are always predicted.
-///
-/// # Safety
-///
-/// `p` is valid for writing `n` bytes.
-#[inline(always)]
-unsafe fn zero_block(p: *mut u8, n: usize) {
-    type Chunk = [u8; 16];
-    // SAFETY (each store): it lies within `p..p + n`.
-    unsafe {
-        if n > 64 {
-            p.write_bytes(0, n);
-        } else if n >= 16 {
-            p.cast::<Chunk>().write_unaligned([0; 16]);
-            p.add(n - 16).cast::<Chunk>().write_unaligned([0; 16]);
-            if n > 32 {
-                p.add(16).cast::<Chunk>().write_unaligned([0; 16]);
-                p.add(n - 32).cast::<Chunk>().write_unaligned([0; 16]);
-            }
-        } else {
-            p.cast::<u64>().write_unaligned(0);
-        }
-    }
-}
-
 /// The inverse of the odd number `odd` modulo 2^64 (2^32 on 32-bit
 /// targets), by Newton's iteration: `odd` is its own inverse modulo 8, and
 /// each step doubles the number of correct low bits (3, 6, 12, 24, 48, 96).
@@ -383,25 +354,6 @@ const fn inverse_mod_word(odd: usize) -> usize {
         i += 1;
     }
     inv
-}
-
-/// `n` (nonzero) zeroed words from the heap, fallibly. They come from
-/// `calloc`, which leaves large arrays as untouched fresh pages.
-pub(crate) fn zeroed_words(n: usize) -> Result<Box<[Cell<u64>]>> {
-    debug_assert!(n > 0);
-    let layout = Layout::array::<Cell<u64>>(n)
-        .map_err(|_| Error::invalid(format!("bitmap of {n} words is too large")))?;
-    // SAFETY: the layout has a nonzero size.
-    let p = unsafe { alloc_zeroed(layout) }.cast::<Cell<u64>>();
-    if p.is_null() {
-        return Err(Error::System {
-            bytes: layout.size(),
-        });
-    }
-    // SAFETY: `p` is a fresh global allocation with the layout of `n`
-    // `Cell<u64>`s (the layout `Box<[Cell<u64>]>` frees with), and all-zero
-    // bytes are a valid `Cell<u64>`.
-    Ok(unsafe { Box::from_raw(ptr::slice_from_raw_parts_mut(p, n)) })
 }
 
 #[cfg(test)]

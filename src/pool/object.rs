@@ -11,6 +11,7 @@ use super::{
     ARN_POOL_BLOCK_ALIGN, ARN_POOL_DEFAULT_SIZE, PoolOpts, PoolStats, arn_destructor, arn_reset,
 };
 use crate::error::{Error, Result};
+use crate::mem::zero_small;
 
 /// Hashes an address with one 64×64→128-bit multiply by an odd constant,
 /// folding the two halves together. Addresses are aligned (low bits zero)
@@ -170,37 +171,6 @@ pub struct ObjectPool {
 // the callbacks use from whichever thread uses the pool. The cells make the
 // pool `!Sync`, so one thread at a time uses it.
 unsafe impl Send for ObjectPool {}
-
-/// Zeroes the `len` bytes at `p`, without a call for the default size.
-///
-/// # Safety
-///
-/// `p` is valid for writing `len` bytes.
-#[inline(always)]
-unsafe fn zero(p: *mut c_void, len: usize) {
-    if len == ARN_POOL_DEFAULT_SIZE {
-        // SAFETY: the caller's promise; the array has alignment 1.
-        unsafe {
-            p.cast::<[u8; ARN_POOL_DEFAULT_SIZE]>()
-                .write([0; ARN_POOL_DEFAULT_SIZE])
-        };
-    } else {
-        // SAFETY: the caller's promise.
-        unsafe { zero_any(p, len) };
-    }
-}
-
-/// [`zero`] for other sizes: a call of its own, so that the compiler does
-/// not merge the two branches back into one call of `memset`.
-///
-/// # Safety
-///
-/// As for [`zero`].
-#[inline(never)]
-unsafe fn zero_any(p: *mut c_void, len: usize) {
-    // SAFETY: the caller's promise.
-    unsafe { p.cast::<u8>().write_bytes(0, len) };
-}
 
 /// Counts a running callback for as long as it lives.
 struct Running<'a>(&'a Cell<u32>);
@@ -441,7 +411,14 @@ impl ObjectPool {
         if self.zero_on_return != 0 {
             // SAFETY: a block of the pool, `zero_on_return` bytes long, that
             // its user handed back.
-            unsafe { zero(obj, self.zero_on_return) };
+            unsafe {
+                if self.zero_on_return == ARN_POOL_DEFAULT_SIZE {
+                    // The default size as a constant: four stores, no branch.
+                    zero_small(obj.cast(), ARN_POOL_DEFAULT_SIZE)
+                } else {
+                    zero_small(obj.cast(), self.zero_on_return)
+                }
+            };
         }
         true
     }

@@ -26,9 +26,8 @@ pub(crate) mod ffi;
 use std::cell::Cell;
 use std::ptr::{self, NonNull};
 
-use crate::block::zeroed_words;
 use crate::error::{Error, Result};
-use crate::mem::{WORD, ZeroedBuf, align_up, bad_size};
+use crate::mem::{WORD, ZeroedBuf, align_up, bad_size, zeroed_words};
 
 /// A fixed-capacity, zero-filled stack of bytes with markers.
 ///
