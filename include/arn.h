@@ -16,6 +16,10 @@
  *   reg*, rgn*   region (regin regnl rgnfr rgnst rgndl)
  *   scrt* scratch space (scrt1 create, scrt3 checkpoint, scrtc allocate,
  *         scrt2 restore, scrt0 free)
+ *   fxd*  fixed-slot byte arena (fxdmk fxdal fxdwt fxdmt fxdfr)
+ *   bdy*  buddy byte arena (bdymk bdyal bdywt bdymt bdyfr)
+ *   buf*  arena buffers (bufwr bufln bufcp bufsp bufrz bufdr)
+ *   byt*  frozen bytes (bytdt bytln bytcl bytsl bytdr bytcp)
  *
  * Conventions: handles are 64-bit, 0 is never valid. A function returning a
  * pointer returns NULL on failure; one returning int returns 0 (ARN_OK) on
@@ -26,7 +30,10 @@
  * Threads: each allocator object is used by one thread at a time and is
  * not freed while a call on it runs; different objects may be used from
  * different threads at once, and handles may be created and freed from any
- * thread.
+ * thread. The byte arenas (fxd*, bdy*), buffers and bytes are safe to use
+ * from any thread, by several threads at once; only freeing a handle
+ * (fxdfr, bdyfr, bufrz, bufdr, bytdr) must not race with another call on
+ * the same handle.
  */
 
 #ifndef ARN_H
@@ -114,6 +121,11 @@
 #define ARN_E_BUSY 13
 
 /**
+ * A blocking allocation gave up: nothing became free within its timeout.
+ */
+#define ARN_E_TIMEOUT 14
+
+/**
  * The largest alignment an explicit-alignment call accepts.
  */
 #define ARN_MAX_ALIGN 4096
@@ -145,6 +157,11 @@
  * Size of the arenas a region makes on demand.
  */
 #define REGION_ARENA_SIZE (64 * 1024)
+
+/**
+ * Placeholder.
+ */
+typedef struct arn_buddy_metrics arn_buddy_metrics;
 
 /**
  * Handle of an arena or a typed arena; 0 is never valid.
@@ -206,6 +223,16 @@ typedef struct arn_block_stats {
 } arn_block_stats;
 
 /**
+ * Handle of a writable arena buffer; 0 is never valid.
+ */
+typedef uint64_t arn_buffer;
+
+/**
+ * Handle of frozen bytes; 0 is never valid.
+ */
+typedef uint64_t arn_bytes;
+
+/**
  * Handle of a bump allocator; 0 is never valid.
  */
 typedef uint64_t arn_bump;
@@ -227,6 +254,84 @@ typedef struct arn_bump_stats {
    */
   size_t allocations;
 } arn_bump_stats;
+
+/**
+ * Handle of a fixed-slot byte arena; 0 is never valid.
+ */
+typedef uint64_t arn_fixed;
+
+/**
+ * Options of a fixed or buddy byte arena (`fxdmk`, `bdymk`). All-zero
+ * (or a NULL pointer) gives the defaults.
+ */
+typedef struct arn_byte_opts {
+  /**
+   * Alignment of every slot or block: a power of two up to 4096; 0 means
+   * 8. (A buddy block is also aligned to its own size within the arena.)
+   */
+  size_t alignment;
+  /**
+   * Non-zero: memory is zeroed when it comes back, so every buffer
+   * starts zeroed and no data passes between users.
+   */
+  int zero_init;
+  /**
+   * Non-zero: a write that does not fit moves the buffer to the heap
+   * and gives its arena memory back at once, instead of failing.
+   */
+  int auto_spill;
+  /**
+   * Non-zero: every page is made resident when the arena is made.
+   */
+  int prefault;
+  /**
+   * Non-zero: the memory is mapped for transparent huge pages.
+   */
+  int huge_pages;
+} arn_byte_opts;
+
+/**
+ * Counters of a fixed arena, a snapshot (exact when no call runs at the
+ * same time).
+ */
+typedef struct arn_fixed_metrics {
+  /**
+   * Slots handed out since the arena was made.
+   */
+  uint64_t allocations;
+  /**
+   * Allocations refused because every slot was out (timeouts included).
+   */
+  uint64_t failures;
+  /**
+   * Slots given back (dropped, frozen bytes dropped, or spilled).
+   */
+  uint64_t frees;
+  /**
+   * Buffers that moved to the heap.
+   */
+  uint64_t spills;
+  /**
+   * Bytes of slots out now (`slots - slots_free` times `slot_size`).
+   */
+  size_t bytes_live;
+  /**
+   * Bytes of memory under the arena.
+   */
+  size_t bytes_reserved;
+  /**
+   * Slots in the arena.
+   */
+  size_t slots;
+  /**
+   * Slots free now.
+   */
+  size_t slots_free;
+  /**
+   * Bytes per slot (a buffer's capacity).
+   */
+  size_t slot_size;
+} arn_fixed_metrics;
 
 /**
  * Handle of an mmap arena; 0 is never valid.
@@ -614,6 +719,104 @@ int blcks(arn_block b, struct arn_block_stats *out);
 int blckd(arn_block b);
 
 /**
+ * Appends `len` bytes from `data` to the buffer. When they do not fit, a
+ * buffer from an arena made with `auto_spill` moves to the heap (its arena
+ * memory goes back at once) and the write succeeds.
+ *
+ * Returns 0; `ARN_E_CAPACITY` when the bytes do not fit and the buffer may
+ * not spill (nothing is written), `ARN_E_INVALID_ARGUMENT` for a NULL
+ * `data` with a non-zero `len`, handle errors for a bad `b`.
+ *
+ * # Safety
+ *
+ * `data` is valid for reading `len` bytes (it may be NULL when `len` is 0).
+ */
+int bufwr(arn_buffer b, const void *data, size_t len);
+
+/**
+ * Bytes written to the buffer so far; 0 with the last error set for a bad
+ * handle.
+ */
+size_t bufln(arn_buffer b);
+
+/**
+ * The buffer's capacity: its slot or block size, or, once spilled, its
+ * heap storage's. 0 with the last error set for a bad handle.
+ */
+size_t bufcp(arn_buffer b);
+
+/**
+ * 1 when the buffer moved to the heap, 0 when it is in its arena; -1 with
+ * the last error set for a bad handle.
+ */
+int bufsp(arn_buffer b);
+
+/**
+ * Freezes the buffer into bytes over the same memory, without copying.
+ * The buffer handle is consumed: any later call on it fails with
+ * `ARN_E_STALE_HANDLE` (`ARN_E_DOUBLE_FREE` for a second freeze or drop).
+ * The memory goes back to its arena when the last bytes handle over it
+ * (clones and slices included) is dropped.
+ *
+ * Returns the bytes handle, to be dropped with `bytdr`; 0 on failure
+ * (handle errors; the buffer is left as it was).
+ */
+arn_bytes bufrz(arn_buffer b);
+
+/**
+ * Drops the buffer without freezing it; its memory goes back to its arena.
+ * Returns 0; `ARN_E_DOUBLE_FREE` for a buffer already dropped or frozen,
+ * other handle errors for a bad `b`.
+ */
+int bufdr(arn_buffer b);
+
+/**
+ * The first byte of the bytes, valid until the handle is dropped (other
+ * handles over the same memory do not extend it). Empty bytes give a
+ * non-NULL pointer that must not be read. NULL on failure (handle errors).
+ */
+const void *bytdt(arn_bytes b);
+
+/**
+ * The number of bytes; 0 with the last error set for a bad handle.
+ */
+size_t bytln(arn_bytes b);
+
+/**
+ * A second handle to the same bytes (no copy: it shares the memory and
+ * keeps it from going back to the arena). Returns the new handle, to be
+ * dropped with `bytdr`; 0 on failure (handle errors).
+ */
+arn_bytes bytcl(arn_bytes b);
+
+/**
+ * A handle to `len` bytes starting at `offset` of `b`, sharing its memory.
+ * Returns the new handle, to be dropped with `bytdr`; 0 on failure:
+ * `ARN_E_OUT_OF_BOUNDS` when `offset + len` is past the end, handle
+ * errors.
+ */
+arn_bytes bytsl(arn_bytes b, size_t offset, size_t len);
+
+/**
+ * Drops one bytes handle. The memory goes back to its arena when the last
+ * handle over it is dropped. Returns 0; `ARN_E_DOUBLE_FREE` for a handle
+ * already dropped, other handle errors for a bad `b`.
+ */
+int bytdr(arn_bytes b);
+
+/**
+ * Copies the bytes to `dst`, which has room for `dst_size` bytes, so that
+ * they outlive the handle. Returns 0; `ARN_E_INVALID_ARGUMENT` when `dst`
+ * is NULL (and there are bytes to copy) or `dst_size` is below `bytln`
+ * (nothing is copied), handle errors.
+ *
+ * # Safety
+ *
+ * `dst` is valid for writing `dst_size` bytes.
+ */
+int bytcp(arn_bytes b, void *dst, size_t dst_size);
+
+/**
  * Creates a bump allocator of `size` bytes, zero-filled. The usable
  * capacity is `size` rounded down to a multiple of 8.
  *
@@ -684,6 +887,62 @@ const char *arnem(void);
  * Clears this thread's last error: `arner()` returns 0 and `arnem()` "".
  */
 void arnec(void);
+
+/**
+ * Makes a fixed-slot byte arena of `slot_count` slots of `slot_size` bytes,
+ * from which any thread allocates buffers (`fxdal`) without a lock.
+ * `options` may be NULL for the defaults (8-byte alignment, memory not
+ * zeroed on reuse, no auto-spill, pages faulted on first use).
+ *
+ * Returns the arena's handle, to be freed with `fxdfr`; 0 on failure:
+ * `ARN_E_INVALID_ARGUMENT` for a zero count or size, an alignment that is
+ * not a power of two or above 4096, or sizes whose product overflows;
+ * `ARN_E_SYSTEM` when the system refuses the memory.
+ *
+ * # Safety
+ *
+ * `options` is NULL or valid for reading an `arn_byte_opts`.
+ */
+arn_fixed fxdmk(size_t slot_count, size_t slot_size, const struct arn_byte_opts *options);
+
+/**
+ * Allocates a buffer over a free slot, from any thread, without a lock.
+ * The buffer's capacity is the slot size; write it with `bufwr`, then
+ * freeze it (`bufrz`) or drop it (`bufdr`).
+ *
+ * Returns the buffer's handle; 0 on failure: `ARN_E_CAPACITY` when every
+ * slot is out, handle errors for a bad `arena`.
+ */
+arn_buffer fxdal(arn_fixed arena);
+
+/**
+ * Like `fxdal`, but when every slot is out, waits up to `timeout_ms`
+ * milliseconds for one to come back (the C face of `allocate_async`).
+ *
+ * Returns the buffer's handle; 0 on failure: `ARN_E_TIMEOUT` when no slot
+ * came back in time, handle errors for a bad `arena`.
+ */
+arn_buffer fxdwt(arn_fixed arena, uint64_t timeout_ms);
+
+/**
+ * Writes a snapshot of the arena's counters to `*out`.
+ *
+ * Returns 0; `ARN_E_INVALID_ARGUMENT` for a NULL `out`, handle errors.
+ *
+ * # Safety
+ *
+ * `out` is NULL or valid for writing an `arn_fixed_metrics`.
+ */
+int fxdmt(arn_fixed arena, struct arn_fixed_metrics *out);
+
+/**
+ * Frees the arena handle. Buffers and bytes from it stay valid; its
+ * memory is unmapped when the last of them is dropped.
+ *
+ * Returns 0; `ARN_E_DOUBLE_FREE` for an arena already freed, other handle
+ * errors for a bad `arena`.
+ */
+int fxdfr(arn_fixed arena);
 
 /**
  * Creates an mmap arena: reserves `size` bytes (rounded up to whole 4096-

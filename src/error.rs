@@ -36,6 +36,8 @@ pub const ARN_E_PANIC: c_int = 12;
 /// The object is busy: a callback of it is still running (an object pool's
 /// constructor, reset or destructor called back into the pool's own free).
 pub const ARN_E_BUSY: c_int = 13;
+/// A blocking allocation gave up: nothing became free within its timeout.
+pub const ARN_E_TIMEOUT: c_int = 14;
 
 /// Everything that can go wrong in arn, from Rust or through the C ABI.
 ///
@@ -80,6 +82,24 @@ pub enum Error {
     /// (the seed's words).
     #[error("no free blocks in pool: all {capacity} blocks in use")]
     NoFreeBlocks { capacity: usize },
+    /// See [`ARN_E_CAPACITY`]: a buddy arena has no free block big enough.
+    #[error(
+        "buddy arena has no free block of {block} bytes for {asked} asked: largest free block {largest} of {capacity}"
+    )]
+    NoBlock {
+        asked: usize,
+        block: usize,
+        largest: usize,
+        capacity: usize,
+    },
+    /// See [`ARN_E_CAPACITY`]: a write past the end of a buffer that may
+    /// not spill to the heap.
+    #[error("buffer full: writing {asked} bytes, {remaining} left of {capacity} (no auto-spill)")]
+    BufferFull {
+        asked: usize,
+        remaining: usize,
+        capacity: usize,
+    },
     /// See [`ARN_E_SYSTEM`].
     #[error("the system refused {bytes} bytes of memory")]
     System { bytes: usize },
@@ -107,6 +127,9 @@ pub enum Error {
     /// See [`ARN_E_BUSY`].
     #[error("busy: {0}")]
     Busy(String),
+    /// See [`ARN_E_TIMEOUT`].
+    #[error("timed out: {what} had nothing free within {ms} ms")]
+    Timeout { what: &'static str, ms: u64 },
 }
 
 impl Error {
@@ -117,9 +140,11 @@ impl Error {
             Error::StaleHandle { .. } => ARN_E_STALE_HANDLE,
             Error::WrongKind { .. } => ARN_E_WRONG_KIND,
             Error::InvalidArgument(_) => ARN_E_INVALID_ARGUMENT,
-            Error::OutOfMemory { .. } | Error::Full { .. } | Error::NoFreeBlocks { .. } => {
-                ARN_E_CAPACITY
-            }
+            Error::OutOfMemory { .. }
+            | Error::Full { .. }
+            | Error::NoFreeBlocks { .. }
+            | Error::NoBlock { .. }
+            | Error::BufferFull { .. } => ARN_E_CAPACITY,
             Error::System { .. } | Error::Refused { .. } => ARN_E_SYSTEM,
             Error::OutOfBounds { .. } => ARN_E_OUT_OF_BOUNDS,
             Error::ForeignPointer { .. } => ARN_E_FOREIGN_POINTER,
@@ -128,6 +153,7 @@ impl Error {
             Error::NoCheckpoint => ARN_E_NO_CHECKPOINT,
             Error::Panic(_) => ARN_E_PANIC,
             Error::Busy(_) => ARN_E_BUSY,
+            Error::Timeout { .. } => ARN_E_TIMEOUT,
         }
     }
 
@@ -185,6 +211,10 @@ mod tests {
             Error::NoCheckpoint,
             Error::Panic("x".into()),
             Error::Busy("x".into()),
+            Error::Timeout {
+                what: "fixed arena",
+                ms: 1,
+            },
         ];
         let mut codes: Vec<c_int> = all.iter().map(Error::code).collect();
         assert!(codes.iter().all(|&c| c != ARN_OK));

@@ -12,21 +12,28 @@
 
 pub mod arena;
 pub mod block;
+pub mod buddy;
+pub mod buffer;
 pub mod bump;
 pub mod error;
 pub mod ffi;
+pub mod fixed;
 mod mem;
 pub mod mmap;
 pub mod pool;
 pub mod region;
 pub mod scratch;
 pub mod stack;
+mod sync;
 pub mod version;
 
 pub use arena::{Arena, ArenaStats, Mark, TypedArena};
 pub use block::{BlockPool, BlockStats};
+pub use buddy::{BuddyArena, BuddyArenaBuilder, BuddyMetrics};
+pub use buffer::{Buffer, BuildError, BytesExt, Dealloc, InitPolicy, PageSize, Unfaulted};
 pub use bump::{Bump, BumpStats};
 pub use error::{Error, Result};
+pub use fixed::{FixedArena, FixedArenaBuilder, FixedMetrics};
 pub use mem::{ARN_MAX_ALIGN, align_size};
 pub use mmap::{ARN_MMAP_HUGE_PAGE, ARN_MMAP_PAGE, MmapArena, MmapOpts, MmapStats};
 pub use pool::{

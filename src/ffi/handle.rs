@@ -55,6 +55,10 @@ pub(crate) enum Kind {
     Mmap = 7,
     Region = 8,
     Scratch = 9,
+    Fixed = 10,
+    Buddy = 11,
+    Buffer = 12,
+    Bytes = 13,
 }
 
 impl Kind {
@@ -69,6 +73,10 @@ impl Kind {
             7 => Some(Kind::Mmap),
             8 => Some(Kind::Region),
             9 => Some(Kind::Scratch),
+            10 => Some(Kind::Fixed),
+            11 => Some(Kind::Buddy),
+            12 => Some(Kind::Buffer),
+            13 => Some(Kind::Bytes),
             _ => None,
         }
     }
@@ -84,6 +92,10 @@ impl Kind {
             Kind::Mmap => "mmap arena",
             Kind::Region => "region",
             Kind::Scratch => "scratch space",
+            Kind::Fixed => "fixed arena",
+            Kind::Buddy => "buddy arena",
+            Kind::Buffer => "buffer",
+            Kind::Bytes => "bytes",
         }
     }
 }

@@ -1,0 +1,280 @@
+//! C functions of buffers and bytes, shared by both byte arenas.
+//!
+//! A buffer (`arn_buffer`) and a frozen bytes object (`arn_bytes`) are
+//! handles like every other arn object, and every call here is safe from
+//! any thread: a buffer sits behind a lock (two threads writing one buffer
+//! take turns), bytes are immutable. As for every handle, freeing it
+//! (`bufrz`, `bufdr`, `bytdr`) must not race with another call on the same
+//! handle.
+
+use std::ffi::{c_int, c_void};
+
+use bytes::Bytes;
+
+use super::{Buffer, PageSize};
+use crate::error::{Error, Result};
+use crate::ffi::handle::{self, Kind, Object};
+use crate::ffi::{args, guard, with_ref};
+use crate::sync::{Mutex, lock};
+
+/// Handle of a writable arena buffer; 0 is never valid.
+#[allow(non_camel_case_types)]
+pub type arn_buffer = u64;
+
+/// Handle of frozen bytes; 0 is never valid.
+#[allow(non_camel_case_types)]
+pub type arn_bytes = u64;
+
+/// Options of a fixed or buddy byte arena (`fxdmk`, `bdymk`). All-zero
+/// (or a NULL pointer) gives the defaults.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ByteArenaOpts {
+    /// Alignment of every slot or block: a power of two up to 4096; 0 means
+    /// 8. (A buddy block is also aligned to its own size within the arena.)
+    pub alignment: usize,
+    /// Non-zero: memory is zeroed when it comes back, so every buffer
+    /// starts zeroed and no data passes between users.
+    pub zero_init: c_int,
+    /// Non-zero: a write that does not fit moves the buffer to the heap
+    /// and gives its arena memory back at once, instead of failing.
+    pub auto_spill: c_int,
+    /// Non-zero: every page is made resident when the arena is made.
+    pub prefault: c_int,
+    /// Non-zero: the memory is mapped for transparent huge pages.
+    pub huge_pages: c_int,
+}
+
+impl ByteArenaOpts {
+    /// The options behind `p`, the defaults for NULL.
+    ///
+    /// # Safety
+    ///
+    /// `p` is NULL or valid for reading the options.
+    pub(crate) unsafe fn read(p: *const ByteArenaOpts) -> Result<ByteArenaOpts> {
+        // SAFETY: the caller's promise.
+        Ok(unsafe { args::read_opt(p, "options") }?.unwrap_or_default())
+    }
+
+    pub(crate) fn alignment(&self) -> usize {
+        if self.alignment == 0 {
+            8
+        } else {
+            self.alignment
+        }
+    }
+
+    pub(crate) fn policy(&self) -> super::InitPolicy {
+        if self.zero_init != 0 {
+            super::InitPolicy::Zero
+        } else {
+            super::InitPolicy::Uninit
+        }
+    }
+
+    pub(crate) fn page(&self) -> PageSize {
+        if self.huge_pages != 0 {
+            PageSize::Huge
+        } else {
+            PageSize::Standard
+        }
+    }
+}
+
+/// A buffer behind its handle; the lock lets any thread write it.
+pub(crate) struct CBuffer(Mutex<Buffer>);
+
+// SAFETY: no `ALSO` kind.
+unsafe impl Object for CBuffer {
+    const KIND: Kind = Kind::Buffer;
+}
+
+// SAFETY: no `ALSO` kind.
+unsafe impl Object for Bytes {
+    const KIND: Kind = Kind::Bytes;
+}
+
+/// A new handle for `buf` (the arenas' allocate functions end here).
+pub(crate) fn buffer_handle(buf: Buffer) -> Result<arn_buffer> {
+    handle::insert(CBuffer(Mutex::new(buf)))
+}
+
+fn bytes_handle(b: Bytes) -> Result<arn_bytes> {
+    handle::insert(b)
+}
+
+/// Runs `f` on the buffer behind `h`, under its lock.
+fn with_buffer<R>(h: arn_buffer, f: impl FnOnce(&mut Buffer) -> Result<R>) -> Result<R> {
+    with_ref(h, |b: &CBuffer| f(&mut lock(&b.0)))
+}
+
+/// Appends `len` bytes from `data` to the buffer. When they do not fit, a
+/// buffer from an arena made with `auto_spill` moves to the heap (its arena
+/// memory goes back at once) and the write succeeds.
+///
+/// Returns 0; `ARN_E_CAPACITY` when the bytes do not fit and the buffer may
+/// not spill (nothing is written), `ARN_E_INVALID_ARGUMENT` for a NULL
+/// `data` with a non-zero `len`, handle errors for a bad `b`.
+///
+/// # Safety
+///
+/// `data` is valid for reading `len` bytes (it may be NULL when `len` is 0).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bufwr(b: arn_buffer, data: *const c_void, len: usize) -> c_int {
+    guard::status("bufwr", || {
+        let src: &[u8] = if len == 0 {
+            &[]
+        } else {
+            let p = args::bytes(data, len, "data")?;
+            // SAFETY: the caller's promise; the source cannot be the buffer
+            // itself, which C has no pointer to.
+            unsafe { std::slice::from_raw_parts(p, len) }
+        };
+        with_buffer(b, |buf| buf.try_put_slice(src))
+    })
+}
+
+/// Bytes written to the buffer so far; 0 with the last error set for a bad
+/// handle.
+#[unsafe(no_mangle)]
+pub extern "C" fn bufln(b: arn_buffer) -> usize {
+    guard::value("bufln", || with_buffer(b, |buf| Ok(buf.len())))
+}
+
+/// The buffer's capacity: its slot or block size, or, once spilled, its
+/// heap storage's. 0 with the last error set for a bad handle.
+#[unsafe(no_mangle)]
+pub extern "C" fn bufcp(b: arn_buffer) -> usize {
+    guard::value("bufcp", || with_buffer(b, |buf| Ok(buf.capacity())))
+}
+
+/// 1 when the buffer moved to the heap, 0 when it is in its arena; -1 with
+/// the last error set for a bad handle.
+#[unsafe(no_mangle)]
+pub extern "C" fn bufsp(b: arn_buffer) -> c_int {
+    let mut spilled = -1;
+    guard::status("bufsp", || {
+        with_buffer(b, |buf| {
+            spilled = c_int::from(buf.is_spilled());
+            Ok(())
+        })
+    });
+    spilled
+}
+
+/// Freezes the buffer into bytes over the same memory, without copying.
+/// The buffer handle is consumed: any later call on it fails with
+/// `ARN_E_STALE_HANDLE` (`ARN_E_DOUBLE_FREE` for a second freeze or drop).
+/// The memory goes back to its arena when the last bytes handle over it
+/// (clones and slices included) is dropped.
+///
+/// Returns the bytes handle, to be dropped with `bytdr`; 0 on failure
+/// (handle errors; the buffer is left as it was).
+#[unsafe(no_mangle)]
+pub extern "C" fn bufrz(b: arn_buffer) -> arn_bytes {
+    guard::value("bufrz", || {
+        let buf = handle::remove::<CBuffer>(b)?;
+        let frozen = buf
+            .0
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner())
+            .freeze();
+        bytes_handle(frozen)
+    })
+}
+
+/// Drops the buffer without freezing it; its memory goes back to its arena.
+/// Returns 0; `ARN_E_DOUBLE_FREE` for a buffer already dropped or frozen,
+/// other handle errors for a bad `b`.
+#[unsafe(no_mangle)]
+pub extern "C" fn bufdr(b: arn_buffer) -> c_int {
+    guard::status("bufdr", || handle::remove::<CBuffer>(b).map(drop))
+}
+
+/// The first byte of the bytes, valid until the handle is dropped (other
+/// handles over the same memory do not extend it). Empty bytes give a
+/// non-NULL pointer that must not be read. NULL on failure (handle errors).
+#[unsafe(no_mangle)]
+pub extern "C" fn bytdt(b: arn_bytes) -> *const c_void {
+    let p: *mut c_void = guard::value("bytdt", || {
+        with_ref(b, |bytes: &Bytes| Ok(bytes.as_ptr().cast_mut().cast()))
+    });
+    p.cast_const()
+}
+
+/// The number of bytes; 0 with the last error set for a bad handle.
+#[unsafe(no_mangle)]
+pub extern "C" fn bytln(b: arn_bytes) -> usize {
+    guard::value("bytln", || with_ref(b, |bytes: &Bytes| Ok(bytes.len())))
+}
+
+/// A second handle to the same bytes (no copy: it shares the memory and
+/// keeps it from going back to the arena). Returns the new handle, to be
+/// dropped with `bytdr`; 0 on failure (handle errors).
+#[unsafe(no_mangle)]
+pub extern "C" fn bytcl(b: arn_bytes) -> arn_bytes {
+    guard::value("bytcl", || {
+        let copy = with_ref(b, |bytes: &Bytes| Ok(bytes.clone()))?;
+        bytes_handle(copy)
+    })
+}
+
+/// A handle to `len` bytes starting at `offset` of `b`, sharing its memory.
+/// Returns the new handle, to be dropped with `bytdr`; 0 on failure:
+/// `ARN_E_OUT_OF_BOUNDS` when `offset + len` is past the end, handle
+/// errors.
+#[unsafe(no_mangle)]
+pub extern "C" fn bytsl(b: arn_bytes, offset: usize, len: usize) -> arn_bytes {
+    guard::value("bytsl", || {
+        let part = with_ref(b, |bytes: &Bytes| match offset.checked_add(len) {
+            Some(end) if end <= bytes.len() => Ok(bytes.slice(offset..end)),
+            _ => Err(Error::OutOfBounds {
+                index: offset.saturating_add(len),
+                len: bytes.len(),
+            }),
+        })?;
+        bytes_handle(part)
+    })
+}
+
+/// Drops one bytes handle. The memory goes back to its arena when the last
+/// handle over it is dropped. Returns 0; `ARN_E_DOUBLE_FREE` for a handle
+/// already dropped, other handle errors for a bad `b`.
+#[unsafe(no_mangle)]
+pub extern "C" fn bytdr(b: arn_bytes) -> c_int {
+    guard::status("bytdr", || handle::remove::<Bytes>(b).map(drop))
+}
+
+/// Copies the bytes to `dst`, which has room for `dst_size` bytes, so that
+/// they outlive the handle. Returns 0; `ARN_E_INVALID_ARGUMENT` when `dst`
+/// is NULL (and there are bytes to copy) or `dst_size` is below `bytln`
+/// (nothing is copied), handle errors.
+///
+/// # Safety
+///
+/// `dst` is valid for writing `dst_size` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bytcp(b: arn_bytes, dst: *mut c_void, dst_size: usize) -> c_int {
+    guard::status("bytcp", || {
+        with_ref(b, |bytes: &Bytes| {
+            if bytes.is_empty() {
+                return Ok(());
+            }
+            if dst_size < bytes.len() {
+                return Err(Error::invalid(format!(
+                    "destination of {dst_size} bytes is too small for {} bytes",
+                    bytes.len()
+                )));
+            }
+            let p = args::bytes(dst, bytes.len(), "destination")?;
+            // SAFETY: the caller's promise covers `dst_size >= len` bytes;
+            // arena memory and the caller's destination do not overlap
+            // unless the caller aliased frozen bytes, which are immutable.
+            unsafe {
+                p.cast_mut()
+                    .copy_from_nonoverlapping(bytes.as_ptr(), bytes.len())
+            };
+            Ok(())
+        })
+    })
+}

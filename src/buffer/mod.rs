@@ -1,0 +1,463 @@
+//! Writable arena buffers that freeze into [`bytes::Bytes`], shared by the
+//! fixed-slot and buddy byte arenas.
+//!
+//! A [`Buffer`] is a run of arena memory written from the front: it
+//! implements [`BufMut`], and [`Buffer::try_put_slice`] reports a write past
+//! its capacity as an error. [`Buffer::freeze`] turns it into `Bytes` over
+//! the same memory, without copying. The memory goes back to its arena when
+//! the buffer is dropped unfrozen, when it spills to the heap, or when the
+//! last clone or slice of its `Bytes` drops.
+//!
+//! Freezing costs one small heap allocation: `bytes` offers no other way to
+//! make a `Bytes` whose drop runs our code than `Bytes::from_owner`, which
+//! boxes the owner beside its reference count. Everything else on the way
+//! (claiming the memory, writing, returning it) takes no lock and no
+//! allocation; see the arenas for the atomics each takes.
+
+mod backing;
+pub(crate) mod ffi;
+#[cfg(test)]
+mod tests;
+pub(crate) mod wait;
+
+use std::mem::ManuallyDrop;
+use std::ptr::NonNull;
+
+use bytes::buf::UninitSlice;
+use bytes::{BufMut, Bytes, BytesMut};
+
+use crate::error::{Error, Result};
+
+pub(crate) use backing::Backing;
+pub use backing::{Dealloc, PageSize, Unfaulted};
+
+/// What a byte arena does with memory it takes back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum InitPolicy {
+    /// Memory is handed out as the last user left it; only the bytes
+    /// written become visible in the frozen `Bytes`. The fastest policy.
+    #[default]
+    Uninit,
+    /// Memory is scrubbed when it comes back, so every buffer starts
+    /// zeroed and no data passes from one user to the next. The cost is
+    /// proportional to the bytes the previous user could have written.
+    Zero,
+}
+
+/// A byte arena's configuration was refused; nothing was allocated.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// A count or size that must be at least 1 was 0.
+    #[error("{what} must be at least 1")]
+    Zero { what: &'static str },
+    /// A size that must be a power of two is not.
+    #[error("{what} must be a power of two, not {value}")]
+    NotPowerOfTwo { what: &'static str, value: usize },
+    /// An alignment above the page size.
+    #[error("alignment {align} is above the maximum of 4096")]
+    Alignment { align: usize },
+    /// Sizes that do not fit together; the message says which.
+    #[error("{0}")]
+    Geometry(String),
+    /// A size computation overflowed.
+    #[error("{what} is too large: the size overflows")]
+    Overflow { what: &'static str },
+    /// The operating system refused the memory.
+    #[error("the system refused {bytes} bytes of memory: {reason}")]
+    System { bytes: usize, reason: String },
+}
+
+impl From<BuildError> for Error {
+    fn from(e: BuildError) -> Error {
+        match e {
+            BuildError::System { bytes, reason } => Error::Refused { bytes, reason },
+            other => Error::InvalidArgument(other.to_string()),
+        }
+    }
+}
+
+/// How memory comes back to an arena.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Release {
+    /// Bytes from the start that may hold a user's data.
+    pub(crate) scrub: usize,
+    /// The buffer moved to the heap (counted as a spill).
+    pub(crate) spilled: bool,
+}
+
+/// The arena a piece of memory came from, and how to give it back.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Home {
+    /// The arena's shared state; it outlives every piece it handed out.
+    pub(crate) store: NonNull<()>,
+    /// Gives piece `token` back to `store`.
+    pub(crate) release: unsafe fn(NonNull<()>, usize, Release),
+    /// Which piece, in the arena's own terms.
+    pub(crate) token: usize,
+}
+
+impl Home {
+    /// Gives the piece back.
+    ///
+    /// # Safety
+    ///
+    /// Called once per piece, after the last use of its memory.
+    #[inline]
+    unsafe fn give_back(self, how: Release) {
+        // SAFETY: the caller's promise; `store` is alive while the piece is
+        // out.
+        unsafe { (self.release)(self.store, self.token, how) }
+    }
+}
+
+/// A writable buffer over arena memory, from `FixedArena::allocate` or
+/// `BuddyArena::allocate`.
+///
+/// Writes go to the front; [`Buffer::freeze`] makes them `Bytes`. A buffer
+/// built with auto-spill moves to the heap when a write does not fit, and
+/// its arena memory goes back at once; otherwise such a write is an error
+/// from the `try_` methods and a panic from [`BufMut`]'s, which has no way
+/// to report one.
+pub struct Buffer {
+    /// Arena memory, `cap` bytes, the first `len` written.
+    ptr: NonNull<u8>,
+    len: usize,
+    cap: usize,
+    /// Bytes from the start a writer may have touched: `len`, or `cap` once
+    /// `chunk_mut` handed out the rest.
+    touched: usize,
+    home: Home,
+    /// The heap copy once spilled; the arena memory is gone then, and
+    /// `len == cap == 0`.
+    spill: Option<Vec<u8>>,
+    auto_spill: bool,
+}
+
+// SAFETY: a buffer owns its piece of arena memory exclusively, and its
+// arena's shared state is `Sync`.
+unsafe impl Send for Buffer {}
+// SAFETY: `&Buffer` only reads.
+unsafe impl Sync for Buffer {}
+
+impl Buffer {
+    /// A buffer over `cap` bytes at `ptr`, given back to `home`.
+    #[inline]
+    pub(crate) fn new(ptr: NonNull<u8>, cap: usize, home: Home, auto_spill: bool) -> Buffer {
+        Buffer {
+            ptr,
+            len: 0,
+            cap,
+            touched: 0,
+            home,
+            spill: None,
+            auto_spill,
+        }
+    }
+
+    /// Bytes written so far.
+    #[inline]
+    pub fn len(&self) -> usize {
+        match &self.spill {
+            None => self.len,
+            Some(v) => v.len(),
+        }
+    }
+
+    /// Whether nothing was written yet.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// How many bytes the buffer holds before it is full (or, once
+    /// spilled, before its heap storage grows).
+    #[inline]
+    pub fn capacity(&self) -> usize {
+        match &self.spill {
+            None => self.cap,
+            Some(v) => v.capacity(),
+        }
+    }
+
+    /// Whether the buffer moved to the heap.
+    #[inline]
+    pub fn is_spilled(&self) -> bool {
+        self.spill.is_some()
+    }
+
+    /// Whether the buffer may move to the heap when a write does not fit.
+    #[inline]
+    pub fn auto_spills(&self) -> bool {
+        self.auto_spill
+    }
+
+    /// Whether `n` more bytes fit without spilling.
+    #[inline]
+    pub fn will_fit(&self, n: usize) -> bool {
+        self.spill.is_none() && n <= self.cap - self.len
+    }
+
+    /// The bytes written so far.
+    #[inline]
+    pub fn written(&self) -> &[u8] {
+        match &self.spill {
+            // SAFETY: the first `len` bytes of our memory are written.
+            None => unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len) },
+            Some(v) => v,
+        }
+    }
+
+    /// Appends `data`. When it does not fit, a buffer with auto-spill
+    /// moves to the heap; one without fails with [`Error::BufferFull`] and
+    /// is left as it was.
+    #[inline]
+    pub fn try_put_slice(&mut self, data: &[u8]) -> Result<()> {
+        if data.len() <= self.cap - self.len {
+            // SAFETY: `data` fits in our memory after `len`, and cannot
+            // overlap it (it is borrowed while we are mutably borrowed).
+            unsafe {
+                self.ptr
+                    .as_ptr()
+                    .add(self.len)
+                    .copy_from_nonoverlapping(data.as_ptr(), data.len());
+            }
+            self.len += data.len();
+            return Ok(());
+        }
+        self.put_slow(data)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn put_slow(&mut self, data: &[u8]) -> Result<()> {
+        match self.spill_for(data.len()) {
+            Some(v) => {
+                v.extend_from_slice(data);
+                Ok(())
+            }
+            None => Err(self.full(data.len())),
+        }
+    }
+
+    /// The heap storage with room for `more` bytes: the spill, made now if
+    /// needed; `None` when the buffer may not spill.
+    #[cold]
+    fn spill_for(&mut self, more: usize) -> Option<&mut Vec<u8>> {
+        if self.spill.is_none() {
+            if !self.auto_spill {
+                return None;
+            }
+            let want = self
+                .len
+                .checked_add(more)
+                .expect("a buffer length fits in memory")
+                .max(self.cap.saturating_mul(2))
+                .max(64);
+            let mut v = Vec::with_capacity(want);
+            v.extend_from_slice(self.written());
+            let scrub = self.len.max(self.touched);
+            self.len = 0;
+            self.cap = 0;
+            self.touched = 0;
+            self.spill = Some(v);
+            // SAFETY: the arena memory is no longer used: its bytes were
+            // copied, and `cap == 0` keeps every write off it. The buffer
+            // gives it back once: a spilled buffer never releases again.
+            unsafe {
+                self.home.give_back(Release {
+                    scrub,
+                    spilled: true,
+                })
+            };
+        }
+        let v = self.spill.as_mut().expect("spilled just now");
+        v.reserve(more);
+        Some(v)
+    }
+
+    #[cold]
+    fn full(&self, asked: usize) -> Error {
+        Error::BufferFull {
+            asked,
+            remaining: self.cap - self.len,
+            capacity: self.cap,
+        }
+    }
+
+    /// Appends `n` copies of `byte`, as [`Buffer::try_put_slice`].
+    pub fn try_put_bytes(&mut self, byte: u8, n: usize) -> Result<()> {
+        if n <= self.cap - self.len {
+            // SAFETY: `n` bytes fit in our memory after `len`.
+            unsafe { self.ptr.as_ptr().add(self.len).write_bytes(byte, n) };
+            self.len += n;
+            return Ok(());
+        }
+        match self.spill_for(n) {
+            Some(v) => {
+                v.resize(v.len() + n, byte);
+                Ok(())
+            }
+            None => Err(self.full(n)),
+        }
+    }
+
+    /// Turns the written bytes into `Bytes` over the same memory, which
+    /// goes back to the arena when the last clone or slice drops. An empty
+    /// buffer gives its memory back now and returns empty `Bytes`; a
+    /// spilled one returns `Bytes` over its heap copy.
+    #[inline]
+    pub fn freeze(self) -> Bytes {
+        let mut this = ManuallyDrop::new(self);
+        if let Some(v) = this.spill.take() {
+            return Bytes::from(v);
+        }
+        let how = Release {
+            scrub: this.len.max(this.touched),
+            spilled: false,
+        };
+        if this.len == 0 {
+            // SAFETY: the buffer is consumed; its memory was never exposed.
+            unsafe { this.home.give_back(how) };
+            return Bytes::new();
+        }
+        Bytes::from_owner(Frozen {
+            ptr: this.ptr,
+            len: this.len,
+            how,
+            home: this.home,
+        })
+    }
+
+    /// Drops the buffer unfrozen; its memory goes back to the arena.
+    pub fn abandon(self) {}
+}
+
+impl Drop for Buffer {
+    fn drop(&mut self) {
+        if self.spill.is_none() {
+            let how = Release {
+                scrub: self.len.max(self.touched),
+                spilled: false,
+            };
+            // SAFETY: the buffer is going; nothing refers to its memory.
+            unsafe { self.home.give_back(how) };
+        }
+    }
+}
+
+impl std::fmt::Debug for Buffer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Buffer")
+            .field("len", &self.len())
+            .field("capacity", &self.capacity())
+            .field("spilled", &self.is_spilled())
+            .finish()
+    }
+}
+
+// SAFETY: `chunk_mut` returns memory we own past the written bytes,
+// `advance_mut` only counts bytes the caller wrote into it, and
+// `remaining_mut` is what `chunk_mut` (growing on spill) can provide.
+unsafe impl BufMut for Buffer {
+    #[inline]
+    fn remaining_mut(&self) -> usize {
+        if self.auto_spill {
+            isize::MAX as usize - self.len()
+        } else {
+            self.cap - self.len
+        }
+    }
+
+    #[inline]
+    unsafe fn advance_mut(&mut self, cnt: usize) {
+        match &mut self.spill {
+            None => {
+                assert!(
+                    cnt <= self.cap - self.len,
+                    "advance_mut({cnt}) past the buffer's {} remaining bytes",
+                    self.cap - self.len
+                );
+                self.len += cnt;
+            }
+            Some(v) => {
+                assert!(cnt <= v.capacity() - v.len(), "advance_mut past capacity");
+                // SAFETY: the caller initialised `cnt` bytes of the spare
+                // capacity `chunk_mut` gave out.
+                unsafe { v.set_len(v.len() + cnt) };
+            }
+        }
+    }
+
+    #[inline]
+    fn chunk_mut(&mut self) -> &mut UninitSlice {
+        if self.spill.is_none() && (self.len < self.cap || !self.auto_spill) {
+            self.touched = self.cap;
+            // SAFETY: `len..cap` is our memory, and nobody else's while the
+            // buffer is mutably borrowed.
+            return unsafe {
+                UninitSlice::from_raw_parts_mut(
+                    self.ptr.as_ptr().add(self.len),
+                    self.cap - self.len,
+                )
+            };
+        }
+        let v = self.spill_for(64).expect("auto-spill is on");
+        UninitSlice::uninit(v.spare_capacity_mut())
+    }
+
+    #[inline]
+    fn put_slice(&mut self, src: &[u8]) {
+        if let Err(e) = self.try_put_slice(src) {
+            panic!("{e}");
+        }
+    }
+
+    fn put_bytes(&mut self, val: u8, cnt: usize) {
+        if let Err(e) = self.try_put_bytes(val, cnt) {
+            panic!("{e}");
+        }
+    }
+}
+
+/// The owner behind frozen `Bytes`: the piece of arena memory, which goes
+/// back when `bytes` drops the last reference.
+struct Frozen {
+    ptr: NonNull<u8>,
+    len: usize,
+    how: Release,
+    home: Home,
+}
+
+// SAFETY: the frozen bytes are immutable, and the arena's shared state is
+// `Sync`.
+unsafe impl Send for Frozen {}
+
+impl AsRef<[u8]> for Frozen {
+    #[inline]
+    fn as_ref(&self) -> &[u8] {
+        // SAFETY: `len` written bytes of our piece, immutable from now on.
+        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
+    }
+}
+
+impl Drop for Frozen {
+    #[inline]
+    fn drop(&mut self) {
+        // SAFETY: `bytes` drops the owner once, after the last reference.
+        unsafe { self.home.give_back(self.how) };
+    }
+}
+
+/// Copying frozen bytes out of the arena.
+pub trait BytesExt {
+    /// Copies the bytes into fresh heap storage and drops `self`; when it
+    /// was the last reference, the arena memory goes back now.
+    fn into_owned(self) -> BytesMut;
+}
+
+impl BytesExt for Bytes {
+    fn into_owned(self) -> BytesMut {
+        BytesMut::from(&self[..])
+    }
+}

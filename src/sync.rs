@@ -1,0 +1,19 @@
+//! The synchronisation types of the byte arenas, from `std` or, when the
+//! crate is built with `RUSTFLAGS="--cfg loom"`, from loom, whose models
+//! (`make loom`) explore every interleaving of the lock-free paths.
+
+#[cfg(loom)]
+pub(crate) use loom::sync::atomic::{AtomicU64, AtomicUsize, Ordering, fence};
+#[cfg(loom)]
+pub(crate) use loom::sync::{Condvar, Mutex, MutexGuard};
+
+#[cfg(not(loom))]
+pub(crate) use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering, fence};
+#[cfg(not(loom))]
+pub(crate) use std::sync::{Condvar, Mutex, MutexGuard};
+
+/// Locks `m`, ignoring poisoning: every critical section of the byte arenas
+/// leaves its state consistent before anything in it can panic.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
