@@ -103,7 +103,12 @@ impl Shared {
     #[inline]
     fn claim(&self) -> Option<usize> {
         let n = self.lines.len();
-        let start = if n == 1 { 0 } else { home() % n };
+        // The thread's number scaled onto the lines (no division).
+        let start = if n == 1 {
+            0
+        } else {
+            ((home() as u64 * n as u64) >> 32) as usize
+        };
         let mut l = start;
         loop {
             for (i, w) in self.lines[l].0.iter().enumerate() {
@@ -178,7 +183,9 @@ impl Shared {
     }
 }
 
-/// The number of the calling thread, for spreading threads over lines.
+/// A 32-bit number of the calling thread, spread evenly over `0..2^32` for
+/// the first threads (multiples of the golden ratio), so that scaling it
+/// onto the lines puts two threads on different lines.
 #[cfg(not(loom))]
 #[inline(always)]
 fn home() -> usize {
@@ -191,7 +198,8 @@ fn home() -> usize {
         if v != usize::MAX {
             return v;
         }
-        let v = NEXT.fetch_add(1, Ordering::Relaxed) & (usize::MAX >> 1);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed) as u32;
+        let v = n.wrapping_add(1).wrapping_mul(0x9E37_79B9) as usize;
         h.set(v);
         v
     })
