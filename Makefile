@@ -25,7 +25,7 @@ run_each = fail=0; for t in $(C_TESTS); do \
 	  printf '%s: ' $$t; $(1) ./$(BUILD)/$(2)$$t || fail=1; \
 	done; exit $$fail
 
-.PHONY: all lib header header-check test cargo-test c-test link-check example bench \
+.PHONY: all lib header header-check test cargo-test loom c-test link-check example bench \
         callgrind asan valgrind miri lint install clean
 
 all: lib header
@@ -42,10 +42,18 @@ header:
 header-check:
 	$(CARGO) test --quiet --test header
 
-test: cargo-test header-check c-test link-check
+test: cargo-test header-check c-test link-check loom
 
 cargo-test:
 	$(CARGO) test
+	$(CARGO) test --features async --lib async
+
+# Loom models of the byte arenas' lock-free paths (src/*/loom_tests.rs). The
+# cfg is the crate's own (`arn_loom`): `--cfg loom` would also switch tokio
+# and arena-alligator, our dev-dependencies, into loom modes that do not
+# build outside their own repositories.
+loom:
+	RUSTFLAGS="--cfg arn_loom" CARGO_TARGET_DIR=target/loom $(CARGO) test --release --lib loom_tests
 
 $(BUILD):
 	mkdir -p $(BUILD)

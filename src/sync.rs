@@ -1,15 +1,15 @@
 //! The synchronisation types of the byte arenas, from `std` or, when the
-//! crate is built with `RUSTFLAGS="--cfg loom"`, from loom, whose models
+//! crate is built with `RUSTFLAGS="--cfg arn_loom"`, from loom, whose models
 //! (`make loom`) explore every interleaving of the lock-free paths.
 
-#[cfg(loom)]
+#[cfg(arn_loom)]
 pub(crate) use loom::sync::atomic::{AtomicU64, AtomicUsize, Ordering, fence};
-#[cfg(loom)]
+#[cfg(arn_loom)]
 pub(crate) use loom::sync::{Condvar, Mutex, MutexGuard};
 
-#[cfg(not(loom))]
+#[cfg(not(arn_loom))]
 pub(crate) use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering, fence};
-#[cfg(not(loom))]
+#[cfg(not(arn_loom))]
 pub(crate) use std::sync::{Condvar, Mutex, MutexGuard};
 
 /// Locks `m`, ignoring poisoning: every critical section of the byte arenas

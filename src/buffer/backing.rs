@@ -31,9 +31,9 @@ pub(crate) struct Backing {
 }
 
 enum Source {
-    #[cfg(not(any(miri, loom)))]
+    #[cfg(not(any(miri, arn_loom)))]
     Map(#[allow(dead_code)] memmap2::MmapMut),
-    #[cfg(any(miri, loom))]
+    #[cfg(any(miri, arn_loom))]
     Heap(std::alloc::Layout),
     Caller(Option<Dealloc>),
 }
@@ -59,7 +59,7 @@ impl Backing {
         Self::map_os(len, map_len, align, page, prefault)
     }
 
-    #[cfg(not(any(miri, loom)))]
+    #[cfg(not(any(miri, arn_loom)))]
     fn map_os(
         len: usize,
         map_len: usize,
@@ -98,7 +98,7 @@ impl Backing {
     }
 
     /// Miri and loom cannot map memory: a zeroed heap block stands in.
-    #[cfg(any(miri, loom))]
+    #[cfg(any(miri, arn_loom))]
     fn map_os(
         len: usize,
         _map_len: usize,
@@ -150,7 +150,7 @@ impl Backing {
     /// Makes every page resident, on the calling thread (whose NUMA node
     /// the kernel then places them on).
     pub(crate) fn fault_in(&self) {
-        #[cfg(all(any(target_os = "linux", target_os = "android"), not(any(miri, loom))))]
+        #[cfg(all(any(target_os = "linux", target_os = "android"), not(any(miri, arn_loom))))]
         if let Source::Map(map) = &self.source {
             let head = self.ptr.as_ptr() as usize - map.as_ptr() as usize;
             if map
@@ -183,9 +183,9 @@ impl Backing {
 impl Drop for Backing {
     fn drop(&mut self) {
         match &mut self.source {
-            #[cfg(not(any(miri, loom)))]
+            #[cfg(not(any(miri, arn_loom)))]
             Source::Map(_) => {}
-            #[cfg(any(miri, loom))]
+            #[cfg(any(miri, arn_loom))]
             // SAFETY: allocated in `map_os` with this layout.
             Source::Heap(layout) => unsafe { std::alloc::dealloc(self.ptr.as_ptr(), *layout) },
             Source::Caller(hook) => {

@@ -25,9 +25,9 @@
 //! no atomic read-modify-write); frees are allocations minus slots out.
 
 pub(crate) mod ffi;
-#[cfg(all(test, loom))]
+#[cfg(all(test, arn_loom))]
 mod loom_tests;
-#[cfg(all(test, not(loom)))]
+#[cfg(all(test, not(arn_loom)))]
 mod tests;
 
 use std::ptr::NonNull;
@@ -186,7 +186,7 @@ impl Shared {
 /// A 32-bit number of the calling thread, spread evenly over `0..2^32` for
 /// the first threads (multiples of the golden ratio), so that scaling it
 /// onto the lines puts two threads on different lines.
-#[cfg(not(loom))]
+#[cfg(not(arn_loom))]
 #[inline(always)]
 fn home() -> usize {
     use std::cell::Cell;
@@ -205,7 +205,7 @@ fn home() -> usize {
     })
 }
 
-#[cfg(loom)]
+#[cfg(arn_loom)]
 fn home() -> usize {
     0
 }
