@@ -48,7 +48,8 @@ static void codes_are_distinct(void) {
     int codes[] = {ARN_E_INVALID_HANDLE, ARN_E_STALE_HANDLE, ARN_E_WRONG_KIND,
                    ARN_E_INVALID_ARGUMENT, ARN_E_CAPACITY, ARN_E_SYSTEM,
                    ARN_E_OUT_OF_BOUNDS, ARN_E_FOREIGN_POINTER, ARN_E_DOUBLE_FREE,
-                   ARN_E_STACK, ARN_E_NO_CHECKPOINT, ARN_E_PANIC};
+                   ARN_E_STACK, ARN_E_NO_CHECKPOINT, ARN_E_PANIC, ARN_E_BUSY,
+                   ARN_E_TIMEOUT};
     size_t n = sizeof codes / sizeof codes[0];
     for (size_t i = 0; i < n; i++) {
         CHECK(codes[i] != ARN_OK);

@@ -150,7 +150,10 @@ impl Backing {
     /// Makes every page resident, on the calling thread (whose NUMA node
     /// the kernel then places them on).
     pub(crate) fn fault_in(&self) {
-        #[cfg(all(any(target_os = "linux", target_os = "android"), not(any(miri, arn_loom))))]
+        #[cfg(all(
+            any(target_os = "linux", target_os = "android"),
+            not(any(miri, arn_loom))
+        ))]
         if let Source::Map(map) = &self.source {
             let head = self.ptr.as_ptr() as usize - map.as_ptr() as usize;
             if map

@@ -81,7 +81,10 @@ fn auto_spill_moves_to_the_heap_and_gives_the_slot_back_at_once() {
     assert_eq!(&bytes[..], b"123456789abc!!!AB");
     drop(other);
     let m = a.metrics();
-    assert_eq!((m.allocations, m.frees, m.spills, m.slots_free), (2, 2, 1, 1));
+    assert_eq!(
+        (m.allocations, m.frees, m.spills, m.slots_free),
+        (2, 2, 1, 1)
+    );
 }
 
 #[test]
@@ -142,5 +145,8 @@ fn abandon_and_drop_give_the_slot_back() {
     drop(b);
     let m = a.metrics();
     assert_eq!((m.allocations, m.frees, m.slots_free), (2, 2, 1));
-    assert_eq!(format!("{:?}", a.allocate().unwrap()), "Buffer { len: 0, capacity: 16, spilled: false }");
+    assert_eq!(
+        format!("{:?}", a.allocate().unwrap()),
+        "Buffer { len: 0, capacity: 16, spilled: false }"
+    );
 }

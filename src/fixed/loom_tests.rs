@@ -70,7 +70,12 @@ fn arena_drop_races_the_last_release() {
         let hook: crate::buffer::Dealloc = Box::new(move |p, _| {
             assert_eq!(f.fetch_add(1, Ordering::SeqCst), 0);
             // SAFETY: the leaked block above, handed back exactly once.
-            drop(unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(p.as_ptr().cast::<u64>(), 2)) });
+            drop(unsafe {
+                Box::from_raw(std::ptr::slice_from_raw_parts_mut(
+                    p.as_ptr().cast::<u64>(),
+                    2,
+                ))
+            });
         });
         // SAFETY: the leaked block is ours until the hook runs.
         let a = unsafe { FixedArena::from_raw(ptr, 16, 8, Some(hook)) }

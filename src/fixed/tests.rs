@@ -26,7 +26,10 @@ fn every_slot_once_then_full() {
             held.push(b);
         }
         let e = a.allocate().unwrap_err();
-        assert_eq!(e.to_string(), format!("fixed arena full: all {n} slots in use"));
+        assert_eq!(
+            e.to_string(),
+            format!("fixed arena full: all {n} slots in use")
+        );
         let m = a.metrics();
         assert_eq!((m.allocations, m.failures, m.slots_free), (n as u64, 1, 0));
         assert_eq!(m.bytes_live, n * 32);
@@ -53,8 +56,14 @@ fn slots_are_inside_the_mapping_aligned_and_disjoint() {
 #[test]
 fn bad_configurations_are_build_errors() {
     let err = |b: FixedArenaBuilder| b.build().unwrap_err();
-    assert_eq!(err(FixedArena::builder(0, 8)), BuildError::Zero { what: "slot count" });
-    assert_eq!(err(FixedArena::builder(8, 0)), BuildError::Zero { what: "slot size" });
+    assert_eq!(
+        err(FixedArena::builder(0, 8)),
+        BuildError::Zero { what: "slot count" }
+    );
+    assert_eq!(
+        err(FixedArena::builder(8, 0)),
+        BuildError::Zero { what: "slot size" }
+    );
     assert_eq!(
         err(FixedArena::builder(8, 8).alignment(3)),
         BuildError::NotPowerOfTwo {
@@ -62,16 +71,28 @@ fn bad_configurations_are_build_errors() {
             value: 3
         }
     );
-    assert_eq!(err(FixedArena::builder(8, 8).alignment(8192)), BuildError::Alignment { align: 8192 });
-    assert!(matches!(err(FixedArena::builder(usize::MAX / 2, 64)), BuildError::Overflow { .. }));
-    assert!(matches!(err(FixedArena::builder(1, usize::MAX)), BuildError::Overflow { .. }));
+    assert_eq!(
+        err(FixedArena::builder(8, 8).alignment(8192)),
+        BuildError::Alignment { align: 8192 }
+    );
+    assert!(matches!(
+        err(FixedArena::builder(usize::MAX / 2, 64)),
+        BuildError::Overflow { .. }
+    ));
+    assert!(matches!(
+        err(FixedArena::builder(1, usize::MAX)),
+        BuildError::Overflow { .. }
+    ));
     let e: Error = err(FixedArena::builder(0, 8)).into();
     assert_eq!(e.code(), crate::error::ARN_E_INVALID_ARGUMENT);
 }
 
 #[test]
 fn zero_policy_scrubs_what_the_last_user_wrote() {
-    let a = FixedArena::builder(1, 64).init_policy(InitPolicy::Zero).build().unwrap();
+    let a = FixedArena::builder(1, 64)
+        .init_policy(InitPolicy::Zero)
+        .build()
+        .unwrap();
     let mut b = a.allocate().unwrap();
     b.put_slice(&[0xAB; 40]);
     drop(b.freeze());
@@ -173,9 +194,15 @@ fn unfaulted_prefaulted_and_huge_arenas_work() {
     let u = FixedArena::builder(64, 4096).build_unfaulted().unwrap();
     let a = u.fault_pages();
     a.allocate().unwrap().put_slice(b"x");
-    let a = FixedArena::builder(64, 4096).build_unfaulted().unwrap().into_inner();
+    let a = FixedArena::builder(64, 4096)
+        .build_unfaulted()
+        .unwrap()
+        .into_inner();
     assert!(a.allocate().is_ok());
-    let a = FixedArena::builder(64, 4096).prefault(true).build().unwrap();
+    let a = FixedArena::builder(64, 4096)
+        .prefault(true)
+        .build()
+        .unwrap();
     assert!(a.allocate().is_ok());
     let a = FixedArena::builder(8, 1 << 20)
         .page_size(PageSize::Huge)
@@ -195,7 +222,13 @@ fn allocate_timeout_waits_for_a_slot_or_gives_up() {
     let t = Instant::now();
     let e = a.allocate_timeout(Duration::from_millis(30)).unwrap_err();
     assert!(t.elapsed() >= Duration::from_millis(30));
-    assert_eq!(e, Error::Timeout { what: "fixed arena", ms: 30 });
+    assert_eq!(
+        e,
+        Error::Timeout {
+            what: "fixed arena",
+            ms: 30
+        }
+    );
     assert_eq!(a.metrics().failures, 1);
     let releaser = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(20));
@@ -275,7 +308,10 @@ fn two_threads_trade_bytes_and_everything_comes_back() {
                 let mut n = 0;
                 for (seq, bytes) in rx {
                     assert_eq!(bytes.len(), 1 + (seq % 127) as usize);
-                    assert!(bytes.iter().all(|&x| x == pattern(seq)), "bytes {seq} corrupted");
+                    assert!(
+                        bytes.iter().all(|&x| x == pattern(seq)),
+                        "bytes {seq} corrupted"
+                    );
                     n += 1;
                 }
                 n
