@@ -25,7 +25,7 @@ run_each = fail=0; for t in $(C_TESTS); do \
 	  printf '%s: ' $$t; $(1) ./$(BUILD)/$(2)$$t || fail=1; \
 	done; exit $$fail
 
-.PHONY: all lib header header-check test cargo-test loom c-test link-check example bench \
+.PHONY: all lib header header-check test cargo-test loom c-test link-check example bench callgrind-bytes \
         callgrind asan valgrind miri lint install clean
 
 all: lib header
@@ -83,9 +83,16 @@ asan: lib | $(BUILD)
 valgrind: c-test
 	@$(call run_each,valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,)
 
-# Criterion, side by side with bumpalo and malloc, then instruction counts.
-bench: callgrind
+# Criterion, side by side with bumpalo, malloc and arena-alligator, after
+# the instruction counts.
+bench: callgrind callgrind-bytes
 	$(CARGO) bench --bench alloc
+	$(CARGO) bench --bench bytes
+
+# Instructions per byte-arena roundtrip, ours and arena-alligator's.
+callgrind-bytes:
+	@bin=$$($(CARGO) bench --bench bytes --no-run 2>&1 | sed -n 's/.*(\(.*deps\/bytes-[^)]*\)).*/\1/p' | head -n 1); \
+	  ./benches/callgrind_bytes.sh "$$bin"
 
 # Instructions per call, counted by callgrind (repeatable on a noisy box).
 callgrind: lib | $(BUILD)

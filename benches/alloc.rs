@@ -17,6 +17,9 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group};
 
+mod common;
+use common::report_group;
+
 unsafe extern "C" {
     fn arnmk(size: usize) -> u64;
     fn arnal(a: u64, bytes: usize) -> *mut c_void;
@@ -234,37 +237,6 @@ fn region_64(c: &mut Criterion) {
     });
     malloc_free(&mut g);
     g.finish();
-}
-
-fn median_ns(group: &str, id: &str) -> Option<f64> {
-    let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into());
-    let path = format!("{target}/criterion/{group}/{id}/new/estimates.json");
-    let text = std::fs::read_to_string(path).ok()?;
-    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
-    v["median"]["point_estimate"].as_f64()
-}
-
-/// Prints the medians of one group and the ratios `(a, b, target)`.
-fn report_group(group: &str, ids: &[&str], ratios: &[(usize, usize, &str)]) {
-    let medians: Vec<Option<f64>> = ids.iter().map(|id| median_ns(group, id)).collect();
-    println!("\nmedians ({group}):");
-    for (id, m) in ids.iter().zip(&medians) {
-        match m {
-            Some(ns) => println!("  {id:<18} {ns:8.3} ns"),
-            None => println!("  {id:<18} (not run)"),
-        }
-    }
-    println!("ratios:");
-    for &(a, b, target) in ratios {
-        if let (Some(x), Some(y)) = (medians[a], medians[b]) {
-            println!(
-                "  {:<18} / {:<14} = {:5.2}   (target {target})",
-                ids[a],
-                ids[b],
-                x / y
-            );
-        }
-    }
 }
 
 fn report() {

@@ -1,0 +1,33 @@
+//! What the benchmarks share: reading criterion's medians back and printing
+//! them with their ratios.
+
+fn median_ns(group: &str, id: &str) -> Option<f64> {
+    let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into());
+    let path = format!("{target}/criterion/{group}/{id}/new/estimates.json");
+    let text = std::fs::read_to_string(path).ok()?;
+    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+    v["median"]["point_estimate"].as_f64()
+}
+
+/// Prints the medians of one group and the ratios `(a, b, target)`.
+pub fn report_group(group: &str, ids: &[&str], ratios: &[(usize, usize, &str)]) {
+    let medians: Vec<Option<f64>> = ids.iter().map(|id| median_ns(group, id)).collect();
+    println!("\nmedians ({group}):");
+    for (id, m) in ids.iter().zip(&medians) {
+        match m {
+            Some(ns) => println!("  {id:<26} {ns:8.3} ns"),
+            None => println!("  {id:<26} (not run)"),
+        }
+    }
+    println!("ratios:");
+    for &(a, b, target) in ratios {
+        if let (Some(x), Some(y)) = (medians[a], medians[b]) {
+            println!(
+                "  {:<26} / {:<24} = {:5.2}   (target {target})",
+                ids[a],
+                ids[b],
+                x / y
+            );
+        }
+    }
+}
