@@ -308,7 +308,10 @@ impl Free {
             let map = self.map(k);
             let at = self.level(map, 0);
             let w = self.word(at + (i >> 6));
-            debug_assert!(*w & 1 << (i & 63) == 0, "block {i} of order {k} freed twice");
+            debug_assert!(
+                *w & 1 << (i & 63) == 0,
+                "block {i} of order {k} freed twice"
+            );
             let buddy = 1u64 << ((i ^ 1) & 63);
             if *w & buddy == 0 {
                 break;
@@ -333,7 +336,6 @@ impl Free {
             .map(|k| k as usize)
     }
 }
-
 
 /// The lock around a buddy arena's state. Its critical sections are a few
 /// dozen instructions, so it is taken with one compare-and-swap and given
@@ -576,7 +578,11 @@ unsafe fn release(store: NonNull<()>, token: usize, how: Release) {
     let size = s.min_block() << k;
     if s.zero {
         // SAFETY: our own block, no longer used by anyone.
-        unsafe { s.block_ptr(i, k).as_ptr().write_bytes(0, how.scrub.min(size)) };
+        unsafe {
+            s.block_ptr(i, k)
+                .as_ptr()
+                .write_bytes(0, how.scrub.min(size))
+        };
     }
     let mut st = s.state.lock();
     st.free.give(k, i);
