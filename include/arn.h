@@ -159,11 +159,6 @@
 #define REGION_ARENA_SIZE (64 * 1024)
 
 /**
- * Placeholder.
- */
-typedef struct arn_buddy_metrics arn_buddy_metrics;
-
-/**
  * Handle of an arena or a typed arena; 0 is never valid.
  */
 typedef uint64_t arn_arena;
@@ -223,9 +218,95 @@ typedef struct arn_block_stats {
 } arn_block_stats;
 
 /**
+ * Handle of a buddy byte arena; 0 is never valid.
+ */
+typedef uint64_t arn_buddy;
+
+/**
+ * Options of a fixed or buddy byte arena (`fxdmk`, `bdymk`). All-zero
+ * (or a NULL pointer) gives the defaults.
+ */
+typedef struct arn_byte_opts {
+  /**
+   * Alignment of every slot or block: a power of two up to 4096; 0 means
+   * 8. (A buddy block is also aligned to its own size within the arena.)
+   */
+  size_t alignment;
+  /**
+   * Non-zero: memory is zeroed when it comes back, so every buffer
+   * starts zeroed and no data passes between users.
+   */
+  int zero_init;
+  /**
+   * Non-zero: a write that does not fit moves the buffer to the heap
+   * and gives its arena memory back at once, instead of failing.
+   */
+  int auto_spill;
+  /**
+   * Non-zero: every page is made resident when the arena is made.
+   */
+  int prefault;
+  /**
+   * Non-zero: the memory is mapped for transparent huge pages.
+   */
+  int huge_pages;
+} arn_byte_opts;
+
+/**
  * Handle of a writable arena buffer; 0 is never valid.
  */
 typedef uint64_t arn_buffer;
+
+/**
+ * Counters of a buddy arena, a snapshot taken under its lock.
+ */
+typedef struct arn_buddy_metrics {
+  /**
+   * Blocks handed out since the arena was made.
+   */
+  uint64_t allocations;
+  /**
+   * Allocations refused because no free block was big enough
+   * (timeouts included).
+   */
+  uint64_t failures;
+  /**
+   * Blocks given back (dropped, frozen bytes dropped, or spilled).
+   */
+  uint64_t frees;
+  /**
+   * Buffers that moved to the heap.
+   */
+  uint64_t spills;
+  /**
+   * Blocks split in two to serve an allocation.
+   */
+  uint64_t splits;
+  /**
+   * Pairs of free buddies merged on release.
+   */
+  uint64_t coalesces;
+  /**
+   * Bytes of blocks out now (block sizes, not bytes written).
+   */
+  size_t bytes_live;
+  /**
+   * Bytes of memory under the arena.
+   */
+  size_t bytes_reserved;
+  /**
+   * Bytes of the largest free block now; 0 when none is free.
+   */
+  size_t largest_free_block;
+  /**
+   * The smallest block, a power of two.
+   */
+  size_t min_block;
+  /**
+   * Bytes the blocks cover.
+   */
+  size_t total_size;
+} arn_buddy_metrics;
 
 /**
  * Handle of frozen bytes; 0 is never valid.
@@ -259,36 +340,6 @@ typedef struct arn_bump_stats {
  * Handle of a fixed-slot byte arena; 0 is never valid.
  */
 typedef uint64_t arn_fixed;
-
-/**
- * Options of a fixed or buddy byte arena (`fxdmk`, `bdymk`). All-zero
- * (or a NULL pointer) gives the defaults.
- */
-typedef struct arn_byte_opts {
-  /**
-   * Alignment of every slot or block: a power of two up to 4096; 0 means
-   * 8. (A buddy block is also aligned to its own size within the arena.)
-   */
-  size_t alignment;
-  /**
-   * Non-zero: memory is zeroed when it comes back, so every buffer
-   * starts zeroed and no data passes between users.
-   */
-  int zero_init;
-  /**
-   * Non-zero: a write that does not fit moves the buffer to the heap
-   * and gives its arena memory back at once, instead of failing.
-   */
-  int auto_spill;
-  /**
-   * Non-zero: every page is made resident when the arena is made.
-   */
-  int prefault;
-  /**
-   * Non-zero: the memory is mapped for transparent huge pages.
-   */
-  int huge_pages;
-} arn_byte_opts;
 
 /**
  * Counters of a fixed arena, a snapshot (exact when no call runs at the
@@ -717,6 +768,70 @@ int blcks(arn_block b, struct arn_block_stats *out);
  * handle error.
  */
 int blckd(arn_block b);
+
+/**
+ * Makes a buddy byte arena over a region of `total_size` bytes, from which
+ * any thread allocates buffers of power-of-two blocks of at least
+ * `min_block` bytes (`bdyal`). `total_size` need not be a power of two.
+ * `options` may be NULL for the defaults (alignment 8, or `min_block` when
+ * that is smaller; memory not zeroed on reuse; no auto-spill; pages faulted
+ * on first use).
+ *
+ * Returns the arena's handle, to be freed with `bdyfr`; 0 on failure:
+ * `ARN_E_INVALID_ARGUMENT` for a zero size or minimum block, a minimum
+ * block that is not a power of two, a total size that is not a multiple of
+ * it, or an alignment that is not a power of two, above 4096 or above the
+ * minimum block; `ARN_E_SYSTEM` when the system refuses the memory.
+ *
+ * # Safety
+ *
+ * `options` is NULL or valid for reading an `arn_byte_opts`.
+ */
+arn_buddy bdymk(size_t total_size, size_t min_block, const struct arn_byte_opts *options);
+
+/**
+ * Allocates a buffer over the smallest free block that holds `size` bytes,
+ * from any thread. The buffer's capacity is the block size (`size` rounded
+ * up to a power of two, at least the minimum block); write it with
+ * `bufwr`, then freeze it (`bufrz`) or drop it (`bufdr`).
+ *
+ * Returns the buffer's handle; 0 on failure: `ARN_E_INVALID_ARGUMENT` for
+ * a `size` of 0 or above the largest block the arena can have,
+ * `ARN_E_CAPACITY` when no free block is big enough now, handle errors for
+ * a bad `arena`.
+ */
+arn_buffer bdyal(arn_buddy arena, size_t size);
+
+/**
+ * Like `bdyal`, but when no free block is big enough, waits up to
+ * `timeout_ms` milliseconds for one to come back (the C face of
+ * `allocate_async`).
+ *
+ * Returns the buffer's handle; 0 on failure: `ARN_E_TIMEOUT` when no
+ * block came back in time, `ARN_E_INVALID_ARGUMENT` at once for a `size`
+ * the arena can never serve, handle errors for a bad `arena`.
+ */
+arn_buffer bdywt(arn_buddy arena, size_t size, uint64_t timeout_ms);
+
+/**
+ * Writes a snapshot of the arena's counters to `*out`.
+ *
+ * Returns 0; `ARN_E_INVALID_ARGUMENT` for a NULL `out`, handle errors.
+ *
+ * # Safety
+ *
+ * `out` is NULL or valid for writing an `arn_buddy_metrics`.
+ */
+int bdymt(arn_buddy arena, struct arn_buddy_metrics *out);
+
+/**
+ * Frees the arena handle. Buffers and bytes from it stay valid; its
+ * memory is unmapped when the last of them is dropped.
+ *
+ * Returns 0; `ARN_E_DOUBLE_FREE` for an arena already freed, other handle
+ * errors for a bad `arena`.
+ */
+int bdyfr(arn_buddy arena);
 
 /**
  * Appends `len` bytes from `data` to the buffer. When they do not fit, a

@@ -1,8 +1,1037 @@
-//! The buddy byte arena (being written).
+//! The buddy byte arena: power-of-two blocks from one region, split on
+//! demand and coalesced on release, handed out as [`Buffer`]s that freeze
+//! into [`bytes::Bytes`].
+//!
+//! # Design
+//!
+//! The region is `n` minimum blocks of `min_block` bytes. A block of order
+//! `k` is `min_block << k` bytes and lies at a multiple of its size, so
+//! its buddy is found by flipping one bit of its index. A total that is
+//! not a power of two starts as the binary digits of `n`: one aligned
+//! block per set bit, largest first; a block whose buddy would lie past
+//! the end never coalesces.
+//!
+//! Each order keeps a bitmap of its free blocks, one bit per position,
+//! with summary levels above it (one bit per non-zero word of the level
+//! below) up to a level of one word; whether that word is non-zero is the
+//! order's bit in a single `u64` mask of orders with a free block. So:
+//!
+//! - the smallest order with a free block big enough is one trailing-zero
+//!   count of the mask;
+//! - the lowest free block of an order is one trailing-zero count per
+//!   level (three levels cover 262 144 positions);
+//! - freeing or taking a block changes one bit and walks up only while a
+//!   word turns empty or non-empty.
+//!
+//! An allocation takes a free block of the smallest order that fits and
+//! splits it down, marking each right half free; giving a block to the
+//! bitmaps test-and-clears its buddy's bit and climbs while the buddy was
+//! free. Both cost O(number of orders), and no metadata lives in the arena
+//! memory (free blocks are never written).
+//!
+//! Eager coalescing alone makes the commonest pattern, allocate and drop
+//! one buffer at a time, cost a split and a merge per order on every
+//! call, growing with the region (18 of each for 256 bytes of 64 MiB).
+//! So each order *parks* the block freed last instead of coalescing it:
+//! the next allocation of that order takes it back in O(1), and the block
+//! parked before it goes to the bitmaps, coalescing. Parked blocks are
+//! flushed into the bitmaps when an allocation finds nothing big enough
+//! otherwise and when metrics are read, so neither a failure nor a
+//! reported largest free block ever depends on parking: at most one block
+//! per order waits to coalesce. An allocation takes the parked block of
+//! the smallest order that has a free block, else that order's lowest
+//! free block.
+//!
+//! The bitmaps and counters sit behind one lock whose critical sections
+//! only flip bits (zeroing, building buffers and waking waiters happen
+//! outside); it is taken with one compare-and-swap and given back with a
+//! plain store. The same lock decides the arena's lifetime: the arena's
+//! shared state is freed by the last of the arena handle and the blocks
+//! out, so `Bytes` may outlive their arena. A release that finds waiters
+//! pins the state, wakes them outside the lock, and unpins.
+
 pub(crate) mod ffi;
-/// Placeholder.
-pub struct BuddyArena;
-/// Placeholder.
-pub struct BuddyArenaBuilder;
-/// Placeholder.
-pub struct BuddyMetrics;
+#[cfg(all(test, loom))]
+mod loom_tests;
+#[cfg(all(test, not(loom)))]
+mod tests;
+
+use std::cell::UnsafeCell;
+use std::ptr::NonNull;
+use std::time::Duration;
+
+use crate::buffer::wait::Waiters;
+use crate::buffer::{
+    Backing, Buffer, BuildError, Dealloc, Home, InitPolicy, PageSize, Release, Unfaulted,
+};
+use crate::error::{Error, Result};
+use crate::mem::ARN_MAX_ALIGN;
+use crate::sync::{AtomicUsize, Ordering};
+
+/// Bits of a token that hold the block's order; the index sits above.
+const ORDER_BITS: u32 = 6;
+const ORDER_MASK: usize = (1 << ORDER_BITS) - 1;
+/// The most minimum blocks an arena may have: indexes fit beside the order
+/// in a token, and orders fit in the mask.
+const MAX_BLOCKS: usize = 1 << (usize::BITS - ORDER_BITS - 1);
+
+/// Where one order's bitmap lives: its levels are
+/// `Free::levels[first..first + count]`, leaves first.
+#[derive(Debug, Clone, Copy)]
+struct OrderMap {
+    first: usize,
+    count: usize,
+}
+
+/// The free blocks of every order.
+///
+/// Invariants: the bit of block `i` of order `k` is set iff that block is
+/// free as a whole; the bit of a summary word is set iff the word below it
+/// is non-zero; bit `k` of `mask` is set iff order `k`'s top word is
+/// non-zero. Bits past an order's last position are never set, which is
+/// how a block whose buddy lies past the end never coalesces.
+struct Free {
+    /// Per order, the block freed last, kept out of the bitmaps (not
+    /// coalesced) while its bit in `parked_mask` is set, so that freeing
+    /// and reallocating a block of the same order costs no splits and no
+    /// merges. A parked block is free; its buddy may be free too.
+    parked: [usize; 64],
+    parked_mask: u64,
+    /// Blocks split in two, and pairs of buddies merged, so far.
+    splits: u64,
+    merges: u64,
+    words: Box<[u64]>,
+    /// The first word of every level of every order.
+    levels: Box<[usize]>,
+    maps: Box<[OrderMap]>,
+    /// Bit `k`: order `k` has a free block.
+    mask: u64,
+}
+
+impl Free {
+    /// The free map of a region of `n` minimum blocks, all free.
+    fn new(n: usize) -> std::result::Result<Free, BuildError> {
+        let top = n.ilog2() as usize;
+        let mut maps = Vec::with_capacity(top + 1);
+        let mut levels = Vec::new();
+        let mut len = 0usize;
+        for k in 0..=top {
+            let first = levels.len();
+            // One bit past the last position stays inside the leaves, so
+            // a buddy test never leaves the order's words.
+            let mut bits = (n >> k) + 1;
+            loop {
+                let words = bits.div_ceil(64);
+                levels.push(len);
+                len += words;
+                if words == 1 {
+                    break;
+                }
+                bits = words;
+            }
+            maps.push(OrderMap {
+                first,
+                count: levels.len() - first,
+            });
+        }
+        let mut words = Vec::new();
+        words
+            .try_reserve_exact(len)
+            .map_err(|_| BuildError::System {
+                bytes: len.saturating_mul(8),
+                reason: "the heap refused the arena's free bitmaps".into(),
+            })?;
+        words.resize(len, 0);
+        let mut free = Free {
+            parked: [0; 64],
+            parked_mask: 0,
+            splits: 0,
+            merges: 0,
+            words: words.into_boxed_slice(),
+            levels: levels.into_boxed_slice(),
+            maps: maps.into_boxed_slice(),
+            mask: 0,
+        };
+        // The binary digits of `n`, largest first: the block of order `k`
+        // is the last position of its order.
+        for k in 0..=top {
+            if n >> k & 1 == 1 {
+                free.set(k, (n >> k) - 1);
+            }
+        }
+        Ok(free)
+    }
+
+    /// Where order `k`'s bitmap lives; `k` is at most the top order.
+    #[inline(always)]
+    fn map(&self, k: usize) -> OrderMap {
+        debug_assert!(k < self.maps.len());
+        // SAFETY: every caller passes an order of this arena.
+        unsafe { *self.maps.get_unchecked(k) }
+    }
+
+    /// The first word of level `l` of `map`, which has that many levels.
+    #[inline(always)]
+    fn level(&self, map: OrderMap, l: usize) -> usize {
+        debug_assert!(l < map.count && map.first + l < self.levels.len());
+        // SAFETY: `l < map.count`, and the order's levels lie inside
+        // `levels` (`Free::new`).
+        unsafe { *self.levels.get_unchecked(map.first + l) }
+    }
+
+    /// Word `w` of the bitmaps.
+    #[inline(always)]
+    fn word(&mut self, w: usize) -> &mut u64 {
+        debug_assert!(w < self.words.len());
+        // SAFETY: callers compute `w` as a level's first word plus an index
+        // that is at most its order's last position plus one, shifted down
+        // six bits per level, which `Free::new` sized every level to hold.
+        unsafe { self.words.get_unchecked_mut(w) }
+    }
+
+    /// Marks block `i` of order `k` free.
+    #[inline(always)]
+    fn set(&mut self, k: usize, i: usize) {
+        let map = self.map(k);
+        let mut i = i;
+        for l in 0..map.count {
+            let at = self.level(map, l);
+            let w = self.word(at + (i >> 6));
+            let old = *w;
+            *w = old | 1 << (i & 63);
+            if old != 0 {
+                return;
+            }
+            i >>= 6;
+        }
+        self.mask |= 1 << k;
+    }
+
+    /// Takes free block `i` of order `k` off the map, starting at level
+    /// `from` (the levels below it were cleared already and turned empty).
+    #[inline(always)]
+    fn clear_from(&mut self, map: OrderMap, k: usize, i: usize, from: usize) {
+        let mut i = i >> (6 * from);
+        for l in from..map.count {
+            let at = self.level(map, l);
+            let w = self.word(at + (i >> 6));
+            let new = *w & !(1 << (i & 63));
+            *w = new;
+            if new != 0 {
+                return;
+            }
+            i >>= 6;
+        }
+        self.mask &= !(1 << k);
+    }
+
+    /// The lowest free block of the order of `map`, which has one.
+    #[inline(always)]
+    fn lowest(&mut self, map: OrderMap) -> usize {
+        let mut i = 0;
+        for l in (0..map.count).rev() {
+            let at = self.level(map, l);
+            let w = *self.word(at + i);
+            debug_assert!(w != 0, "a summary bit names an empty word");
+            i = i << 6 | w.trailing_zeros() as usize;
+        }
+        i
+    }
+
+    /// Takes a block of order `k` for an allocation: the block parked at
+    /// the smallest order `>= k` that has a free block, else the lowest
+    /// free block of that order, split down to order `k`. Parked blocks are
+    /// flushed first when nothing fits otherwise. Returns the block's index.
+    #[inline]
+    fn take(&mut self, k: usize) -> Option<usize> {
+        let fits = (self.mask | self.parked_mask) >> k;
+        if fits == 0 {
+            return self.take_flushed(k);
+        }
+        let j = k + fits.trailing_zeros() as usize;
+        let mut i = if self.parked_mask >> j & 1 == 1 {
+            self.parked_mask &= !(1 << j);
+            self.parked[j]
+        } else {
+            let map = self.map(j);
+            let i = self.lowest(map);
+            self.clear_from(map, j, i, 0);
+            i
+        };
+        for t in (k..j).rev() {
+            i <<= 1;
+            self.set(t, i | 1);
+        }
+        self.splits += (j - k) as u64;
+        Some(i)
+    }
+
+    /// [`Free::take`] when nothing fits without the parked blocks.
+    #[cold]
+    #[inline(never)]
+    fn take_flushed(&mut self, k: usize) -> Option<usize> {
+        if self.parked_mask == 0 {
+            return None;
+        }
+        self.flush();
+        self.take(k)
+    }
+
+    /// Gives block `i` of order `k` back: it is parked, and the block
+    /// parked at its order before (if any) goes back to the bitmaps,
+    /// coalescing.
+    #[inline]
+    fn give(&mut self, k: usize, i: usize) {
+        let bit = 1u64 << k;
+        let older = std::mem::replace(&mut self.parked[k], i);
+        if self.parked_mask & bit == 0 {
+            self.parked_mask |= bit;
+            return;
+        }
+        self.coalesce(k, older);
+    }
+
+    /// Gives every parked block back to the bitmaps.
+    fn flush(&mut self) {
+        while self.parked_mask != 0 {
+            let k = self.parked_mask.trailing_zeros() as usize;
+            self.parked_mask &= !(1 << k);
+            self.coalesce(k, self.parked[k]);
+        }
+    }
+
+    /// Marks block `i` of order `k` free, merged with its free buddies.
+    #[inline]
+    fn coalesce(&mut self, k: usize, i: usize) {
+        let (mut k, mut i) = (k, i);
+        loop {
+            let map = self.map(k);
+            let at = self.level(map, 0);
+            let w = self.word(at + (i >> 6));
+            debug_assert!(
+                *w & 1 << (i & 63) == 0,
+                "block {i} of order {k} freed twice"
+            );
+            let buddy = 1u64 << ((i ^ 1) & 63);
+            if *w & buddy == 0 {
+                break;
+            }
+            *w &= !buddy;
+            if *w == 0 {
+                self.clear_from(map, k, i ^ 1, 1);
+            }
+            i >>= 1;
+            k += 1;
+            self.merges += 1;
+        }
+        self.set(k, i);
+    }
+
+    /// The order of the largest free block, if any (after a flush: parked
+    /// blocks may hide bigger ones).
+    #[inline]
+    fn largest(&self) -> Option<usize> {
+        (self.mask | self.parked_mask)
+            .checked_ilog2()
+            .map(|k| k as usize)
+    }
+}
+
+/// The lock around a buddy arena's state. Its critical sections are a few
+/// dozen instructions, so it is taken with one compare-and-swap and given
+/// back with a plain store (`std::sync::Mutex` gives back with a swap, to
+/// learn whether it must wake a sleeper: a second locked instruction per
+/// call, a quarter of a roundtrip's time). A thread that finds it taken
+/// spins briefly, then yields its time slice until it is free.
+struct SpinLock<T> {
+    held: AtomicUsize,
+    value: UnsafeCell<T>,
+}
+
+// SAFETY: the value is reached only through a guard, and one guard exists
+// at a time (the compare-and-swap on `held`).
+unsafe impl<T: Send> Sync for SpinLock<T> {}
+
+impl<T> SpinLock<T> {
+    fn new(value: T) -> SpinLock<T> {
+        SpinLock {
+            held: AtomicUsize::new(0),
+            value: UnsafeCell::new(value),
+        }
+    }
+
+    #[inline(always)]
+    fn lock(&self) -> SpinGuard<'_, T> {
+        if self
+            .held
+            .compare_exchange_weak(0, 1, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+        {
+            self.lock_slow();
+        }
+        SpinGuard { lock: self }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn lock_slow(&self) {
+        let mut spins = 0u32;
+        loop {
+            while self.held.load(Ordering::Relaxed) != 0 {
+                if cfg!(loom) || spins >= 64 {
+                    yield_now();
+                } else {
+                    std::hint::spin_loop();
+                    spins += 1;
+                }
+            }
+            if self
+                .held
+                .compare_exchange_weak(0, 1, Ordering::Acquire, Ordering::Relaxed)
+                .is_ok()
+            {
+                return;
+            }
+        }
+    }
+}
+
+#[cfg(not(loom))]
+fn yield_now() {
+    std::thread::yield_now();
+}
+
+#[cfg(loom)]
+fn yield_now() {
+    loom::thread::yield_now();
+}
+
+/// The holder of a [`SpinLock`]; dropping it (also while unwinding) gives
+/// the lock back.
+struct SpinGuard<'a, T> {
+    lock: &'a SpinLock<T>,
+}
+
+impl<T> std::ops::Deref for SpinGuard<'_, T> {
+    type Target = T;
+
+    #[inline(always)]
+    fn deref(&self) -> &T {
+        // SAFETY: the guard holds the lock, so nothing else reaches the
+        // value.
+        unsafe { &*self.lock.value.get() }
+    }
+}
+
+impl<T> std::ops::DerefMut for SpinGuard<'_, T> {
+    #[inline(always)]
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: as in `deref`, and the guard is borrowed mutably.
+        unsafe { &mut *self.lock.value.get() }
+    }
+}
+
+impl<T> Drop for SpinGuard<'_, T> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        self.lock.held.store(0, Ordering::Release);
+    }
+}
+
+/// The arena's mutable state, behind its lock.
+struct State {
+    free: Free,
+    allocations: u64,
+    failures: u64,
+    frees: u64,
+    spills: u64,
+    bytes_live: usize,
+    /// Blocks out.
+    live: usize,
+    /// Releases between waking waiters and letting the state go.
+    pins: usize,
+    /// The arena handle was dropped.
+    closed: bool,
+    /// Someone waits for a block: releases wake them.
+    armed: bool,
+}
+
+impl State {
+    /// Whether nothing refers to the shared state any more.
+    #[inline]
+    fn unreferenced(&self) -> bool {
+        self.closed && self.live == 0 && self.pins == 0
+    }
+}
+
+/// What every buffer of the arena points at; freed by the last of the
+/// arena and its outstanding blocks.
+struct Shared {
+    state: SpinLock<State>,
+    base: NonNull<u8>,
+    /// `min_block == 1 << min_shift`.
+    min_shift: u32,
+    /// The largest order a block can have.
+    top: usize,
+    /// Bytes the blocks cover (a multiple of the minimum block).
+    total: usize,
+    zero: bool,
+    auto_spill: bool,
+    waiters: Waiters,
+    backing: Backing,
+}
+
+// SAFETY: blocks are handed out disjointly under the lock; everything else
+// is immutable or behind the waiters' lock.
+unsafe impl Send for Shared {}
+// SAFETY: as above.
+unsafe impl Sync for Shared {}
+
+impl Shared {
+    #[inline(always)]
+    fn min_block(&self) -> usize {
+        1 << self.min_shift
+    }
+
+    /// The largest block the arena can have.
+    #[inline(always)]
+    fn largest_block(&self) -> usize {
+        self.min_block() << self.top
+    }
+
+    /// The order of the smallest block that holds `size` bytes; `None` for
+    /// 0 and for sizes above the largest block.
+    #[inline(always)]
+    fn order_of(&self, size: usize) -> Option<usize> {
+        if size.wrapping_sub(1) >= self.largest_block() {
+            return None;
+        }
+        Some((usize::BITS - ((size - 1) >> self.min_shift).leading_zeros()) as usize)
+    }
+
+    /// Why `size` can never be allocated.
+    #[cold]
+    #[inline(never)]
+    fn bad_size(&self, size: usize) -> Error {
+        if size == 0 {
+            Error::invalid("a buddy arena cannot allocate 0 bytes")
+        } else {
+            Error::invalid(format!(
+                "request of {size} bytes is above the arena's largest block of {} bytes",
+                self.largest_block()
+            ))
+        }
+    }
+
+    /// Takes a block of order `k`: its index, or the order of the largest
+    /// free block (if any) when none is big enough.
+    #[inline]
+    fn take(&self, k: usize) -> std::result::Result<usize, Option<usize>> {
+        let mut st = self.state.lock();
+        match st.free.take(k) {
+            Some(i) => {
+                st.allocations += 1;
+                st.live += 1;
+                st.bytes_live += self.min_block() << k;
+                Ok(i)
+            }
+            None => Err(st.free.largest()),
+        }
+    }
+
+    #[inline(always)]
+    fn block_ptr(&self, i: usize, k: usize) -> NonNull<u8> {
+        // SAFETY: block `i` of order `k` lies inside the region, so its
+        // offset is below `total`.
+        unsafe { self.base.add(i << (k + self.min_shift as usize)) }
+    }
+
+    /// Sets or clears the waiting flag (the `arm` of [`Waiters`]).
+    fn arm(&self, on: bool) {
+        self.state.lock().armed = on;
+    }
+
+    /// Frees the shared state.
+    ///
+    /// # Safety
+    ///
+    /// `p` is the arena's `Shared`, and nothing refers to it any more (its
+    /// state was seen [`State::unreferenced`] under the lock).
+    unsafe fn free(p: NonNull<Shared>) {
+        // SAFETY: the caller's promise; `Shared` was leaked from a box.
+        drop(unsafe { Box::from_raw(p.as_ptr()) });
+    }
+}
+
+/// Gives a block back (the `release` of every buddy-arena [`Home`]).
+///
+/// # Safety
+///
+/// `store` is a live arena's `Shared` and `token` a block taken from it,
+/// released once, after the last use of its memory.
+unsafe fn release(store: NonNull<()>, token: usize, how: Release) {
+    let p = store.cast::<Shared>();
+    // SAFETY: our block is still out, so the arena is alive.
+    let s = unsafe { p.as_ref() };
+    let k = token & ORDER_MASK;
+    let i = token >> ORDER_BITS;
+    let size = s.min_block() << k;
+    if s.zero {
+        // SAFETY: our own block, no longer used by anyone.
+        unsafe {
+            s.block_ptr(i, k)
+                .as_ptr()
+                .write_bytes(0, how.scrub.min(size))
+        };
+    }
+    let mut st = s.state.lock();
+    st.free.give(k, i);
+    st.frees += 1;
+    st.spills += u64::from(how.spilled);
+    st.live -= 1;
+    st.bytes_live -= size;
+    let pinned = st.armed;
+    st.pins += usize::from(pinned);
+    let last = st.unreferenced();
+    drop(st);
+    // From here on the state may be freed by another thread unless we are
+    // the last or pinned it.
+    if pinned {
+        // SAFETY: the pin keeps the state alive.
+        unsafe { wake(p) };
+    } else if last {
+        // SAFETY: the arena is closed and nothing else is out.
+        unsafe { Shared::free(p) };
+    }
+}
+
+/// Wakes the waiters of a release that pinned the state, then unpins it.
+///
+/// # Safety
+///
+/// `p` is the arena's `Shared`, pinned by the caller.
+#[cold]
+#[inline(never)]
+unsafe fn wake(p: NonNull<Shared>) {
+    // SAFETY: the caller's pin keeps the state alive.
+    let s = unsafe { p.as_ref() };
+    s.waiters.wake();
+    let mut st = s.state.lock();
+    st.pins -= 1;
+    let last = st.unreferenced();
+    drop(st);
+    if last {
+        // SAFETY: the arena is closed, no block is out, no pin is left.
+        unsafe { Shared::free(p) };
+    }
+}
+
+/// Counters of a buddy arena, a snapshot taken under its lock.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BuddyMetrics {
+    /// Blocks handed out since the arena was made.
+    pub allocations: u64,
+    /// Allocations refused because no free block was big enough
+    /// (timeouts included).
+    pub failures: u64,
+    /// Blocks given back (dropped, frozen bytes dropped, or spilled).
+    pub frees: u64,
+    /// Buffers that moved to the heap.
+    pub spills: u64,
+    /// Blocks split in two to serve an allocation.
+    pub splits: u64,
+    /// Pairs of free buddies merged on release.
+    pub coalesces: u64,
+    /// Bytes of blocks out now (block sizes, not bytes written).
+    pub bytes_live: usize,
+    /// Bytes of memory under the arena.
+    pub bytes_reserved: usize,
+    /// Bytes of the largest free block now; 0 when none is free.
+    pub largest_free_block: usize,
+    /// The smallest block, a power of two.
+    pub min_block: usize,
+    /// Bytes the blocks cover.
+    pub total_size: usize,
+}
+
+/// A buddy byte arena: blocks of `min_block << k` bytes from one region of
+/// `total_size`, split on demand and coalesced on release, from any thread.
+///
+/// ```
+/// use arn::BuddyArena;
+/// use bytes::BufMut;
+///
+/// let arena = BuddyArena::builder(1 << 20, 256).build().unwrap();
+/// let mut buf = arena.allocate(1000).unwrap(); // a 1024-byte block
+/// assert_eq!(buf.capacity(), 1024);
+/// buf.put_slice(b"hello");
+/// let bytes = buf.freeze(); // no copy: `bytes` points into the arena
+/// assert_eq!(&bytes[..], b"hello");
+/// drop(bytes); // the block goes back and coalesces
+/// assert_eq!(arena.metrics().largest_free_block, 1 << 20);
+/// ```
+pub struct BuddyArena {
+    shared: NonNull<Shared>,
+}
+
+// SAFETY: `Shared` is `Send + Sync`, and the arena only reaches it by `&`.
+unsafe impl Send for BuddyArena {}
+// SAFETY: as above.
+unsafe impl Sync for BuddyArena {}
+
+impl BuddyArena {
+    /// A builder for a region of `total_size` bytes (a non-zero multiple
+    /// of `min_block`) cut into blocks of at least `min_block` bytes (a
+    /// power of two).
+    pub fn builder(total_size: usize, min_block: usize) -> BuddyArenaBuilder {
+        BuddyArenaBuilder {
+            total: total_size,
+            min_block,
+            align: None,
+            policy: InitPolicy::Uninit,
+            page: PageSize::Standard,
+            prefault: false,
+            auto_spill: false,
+            memory: None,
+        }
+    }
+
+    /// A builder over `len` bytes of caller memory at `ptr`; the region is
+    /// the largest multiple of `min_block` that fits. `dealloc` runs when
+    /// the arena and every block are gone, on the thread that lets the last
+    /// one go; if building fails, it is dropped without running and the
+    /// memory stays the caller's.
+    ///
+    /// # Safety
+    ///
+    /// `ptr..ptr + len` is valid for reads and writes and used by nothing
+    /// else until `dealloc` runs (without a hook: until the arena and every
+    /// buffer and `Bytes` from it are gone).
+    pub unsafe fn from_raw(
+        ptr: NonNull<u8>,
+        len: usize,
+        min_block: usize,
+        dealloc: Option<Dealloc>,
+    ) -> BuddyArenaBuilder {
+        let mut b = BuddyArena::builder(len, min_block);
+        b.memory = Some((ptr, len, dealloc));
+        b
+    }
+
+    #[inline(always)]
+    fn shared(&self) -> &Shared {
+        // SAFETY: the arena holds a reference to its `Shared`.
+        unsafe { self.shared.as_ref() }
+    }
+
+    /// A buffer over the smallest block that holds `size` bytes (a power
+    /// of two, at least the minimum block: the buffer's capacity).
+    ///
+    /// Fails with [`Error::InvalidArgument`] for 0 or a size above the
+    /// largest block the arena can have, and with [`Error::NoBlock`] when
+    /// no free block is big enough now.
+    #[inline]
+    pub fn allocate(&self, size: usize) -> Result<Buffer> {
+        let s = self.shared();
+        let Some(k) = s.order_of(size) else {
+            return Err(s.bad_size(size));
+        };
+        match s.take(k) {
+            Ok(i) => Ok(self.buffer(i, k)),
+            Err(largest) => Err(self.no_block(size, k, largest)),
+        }
+    }
+
+    /// Like [`BuddyArena::allocate`], but waits up to `timeout` for a big
+    /// enough block to come back; [`Error::Timeout`] when none did. Sizes
+    /// the arena can never serve fail at once.
+    pub fn allocate_timeout(&self, size: usize, timeout: Duration) -> Result<Buffer> {
+        let s = self.shared();
+        let Some(k) = s.order_of(size) else {
+            return Err(s.bad_size(size));
+        };
+        if let Ok(i) = s.take(k) {
+            return Ok(self.buffer(i, k));
+        }
+        match s
+            .waiters
+            .block(timeout, &|on| s.arm(on), &mut || s.take(k).ok())
+        {
+            Some(i) => Ok(self.buffer(i, k)),
+            None => {
+                s.state.lock().failures += 1;
+                Err(Error::Timeout {
+                    what: "buddy arena",
+                    ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
+                })
+            }
+        }
+    }
+
+    /// Waits, without blocking the thread, until a big enough block is
+    /// free. Sizes the arena can never serve fail at once.
+    #[cfg(feature = "async")]
+    pub async fn allocate_async(&self, size: usize) -> Result<Buffer> {
+        let s = self.shared();
+        let Some(k) = s.order_of(size) else {
+            return Err(s.bad_size(size));
+        };
+        let i = s
+            .waiters
+            .wait(&|on| s.arm(on), &mut || s.take(k).ok())
+            .await;
+        Ok(self.buffer(i, k))
+    }
+
+    #[inline(always)]
+    fn buffer(&self, i: usize, k: usize) -> Buffer {
+        let s = self.shared();
+        let home = Home {
+            store: self.shared.cast(),
+            release,
+            token: i << ORDER_BITS | k,
+        };
+        Buffer::new(s.block_ptr(i, k), s.min_block() << k, home, s.auto_spill)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn no_block(&self, size: usize, k: usize, largest: Option<usize>) -> Error {
+        let s = self.shared();
+        s.state.lock().failures += 1;
+        Error::NoBlock {
+            asked: size,
+            block: s.min_block() << k,
+            largest: largest.map_or(0, |l| s.min_block() << l),
+            capacity: s.total,
+        }
+    }
+
+    /// Bytes the blocks cover.
+    pub fn total_size(&self) -> usize {
+        self.shared().total
+    }
+
+    /// The smallest block: every buffer's capacity is this times a power
+    /// of two.
+    pub fn min_block(&self) -> usize {
+        self.shared().min_block()
+    }
+
+    /// A snapshot of the arena's counters. Parked blocks are coalesced
+    /// first, so the largest free block is exact.
+    pub fn metrics(&self) -> BuddyMetrics {
+        let s = self.shared();
+        let mut st = s.state.lock();
+        st.free.flush();
+        BuddyMetrics {
+            allocations: st.allocations,
+            failures: st.failures,
+            frees: st.frees,
+            spills: st.spills,
+            splits: st.free.splits,
+            coalesces: st.free.merges,
+            bytes_live: st.bytes_live,
+            bytes_reserved: s.backing.len(),
+            largest_free_block: st.free.largest().map_or(0, |k| s.min_block() << k),
+            min_block: s.min_block(),
+            total_size: s.total,
+        }
+    }
+}
+
+impl Drop for BuddyArena {
+    fn drop(&mut self) {
+        let mut st = self.shared().state.lock();
+        st.closed = true;
+        let last = st.unreferenced();
+        drop(st);
+        if last {
+            // SAFETY: no block is out and no release is in progress.
+            unsafe { Shared::free(self.shared) };
+        }
+    }
+}
+
+impl std::fmt::Debug for BuddyArena {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BuddyArena")
+            .field("total_size", &self.total_size())
+            .field("min_block", &self.min_block())
+            .finish()
+    }
+}
+
+/// Configures a [`BuddyArena`]; see [`BuddyArena::builder`].
+pub struct BuddyArenaBuilder {
+    total: usize,
+    min_block: usize,
+    align: Option<usize>,
+    policy: InitPolicy,
+    page: PageSize,
+    prefault: bool,
+    auto_spill: bool,
+    memory: Option<(NonNull<u8>, usize, Option<Dealloc>)>,
+}
+
+impl BuddyArenaBuilder {
+    /// Aligns every block to `align`: a power of two up to 4096 and no
+    /// larger than the minimum block (default: 8, or the minimum block when
+    /// that is smaller). Blocks in the arena's own mapping are also aligned
+    /// to their size, up to the page size; for caller memory, the pointer
+    /// must be aligned to `align`.
+    pub fn alignment(mut self, align: usize) -> Self {
+        self.align = Some(align);
+        self
+    }
+
+    /// What happens to blocks that come back (default
+    /// [`InitPolicy::Uninit`]).
+    pub fn init_policy(mut self, policy: InitPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// The page size of the mapping (default [`PageSize::Standard`]).
+    pub fn page_size(mut self, page: PageSize) -> Self {
+        self.page = page;
+        self
+    }
+
+    /// Makes every page resident when the arena is built.
+    pub fn prefault(mut self, on: bool) -> Self {
+        self.prefault = on;
+        self
+    }
+
+    /// Buffers that outgrow their block move to the heap and give the
+    /// block back at once, instead of failing.
+    pub fn auto_spill(mut self) -> Self {
+        self.auto_spill = true;
+        self
+    }
+
+    /// Builds the arena.
+    pub fn build(self) -> std::result::Result<BuddyArena, BuildError> {
+        let prefault = self.prefault;
+        self.make(prefault)
+    }
+
+    /// Builds the arena without touching its pages; the thread that calls
+    /// [`Unfaulted::fault_pages`] faults them in.
+    pub fn build_unfaulted(mut self) -> std::result::Result<Unfaulted<BuddyArena>, BuildError> {
+        self.prefault = false;
+        Ok(Unfaulted {
+            arena: self.make(false)?,
+            fault: |a: &BuddyArena| a.shared().backing.fault_in(),
+        })
+    }
+
+    fn make(self, prefault: bool) -> std::result::Result<BuddyArena, BuildError> {
+        let min = self.min_block;
+        if min == 0 {
+            return Err(BuildError::Zero {
+                what: "minimum block",
+            });
+        }
+        if !min.is_power_of_two() {
+            return Err(BuildError::NotPowerOfTwo {
+                what: "minimum block",
+                value: min,
+            });
+        }
+        let align = self.align.unwrap_or(min.min(8));
+        if !align.is_power_of_two() {
+            return Err(BuildError::NotPowerOfTwo {
+                what: "alignment",
+                value: align,
+            });
+        }
+        if align > ARN_MAX_ALIGN {
+            return Err(BuildError::Alignment { align });
+        }
+        if align > min {
+            return Err(BuildError::Geometry(format!(
+                "alignment {align} is above the minimum block of {min} bytes"
+            )));
+        }
+        let total = match &self.memory {
+            None => {
+                if self.total == 0 {
+                    return Err(BuildError::Zero { what: "total size" });
+                }
+                if self.total % min != 0 {
+                    return Err(BuildError::Geometry(format!(
+                        "total size {} is not a multiple of the minimum block of {min} bytes",
+                        self.total
+                    )));
+                }
+                self.total
+            }
+            Some((ptr, len, _)) => {
+                if ptr.as_ptr() as usize % align != 0 {
+                    return Err(BuildError::Geometry(format!(
+                        "memory at {:#x} is not aligned to {align}",
+                        ptr.as_ptr() as usize
+                    )));
+                }
+                let total = len - len % min;
+                if total == 0 {
+                    return Err(BuildError::Geometry(format!(
+                        "{len} bytes of memory hold no block of {min} bytes"
+                    )));
+                }
+                total
+            }
+        };
+        let n = total / min;
+        if n > MAX_BLOCKS {
+            return Err(BuildError::Geometry(format!(
+                "{n} minimum blocks of {min} bytes are more than the {MAX_BLOCKS} an arena can track"
+            )));
+        }
+        let free = Free::new(n)?;
+        let zero = self.policy == InitPolicy::Zero;
+        let backing = match self.memory {
+            None => Backing::map(total, self.page, prefault)?,
+            Some((ptr, len, dealloc)) => {
+                // SAFETY: the promise of `BuddyArena::from_raw`.
+                let backing = unsafe { Backing::caller(ptr, len, dealloc) };
+                if zero {
+                    backing.zero();
+                }
+                if prefault {
+                    backing.fault_in();
+                }
+                backing
+            }
+        };
+        let top = free.maps.len() - 1;
+        let shared = Box::new(Shared {
+            state: SpinLock::new(State {
+                free,
+                allocations: 0,
+                failures: 0,
+                frees: 0,
+                spills: 0,
+                bytes_live: 0,
+                live: 0,
+                pins: 0,
+                closed: false,
+                armed: false,
+            }),
+            base: backing.base(),
+            min_shift: min.trailing_zeros(),
+            top,
+            total,
+            zero,
+            auto_spill: self.auto_spill,
+            waiters: Waiters::new(),
+            backing,
+        });
+        Ok(BuddyArena {
+            shared: NonNull::from(Box::leak(shared)),
+        })
+    }
+}
