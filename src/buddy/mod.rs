@@ -51,9 +51,9 @@
 //! pins the state, wakes them outside the lock, and unpins.
 
 pub(crate) mod ffi;
-#[cfg(all(test, loom))]
+#[cfg(all(test, arn_loom))]
 mod loom_tests;
-#[cfg(all(test, not(loom)))]
+#[cfg(all(test, not(arn_loom)))]
 mod tests;
 
 use std::cell::UnsafeCell;
@@ -378,7 +378,7 @@ impl<T> SpinLock<T> {
         let mut spins = 0u32;
         loop {
             while self.held.load(Ordering::Relaxed) != 0 {
-                if cfg!(loom) || spins >= 64 {
+                if cfg!(arn_loom) || spins >= 64 {
                     yield_now();
                 } else {
                     std::hint::spin_loop();
@@ -396,12 +396,12 @@ impl<T> SpinLock<T> {
     }
 }
 
-#[cfg(not(loom))]
+#[cfg(not(arn_loom))]
 fn yield_now() {
     std::thread::yield_now();
 }
 
-#[cfg(loom)]
+#[cfg(arn_loom)]
 fn yield_now() {
     loom::thread::yield_now();
 }
