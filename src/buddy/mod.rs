@@ -991,8 +991,9 @@ impl BuddyArenaBuilder {
                 "{n} minimum blocks of {min} bytes are more than the {MAX_BLOCKS} an arena can track"
             )));
         }
-        let free = Free::new(n)?;
         let zero = self.policy == InitPolicy::Zero;
+        // The memory first: a size the system refuses fails here, before
+        // the bookkeeping for it is allocated.
         let backing = match self.memory {
             None => Backing::map(total, self.page, prefault)?,
             Some((ptr, len, dealloc)) => {
@@ -1007,6 +1008,7 @@ impl BuddyArenaBuilder {
                 backing
             }
         };
+        let free = Free::new(n)?;
         let top = free.maps.len() - 1;
         let shared = Box::new(Shared {
             state: SpinLock::new(State {
