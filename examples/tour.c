@@ -209,6 +209,24 @@ int main(void) {
     bytdr(path); /* the last handle: the slot goes back */
     fxdfr(fixed);
 
+    /* Buddy byte arena: power-of-two blocks of one region, split on demand
+     * and merged again when they come back. */
+    arn_buddy buddy = bdymk(1 << 20, 256, NULL);
+    arn_buffer small = bdyal(buddy, 300); /* a 512-byte block */
+    arn_buffer large = bdyal(buddy, 40000); /* a 64 KiB block */
+    if (!buddy || !small || !large) {
+        fprintf(stderr, "%s\n", arnem());
+        return 1;
+    }
+    printf("buddy:       capacities %zu and %zu bytes", bufcp(small), bufcp(large));
+    bufdr(small);
+    bufdr(large);
+    arn_buddy_metrics bm;
+    bdymt(buddy, &bm);
+    printf("; after both came back, largest free block %zu of %zu\n", bm.largest_free_block,
+           bm.total_size);
+    bdyfr(buddy);
+
     arnfr(arena);
     arnfr(particles);
     bmpfr(bump);
