@@ -229,7 +229,9 @@ typedef uint64_t arn_buddy;
 typedef struct arn_byte_opts {
   /**
    * Alignment of every slot or block: a power of two up to 4096; 0 means
-   * 8. (A buddy block is also aligned to its own size within the arena.)
+   * the default, 8 (for a buddy arena 8 or its minimum block when that is
+   * smaller; a buddy arena refuses an alignment above its minimum block,
+   * and its blocks are also aligned to their own size within the arena).
    */
   size_t alignment;
   /**

@@ -42,17 +42,8 @@ pub unsafe extern "C" fn bdymk(
 ) -> arn_buddy {
     guard::value("bdymk", || {
         // SAFETY: the caller's promise.
-        let o = unsafe { ByteArenaOpts::read(options) }?;
-        let mut b = BuddyArena::builder(total_size, min_block)
-            .init_policy(o.policy())
-            .page_size(o.page())
-            .prefault(o.prefault != 0);
-        if o.alignment != 0 {
-            b = b.alignment(o.alignment);
-        }
-        if o.auto_spill != 0 {
-            b = b.auto_spill();
-        }
+        let opts = unsafe { ByteArenaOpts::read(options) }?;
+        let b = BuddyArena::builder(total_size, min_block).options(opts);
         handle::insert(b.build()?)
     })
 }

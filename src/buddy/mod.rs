@@ -62,10 +62,10 @@ use std::time::Duration;
 
 use crate::buffer::wait::Waiters;
 use crate::buffer::{
-    Backing, Buffer, BuildError, Dealloc, Home, InitPolicy, PageSize, Release, Unfaulted,
+    Backing, Buffer, BuildError, Dealloc, Home, InitPolicy, Options, PageSize, Release, Unfaulted,
+    byte_arena_builder,
 };
 use crate::error::{Error, Result};
-use crate::mem::ARN_MAX_ALIGN;
 use crate::sync::{AtomicUsize, Ordering};
 
 /// Bits of a token that hold the block's order; the index sits above.
@@ -688,12 +688,7 @@ impl BuddyArena {
         BuddyArenaBuilder {
             total: total_size,
             min_block,
-            align: None,
-            policy: InitPolicy::Uninit,
-            page: PageSize::Standard,
-            prefault: false,
-            auto_spill: false,
-            memory: None,
+            opts: Options::default(),
         }
     }
 
@@ -715,7 +710,7 @@ impl BuddyArena {
         dealloc: Option<Dealloc>,
     ) -> BuddyArenaBuilder {
         let mut b = BuddyArena::builder(len, min_block);
-        b.memory = Some((ptr, len, dealloc));
+        b.opts.memory = Some((ptr, len, dealloc));
         b
     }
 
@@ -867,12 +862,7 @@ impl std::fmt::Debug for BuddyArena {
 pub struct BuddyArenaBuilder {
     total: usize,
     min_block: usize,
-    align: Option<usize>,
-    policy: InitPolicy,
-    page: PageSize,
-    prefault: bool,
-    auto_spill: bool,
-    memory: Option<(NonNull<u8>, usize, Option<Dealloc>)>,
+    opts: Options,
 }
 
 impl BuddyArenaBuilder {
@@ -882,51 +872,11 @@ impl BuddyArenaBuilder {
     /// to their size, up to the page size; for caller memory, the pointer
     /// must be aligned to `align`.
     pub fn alignment(mut self, align: usize) -> Self {
-        self.align = Some(align);
+        self.opts.align = Some(align);
         self
     }
 
-    /// What happens to blocks that come back (default
-    /// [`InitPolicy::Uninit`]).
-    pub fn init_policy(mut self, policy: InitPolicy) -> Self {
-        self.policy = policy;
-        self
-    }
-
-    /// The page size of the mapping (default [`PageSize::Standard`]).
-    pub fn page_size(mut self, page: PageSize) -> Self {
-        self.page = page;
-        self
-    }
-
-    /// Makes every page resident when the arena is built.
-    pub fn prefault(mut self, on: bool) -> Self {
-        self.prefault = on;
-        self
-    }
-
-    /// Buffers that outgrow their block move to the heap and give the
-    /// block back at once, instead of failing.
-    pub fn auto_spill(mut self) -> Self {
-        self.auto_spill = true;
-        self
-    }
-
-    /// Builds the arena.
-    pub fn build(self) -> std::result::Result<BuddyArena, BuildError> {
-        let prefault = self.prefault;
-        self.make(prefault)
-    }
-
-    /// Builds the arena without touching its pages; the thread that calls
-    /// [`Unfaulted::fault_pages`] faults them in.
-    pub fn build_unfaulted(mut self) -> std::result::Result<Unfaulted<BuddyArena>, BuildError> {
-        self.prefault = false;
-        Ok(Unfaulted {
-            arena: self.make(false)?,
-            fault: |a: &BuddyArena| a.shared().backing.fault_in(),
-        })
-    }
+    byte_arena_builder!(BuddyArena, "block");
 
     fn make(self, prefault: bool) -> std::result::Result<BuddyArena, BuildError> {
         let min = self.min_block;
@@ -941,22 +891,13 @@ impl BuddyArenaBuilder {
                 value: min,
             });
         }
-        let align = self.align.unwrap_or(min.min(8));
-        if !align.is_power_of_two() {
-            return Err(BuildError::NotPowerOfTwo {
-                what: "alignment",
-                value: align,
-            });
-        }
-        if align > ARN_MAX_ALIGN {
-            return Err(BuildError::Alignment { align });
-        }
+        let align = self.opts.alignment(min.min(8))?;
         if align > min {
             return Err(BuildError::Geometry(format!(
                 "alignment {align} is above the minimum block of {min} bytes"
             )));
         }
-        let total = match &self.memory {
+        let total = match self.opts.caller_len(align)? {
             None => {
                 if self.total == 0 {
                     return Err(BuildError::Zero { what: "total size" });
@@ -969,13 +910,7 @@ impl BuddyArenaBuilder {
                 }
                 self.total
             }
-            Some((ptr, len, _)) => {
-                if ptr.as_ptr() as usize % align != 0 {
-                    return Err(BuildError::Geometry(format!(
-                        "memory at {:#x} is not aligned to {align}",
-                        ptr.as_ptr() as usize
-                    )));
-                }
+            Some(len) => {
                 let total = len - len % min;
                 if total == 0 {
                     return Err(BuildError::Geometry(format!(
@@ -991,23 +926,10 @@ impl BuddyArenaBuilder {
                 "{n} minimum blocks of {min} bytes are more than the {MAX_BLOCKS} an arena can track"
             )));
         }
-        let zero = self.policy == InitPolicy::Zero;
+        let (zero, auto_spill) = (self.opts.zero(), self.opts.auto_spill);
         // The memory first: a size the system refuses fails here, before
         // the bookkeeping for it is allocated.
-        let backing = match self.memory {
-            None => Backing::map(total, self.page, prefault)?,
-            Some((ptr, len, dealloc)) => {
-                // SAFETY: the promise of `BuddyArena::from_raw`.
-                let backing = unsafe { Backing::caller(ptr, len, dealloc) };
-                if zero {
-                    backing.zero();
-                }
-                if prefault {
-                    backing.fault_in();
-                }
-                backing
-            }
-        };
+        let backing = self.opts.backing(total, prefault)?;
         let free = Free::new(n)?;
         let top = free.maps.len() - 1;
         let shared = Box::new(Shared {
@@ -1028,7 +950,7 @@ impl BuddyArenaBuilder {
             top,
             total,
             zero,
-            auto_spill: self.auto_spill,
+            auto_spill,
             waiters: Waiters::new(),
             backing,
         });

@@ -31,7 +31,9 @@ pub type arn_bytes = u64;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ByteArenaOpts {
     /// Alignment of every slot or block: a power of two up to 4096; 0 means
-    /// 8. (A buddy block is also aligned to its own size within the arena.)
+    /// the default, 8 (for a buddy arena 8 or its minimum block when that is
+    /// smaller; a buddy arena refuses an alignment above its minimum block,
+    /// and its blocks are also aligned to their own size within the arena).
     pub alignment: usize,
     /// Non-zero: memory is zeroed when it comes back, so every buffer
     /// starts zeroed and no data passes between users.
@@ -46,37 +48,33 @@ pub struct ByteArenaOpts {
 }
 
 impl ByteArenaOpts {
-    /// The options behind `p`, the defaults for NULL.
+    /// The builder options behind `p`, the defaults for NULL.
     ///
     /// # Safety
     ///
     /// `p` is NULL or valid for reading the options.
-    pub(crate) unsafe fn read(p: *const ByteArenaOpts) -> Result<ByteArenaOpts> {
+    pub(crate) unsafe fn read(p: *const ByteArenaOpts) -> Result<super::Options> {
         // SAFETY: the caller's promise.
-        Ok(unsafe { args::read_opt(p, "options") }?.unwrap_or_default())
+        let o = unsafe { args::read_opt(p, "options") }?.unwrap_or_default();
+        Ok(o.options())
     }
 
-    pub(crate) fn alignment(&self) -> usize {
-        if self.alignment == 0 {
-            8
-        } else {
-            self.alignment
-        }
-    }
-
-    pub(crate) fn policy(&self) -> super::InitPolicy {
-        if self.zero_init != 0 {
-            super::InitPolicy::Zero
-        } else {
-            super::InitPolicy::Uninit
-        }
-    }
-
-    pub(crate) fn page(&self) -> PageSize {
-        if self.huge_pages != 0 {
-            PageSize::Huge
-        } else {
-            PageSize::Standard
+    fn options(&self) -> super::Options {
+        super::Options {
+            align: (self.alignment != 0).then_some(self.alignment),
+            policy: if self.zero_init != 0 {
+                super::InitPolicy::Zero
+            } else {
+                super::InitPolicy::Uninit
+            },
+            page: if self.huge_pages != 0 {
+                PageSize::Huge
+            } else {
+                PageSize::Standard
+            },
+            prefault: self.prefault != 0,
+            auto_spill: self.auto_spill != 0,
+            memory: None,
         }
     }
 }

@@ -461,3 +461,135 @@ impl BytesExt for Bytes {
         BytesMut::from(&self[..])
     }
 }
+
+/// The options both byte arenas' builders take.
+#[derive(Default)]
+pub(crate) struct Options {
+    /// `None`: the arena's default.
+    pub(crate) align: Option<usize>,
+    pub(crate) policy: InitPolicy,
+    pub(crate) page: PageSize,
+    pub(crate) prefault: bool,
+    pub(crate) auto_spill: bool,
+    /// Caller memory (`from_raw`): where, how long, and its dealloc hook.
+    pub(crate) memory: Option<(NonNull<u8>, usize, Option<Dealloc>)>,
+}
+
+impl Options {
+    /// The alignment asked for, or `default`: a power of two up to 4096.
+    pub(crate) fn alignment(&self, default: usize) -> std::result::Result<usize, BuildError> {
+        let align = self.align.unwrap_or(default);
+        if !align.is_power_of_two() {
+            return Err(BuildError::NotPowerOfTwo {
+                what: "alignment",
+                value: align,
+            });
+        }
+        if align > crate::mem::ARN_MAX_ALIGN {
+            return Err(BuildError::Alignment { align });
+        }
+        Ok(align)
+    }
+
+    pub(crate) fn zero(&self) -> bool {
+        self.policy == InitPolicy::Zero
+    }
+
+    /// The length of the caller's memory, checked to start at a multiple of
+    /// `align`; `None` when the arena maps its own.
+    pub(crate) fn caller_len(
+        &self,
+        align: usize,
+    ) -> std::result::Result<Option<usize>, BuildError> {
+        match &self.memory {
+            None => Ok(None),
+            Some((ptr, len, _)) => {
+                let addr = ptr.as_ptr() as usize;
+                if addr % align != 0 {
+                    return Err(BuildError::Geometry(format!(
+                        "memory at {addr:#x} is not aligned to {align}"
+                    )));
+                }
+                Ok(Some(*len))
+            }
+        }
+    }
+
+    /// The arena's memory: a fresh mapping of `len` bytes, or the caller's
+    /// memory, zeroed for [`InitPolicy::Zero`] and faulted in when asked.
+    pub(crate) fn backing(
+        self,
+        len: usize,
+        prefault: bool,
+    ) -> std::result::Result<Backing, BuildError> {
+        let zero = self.zero();
+        match self.memory {
+            None => Backing::map(len, self.page, prefault),
+            Some((ptr, len, dealloc)) => {
+                // SAFETY: the promise of the arena's `from_raw`.
+                let backing = unsafe { Backing::caller(ptr, len, dealloc) };
+                if zero {
+                    backing.zero();
+                }
+                if prefault {
+                    backing.fault_in();
+                }
+                Ok(backing)
+            }
+        }
+    }
+}
+
+/// The builder methods both byte arenas share: the builder has a field
+/// `opts: Options` and a `fn make(self, prefault: bool)`, and the arena a
+/// `fn shared(&self)` whose `backing` is its memory. `$piece` names what
+/// the arena hands out ("slot", "block").
+macro_rules! byte_arena_builder {
+    ($arena:ident, $piece:literal) => {
+        #[doc = concat!("What happens to ", $piece, "s that come back (default [`InitPolicy::Uninit`]).")]
+        pub fn init_policy(mut self, policy: InitPolicy) -> Self {
+            self.opts.policy = policy;
+            self
+        }
+
+        /// The page size of the mapping (default [`PageSize::Standard`]).
+        pub fn page_size(mut self, page: PageSize) -> Self {
+            self.opts.page = page;
+            self
+        }
+
+        /// Makes every page resident when the arena is built.
+        pub fn prefault(mut self, on: bool) -> Self {
+            self.opts.prefault = on;
+            self
+        }
+
+        #[doc = concat!("Buffers that outgrow their ", $piece, " move to the heap and give the ", $piece, " back at once, instead of failing.")]
+        pub fn auto_spill(mut self) -> Self {
+            self.opts.auto_spill = true;
+            self
+        }
+
+        /// Replaces every option (the C functions' `arn_byte_opts`).
+        pub(crate) fn options(mut self, opts: $crate::buffer::Options) -> Self {
+            self.opts = opts;
+            self
+        }
+
+        /// Builds the arena.
+        pub fn build(self) -> std::result::Result<$arena, BuildError> {
+            let prefault = self.opts.prefault;
+            self.make(prefault)
+        }
+
+        /// Builds the arena without touching its pages; the thread that calls
+        /// [`Unfaulted::fault_pages`] faults them in.
+        pub fn build_unfaulted(self) -> std::result::Result<Unfaulted<$arena>, BuildError> {
+            Ok(Unfaulted {
+                arena: self.make(false)?,
+                fault: |a: &$arena| a.shared().backing.fault_in(),
+            })
+        }
+    };
+}
+pub(crate) use byte_arena_builder;

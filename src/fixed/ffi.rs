@@ -39,15 +39,8 @@ pub unsafe extern "C" fn fxdmk(
 ) -> arn_fixed {
     guard::value("fxdmk", || {
         // SAFETY: the caller's promise.
-        let o = unsafe { ByteArenaOpts::read(options) }?;
-        let mut b = FixedArena::builder(slot_count, slot_size)
-            .alignment(o.alignment())
-            .init_policy(o.policy())
-            .page_size(o.page())
-            .prefault(o.prefault != 0);
-        if o.auto_spill != 0 {
-            b = b.auto_spill();
-        }
+        let opts = unsafe { ByteArenaOpts::read(options) }?;
+        let b = FixedArena::builder(slot_count, slot_size).options(opts);
         handle::insert(b.build()?)
     })
 }

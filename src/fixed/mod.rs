@@ -35,10 +35,10 @@ use std::time::Duration;
 
 use crate::buffer::wait::Waiters;
 use crate::buffer::{
-    Backing, Buffer, BuildError, Dealloc, Home, InitPolicy, PageSize, Release, Unfaulted,
+    Backing, Buffer, BuildError, Dealloc, Home, InitPolicy, Options, PageSize, Release, Unfaulted,
+    byte_arena_builder,
 };
 use crate::error::{Error, Result};
-use crate::mem::ARN_MAX_ALIGN;
 use crate::sync::{AtomicU64, AtomicUsize, Ordering, fence};
 
 /// Slots per bitmap word.
@@ -328,12 +328,7 @@ impl FixedArena {
         FixedArenaBuilder {
             slots: slot_count,
             slot_size,
-            align: 8,
-            policy: InitPolicy::Uninit,
-            page: PageSize::Standard,
-            prefault: false,
-            auto_spill: false,
-            memory: None,
+            opts: Options::default(),
         }
     }
 
@@ -353,7 +348,7 @@ impl FixedArena {
         dealloc: Option<Dealloc>,
     ) -> FixedArenaBuilder {
         let mut b = FixedArena::builder(0, slot_size);
-        b.memory = Some((ptr, len, dealloc));
+        b.opts.memory = Some((ptr, len, dealloc));
         b
     }
 
@@ -484,83 +479,29 @@ impl std::fmt::Debug for FixedArena {
 pub struct FixedArenaBuilder {
     slots: usize,
     slot_size: usize,
-    align: usize,
-    policy: InitPolicy,
-    page: PageSize,
-    prefault: bool,
-    auto_spill: bool,
-    memory: Option<(NonNull<u8>, usize, Option<Dealloc>)>,
+    opts: Options,
 }
 
 impl FixedArenaBuilder {
     /// Aligns every slot to `align` (a power of two up to 4096; default 8).
     pub fn alignment(mut self, align: usize) -> Self {
-        self.align = align;
+        self.opts.align = Some(align);
         self
     }
 
-    /// What happens to slots that come back (default
-    /// [`InitPolicy::Uninit`]).
-    pub fn init_policy(mut self, policy: InitPolicy) -> Self {
-        self.policy = policy;
-        self
-    }
-
-    /// The page size of the mapping (default [`PageSize::Standard`]).
-    pub fn page_size(mut self, page: PageSize) -> Self {
-        self.page = page;
-        self
-    }
-
-    /// Makes every page resident when the arena is built.
-    pub fn prefault(mut self, on: bool) -> Self {
-        self.prefault = on;
-        self
-    }
-
-    /// Buffers that outgrow their slot move to the heap and give the slot
-    /// back at once, instead of failing.
-    pub fn auto_spill(mut self) -> Self {
-        self.auto_spill = true;
-        self
-    }
-
-    /// Builds the arena.
-    pub fn build(self) -> std::result::Result<FixedArena, BuildError> {
-        let prefault = self.prefault;
-        self.make(prefault)
-    }
-
-    /// Builds the arena without touching its pages; the thread that calls
-    /// [`Unfaulted::fault_pages`] faults them in.
-    pub fn build_unfaulted(mut self) -> std::result::Result<Unfaulted<FixedArena>, BuildError> {
-        self.prefault = false;
-        Ok(Unfaulted {
-            arena: self.make(false)?,
-            fault: |a: &FixedArena| a.shared().backing.fault_in(),
-        })
-    }
+    byte_arena_builder!(FixedArena, "slot");
 
     fn make(self, prefault: bool) -> std::result::Result<FixedArena, BuildError> {
         if self.slot_size == 0 {
             return Err(BuildError::Zero { what: "slot size" });
         }
-        if !self.align.is_power_of_two() {
-            return Err(BuildError::NotPowerOfTwo {
-                what: "alignment",
-                value: self.align,
-            });
-        }
-        if self.align > ARN_MAX_ALIGN {
-            return Err(BuildError::Alignment { align: self.align });
-        }
+        let align = self.opts.alignment(8)?;
         let overflow = |what| BuildError::Overflow { what };
         let stride = self
             .slot_size
-            .checked_next_multiple_of(self.align)
+            .checked_next_multiple_of(align)
             .ok_or(overflow("slot size"))?;
-        let zero = self.policy == InitPolicy::Zero;
-        let (backing, count) = match self.memory {
+        let (len, count) = match self.opts.caller_len(align)? {
             None => {
                 if self.slots == 0 {
                     return Err(BuildError::Zero { what: "slot count" });
@@ -569,33 +510,20 @@ impl FixedArenaBuilder {
                     .slots
                     .checked_mul(stride)
                     .ok_or(overflow("slot count times slot size"))?;
-                (Backing::map(len, self.page, prefault)?, self.slots)
+                (len, self.slots)
             }
-            Some((ptr, len, dealloc)) => {
-                if ptr.as_ptr() as usize % self.align != 0 {
-                    return Err(BuildError::Geometry(format!(
-                        "memory at {:#x} is not aligned to {}",
-                        ptr.as_ptr() as usize,
-                        self.align
-                    )));
-                }
+            Some(len) => {
                 let count = len / stride;
                 if count == 0 {
                     return Err(BuildError::Geometry(format!(
                         "{len} bytes of memory hold no slot of {stride} bytes"
                     )));
                 }
-                // SAFETY: the promise of `FixedArena::from_raw`.
-                let backing = unsafe { Backing::caller(ptr, len, dealloc) };
-                if zero {
-                    backing.zero();
-                }
-                if prefault {
-                    backing.fault_in();
-                }
-                (backing, count)
+                (len, count)
             }
         };
+        let (zero, auto_spill) = (self.opts.zero(), self.opts.auto_spill);
+        let backing = self.opts.backing(len, prefault)?;
         let words = count.div_ceil(PER_WORD);
         let used_in_last = count - (words - 1) * PER_WORD;
         let tail = SLOTS & !((1u64 << used_in_last) - 1);
@@ -624,7 +552,7 @@ impl FixedArenaBuilder {
             slot_size: self.slot_size,
             count,
             zero,
-            auto_spill: self.auto_spill,
+            auto_spill,
             refs: AtomicUsize::new(1),
             failures: AtomicU64::new(0),
             spills: AtomicU64::new(0),
