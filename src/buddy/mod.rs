@@ -117,9 +117,10 @@ impl Free {
         let mut len = 0usize;
         for k in 0..=top {
             let first = levels.len();
-            // One bit past the last position stays inside the leaves, so
-            // a buddy test never leaves the order's words.
-            let mut bits = (n >> k) + 1;
+            // A buddy test may look one bit past the last position, when
+            // their number is odd: that bit lies in the last word (an odd
+            // number is no multiple of 64), and is never set.
+            let mut bits = n >> k;
             loop {
                 let words = bits.div_ceil(64);
                 levels.push(len);
@@ -183,9 +184,10 @@ impl Free {
     #[inline(always)]
     fn word(&mut self, w: usize) -> &mut u64 {
         debug_assert!(w < self.words.len());
-        // SAFETY: callers compute `w` as a level's first word plus an index
-        // that is at most its order's last position plus one, shifted down
-        // six bits per level, which `Free::new` sized every level to hold.
+        // SAFETY: callers compute `w` as a level's first word plus a block
+        // index of its order (or, for a buddy test, one past the last block
+        // when their number is odd) shifted down six bits per level, which
+        // `Free::new` sized every level to hold.
         unsafe { self.words.get_unchecked_mut(w) }
     }
 

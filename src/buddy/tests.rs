@@ -67,7 +67,7 @@ fn bitmap_blocks(f: &Free, n: usize) -> BTreeSet<(usize, usize)> {
     assert_eq!(f.maps.len(), n.ilog2() as usize + 1);
     for (k, map) in f.maps.iter().enumerate() {
         let level = |l: usize| f.levels[map.first + l];
-        let mut words = ((n >> k) + 1).div_ceil(64);
+        let mut words = (n >> k).div_ceil(64);
         for l in 0..map.count {
             let at = level(l);
             let above = words.div_ceil(64);
@@ -112,6 +112,31 @@ fn parked_blocks(f: &Free) -> Vec<(usize, usize)> {
         .filter(|k| f.parked_mask >> k & 1 == 1)
         .map(|k| (k, f.parked[k]))
         .collect()
+}
+
+#[test]
+fn bitmap_levels_follow_the_positions() {
+    let levels = |n: usize| {
+        Free::new(n)
+            .unwrap()
+            .maps
+            .iter()
+            .map(|m| m.count)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(levels(1), [1]);
+    assert_eq!(levels(64), [1, 1, 1, 1, 1, 1, 1]);
+    assert_eq!(levels(65)[..2], [2, 1]);
+    let big = levels(1 << 18); // 64 MiB of 256-byte blocks
+    assert_eq!(big[..6], [3; 6]); // 2^18 down to 2^13 positions
+    assert_eq!(big[6..12], [2; 6]); // 4096 down to 128
+    assert_eq!(big[12..], [1; 7]); // 64 down to 1
+    // The last block of an odd count tests its buddy one bit past the end.
+    let mut f = Free::new(63).unwrap();
+    while f.take(0).is_some() {}
+    f.give(0, 62);
+    f.flush();
+    assert_eq!(bitmap_blocks(&f, 63), BTreeSet::from([(0, 62)]));
 }
 
 #[test]
