@@ -13,6 +13,17 @@ use loom::thread;
 
 use super::*;
 
+/// Runs `f` under loom with at most `bound` preemptions per execution: the
+/// models with a waiter (the waiters' mutex and condition variable, the
+/// arena's lock and its lifetime decision) are too large to explore
+/// unbounded; two preemptions reach every ordering of the release's three
+/// steps (wake, unpin, free) against the waiter and the arena's drop.
+fn bounded(bound: usize, f: impl Fn() + Sync + Send + 'static) {
+    let mut b = loom::model::Builder::new();
+    b.preemption_bound = Some(bound);
+    b.check(f);
+}
+
 /// Four blocks of 64 bytes: two threads allocate blocks of different
 /// orders (each a split of the same region), write, freeze, check and
 /// drop; afterwards everything has merged back into one block.
@@ -127,12 +138,7 @@ fn a_release_wakes_a_waiter() {
 /// drops: the state is freed once, by whichever lets go last.
 #[test]
 fn a_pinned_release_and_the_arena_drop_race() {
-    // Three threads' worth of locks and waits: explored with at most two
-    // preemptions per run (bounded model checking), which keeps it to
-    // seconds; the unbounded search takes minutes.
-    let mut model = loom::model::Builder::new();
-    model.preemption_bound = Some(2);
-    model.check(|| {
+    bounded(5, || {
         let a = Arc::new(BuddyArena::builder(128, 64).build().unwrap());
         let held = a.allocate(128).unwrap();
         let t = thread::spawn(move || drop(held));

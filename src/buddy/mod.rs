@@ -456,6 +456,11 @@ struct State {
     closed: bool,
     /// Someone waits for a block: releases wake them.
     armed: bool,
+    /// Releases between giving their block back and their last touch of
+    /// the state (loom models check that the state is never freed under
+    /// one; `pins` is what keeps it alive).
+    #[cfg(arn_loom)]
+    waking: usize,
 }
 
 impl State {
@@ -560,6 +565,13 @@ impl Shared {
     /// `p` is the arena's `Shared`, and nothing refers to it any more (its
     /// state was seen [`State::unreferenced`] under the lock).
     unsafe fn free(p: NonNull<Shared>) {
+        #[cfg(arn_loom)]
+        // SAFETY: the caller's promise: still alive, ours alone.
+        assert_eq!(
+            unsafe { p.as_ref() }.state.lock().waking,
+            0,
+            "freed under a release"
+        );
         // SAFETY: the caller's promise; `Shared` was leaked from a box.
         drop(unsafe { Box::from_raw(p.as_ptr()) });
     }
@@ -594,6 +606,10 @@ unsafe fn release(store: NonNull<()>, token: usize, how: Release) {
     st.bytes_live -= size;
     let pinned = st.armed;
     st.pins += usize::from(pinned);
+    #[cfg(arn_loom)]
+    {
+        st.waking += usize::from(pinned);
+    }
     let last = st.unreferenced();
     drop(st);
     // From here on the state may be freed by another thread unless we are
@@ -620,6 +636,10 @@ unsafe fn wake(p: NonNull<Shared>) {
     s.waiters.wake();
     let mut st = s.state.lock();
     st.pins -= 1;
+    #[cfg(arn_loom)]
+    {
+        st.waking -= 1;
+    }
     let last = st.unreferenced();
     drop(st);
     if last {
@@ -946,6 +966,8 @@ impl BuddyArenaBuilder {
                 pins: 0,
                 closed: false,
                 armed: false,
+                #[cfg(arn_loom)]
+                waking: 0,
             }),
             base: backing.base(),
             min_shift: min.trailing_zeros(),
