@@ -88,6 +88,8 @@ valgrind: c-test
 bench: callgrind callgrind-bytes
 	$(CARGO) bench --bench alloc
 	$(CARGO) bench --bench bytes
+	$(CARGO) bench --bench chunk
+	$(CARGO) bench --bench grow
 
 # Instructions per byte-arena roundtrip, ours and arena-alligator's.
 callgrind-bytes:

@@ -59,6 +59,11 @@ pub(crate) enum Kind {
     Buddy = 11,
     Buffer = 12,
     Bytes = 13,
+    Chunks = 14,
+    Slice = 15,
+    Grow = 16,
+    Vector = 17,
+    Map = 18,
 }
 
 impl Kind {
@@ -77,6 +82,11 @@ impl Kind {
             11 => Some(Kind::Buddy),
             12 => Some(Kind::Buffer),
             13 => Some(Kind::Bytes),
+            14 => Some(Kind::Chunks),
+            15 => Some(Kind::Slice),
+            16 => Some(Kind::Grow),
+            17 => Some(Kind::Vector),
+            18 => Some(Kind::Map),
             _ => None,
         }
     }
@@ -96,6 +106,11 @@ impl Kind {
             Kind::Buddy => "buddy arena",
             Kind::Buffer => "buffer",
             Kind::Bytes => "bytes",
+            Kind::Chunks => "chunk allocator",
+            Kind::Slice => "slice",
+            Kind::Grow => "growing arena",
+            Kind::Vector => "vector",
+            Kind::Map => "map",
         }
     }
 }

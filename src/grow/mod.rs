@@ -1,0 +1,1 @@
+//! The growing arena of seed 001, with its vector and map.
