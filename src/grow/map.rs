@@ -56,7 +56,7 @@ pub(crate) struct MixHasher {
 
 impl MixHasher {
     #[inline(always)]
-    fn new(seed: u64) -> Self {
+    pub(crate) fn new(seed: u64) -> Self {
         MixHasher {
             acc: seed,
             key: seed ^ K1,
@@ -635,9 +635,14 @@ impl<'a, K: Hash + Eq, V, A: ArenaAlloc + ?Sized> ArenaMap<'a, K, V, A> {
         self.table.items == 0
     }
 
-    /// How many entries fit before the table grows.
+    /// How many entries the table holds before it grows (removals may
+    /// make it rebuild at this size sooner).
     pub fn capacity(&self) -> usize {
-        self.table.items + self.table.growth_left
+        if self.table.buckets == 0 {
+            0
+        } else {
+            capacity_of(self.table.buckets)
+        }
     }
 
     /// Puts `value` under `key`, returning the value it replaces. On error
