@@ -126,6 +126,17 @@
 #define ARN_E_TIMEOUT 14
 
 /**
+ * The unit of every block: sizes round up to it, and every block is
+ * aligned to it.
+ */
+#define GROW_GRANULE 16
+
+/**
+ * Default chunk size.
+ */
+#define GROW_DEFAULT_CHUNK (64 * 1024)
+
+/**
  * The largest alignment an explicit-alignment call accepts.
  */
 #define ARN_MAX_ALIGN 4096
@@ -385,6 +396,93 @@ typedef struct arn_fixed_metrics {
    */
   size_t slot_size;
 } arn_fixed_metrics;
+
+/**
+ * Handle of a growing arena; 0 is never valid.
+ */
+typedef uint64_t arn_grow;
+
+/**
+ * Options of `grwmk` (`arn_grow_opts`). Zeroed, it means the defaults
+ * but no chunk kept across reset; pass NULL for all the defaults.
+ */
+typedef struct arn_grow_opts {
+  /**
+   * Bytes per chunk; 0 means 65536. At least 256.
+   */
+  size_t chunk_size;
+  /**
+   * Chunks a reset keeps for reuse.
+   */
+  size_t retain;
+  /**
+   * Nonzero: an internal lock makes the arena safe from any thread.
+   */
+  int lock;
+  /**
+   * Memory source: returns `size` bytes aligned to 16, or NULL. NULL
+   * (with `free` NULL) means the system's memory.
+   */
+  void *(*alloc)(void *ctx, size_t size);
+  /**
+   * Gives back memory from `alloc`, with its size.
+   */
+  void (*free)(void *ctx, void *ptr, size_t size);
+  /**
+   * Passed to `alloc` and `free`.
+   */
+  void *ctx;
+} arn_grow_opts;
+
+/**
+ * Counters of a growing arena (`arn_grow_stats` in C).
+ */
+typedef struct arn_grow_stats {
+  /**
+   * Chunks held, dedicated ones included, retained spares not.
+   */
+  size_t chunks;
+  /**
+   * Bytes of those chunks.
+   */
+  size_t chunk_bytes;
+  /**
+   * Chunks kept from the last reset and not yet used again.
+   */
+  size_t spare_chunks;
+  /**
+   * Bytes of live blocks (their class sizes).
+   */
+  size_t bytes_live;
+  /**
+   * Bytes of freed blocks waiting on the free lists for reuse.
+   */
+  size_t bytes_free;
+  /**
+   * The chunk size the arena was made with.
+   */
+  size_t chunk_size;
+  /**
+   * Allocations so far (reallocations that moved count too).
+   */
+  uint64_t allocations;
+  /**
+   * Of those, how many reused a freed block.
+   */
+  uint64_t reused;
+  /**
+   * Blocks freed (by `free`, or by a reallocation that moved).
+   */
+  uint64_t frees;
+  /**
+   * Reallocations served in place.
+   */
+  uint64_t grown_in_place;
+  /**
+   * Resets so far.
+   */
+  uint64_t resets;
+} arn_grow_stats;
 
 /**
  * Handle of an mmap arena; 0 is never valid.
@@ -1060,6 +1158,141 @@ int fxdmt(arn_fixed arena, struct arn_fixed_metrics *out);
  * errors for a bad `arena`.
  */
 int fxdfr(arn_fixed arena);
+
+/**
+ * Makes a growing arena. `options` may be NULL for the defaults: 64 KiB
+ * chunks from the system, one kept across reset, no lock.
+ *
+ * With `lock` set, every call on the arena but `grwfr` is safe from any
+ * thread (vectors and maps on it still serve one thread at a time). With
+ * callbacks, `alloc` and `free` may be called from any thread using the
+ * arena, never with the arena's lock held; they may allocate from this
+ * arena, but a `grwrs` or `grwfr` of it from inside them fails with
+ * `ARN_E_BUSY`.
+ *
+ * Returns the handle, to be freed with `grwfr`; 0 on failure:
+ * `ARN_E_INVALID_ARGUMENT` for a chunk size under 256 or only one of the
+ * two callbacks.
+ *
+ * # Safety
+ *
+ * `options` is NULL or valid for reading an `arn_grow_opts`; its
+ * callbacks, if any, stay callable with `ctx` until the arena is freed.
+ */
+arn_grow grwmk(const struct arn_grow_opts *options);
+
+/**
+ * Allocates `size` bytes aligned to `align` (0 means 16; a power of two up
+ * to 4096), reusing a freed block of the same size class when there is
+ * one. The memory is not zeroed (see `grwaz`).
+ *
+ * Returns the pointer; NULL on failure: `ARN_E_INVALID_ARGUMENT` for a
+ * zero size or a bad alignment, `ARN_E_SYSTEM` when the memory source has
+ * no chunk, handle errors.
+ */
+void *grwal(arn_grow arena, size_t size, size_t align);
+
+/**
+ * `grwal`, zero-filled.
+ */
+void *grwaz(arn_grow arena, size_t size, size_t align);
+
+/**
+ * Frees one block for reuse by later allocations of its size class (the
+ * last allocation gives its room straight back).
+ *
+ * Returns 0; `ARN_E_FOREIGN_POINTER` for NULL or a pointer that is not the
+ * start of a block of this arena (a block above a quarter of the chunk
+ * size has a chunk of its own, returned to the memory source when freed,
+ * so freeing it twice reports this too), `ARN_E_DOUBLE_FREE` for a block
+ * already freed; the arena is unchanged on failure.
+ *
+ * # Safety
+ *
+ * Nothing uses the block afterwards.
+ */
+int grwfe(arn_grow arena, void *ptr);
+
+/**
+ * Resizes the block at `ptr` to `new_size` bytes (alignment 16): in place
+ * when its size class holds `new_size` or it is the arena's last
+ * allocation with room behind it (the seed's `Append`), else into a new
+ * block with the old bytes copied and the old block freed. A NULL `ptr`
+ * allocates.
+ *
+ * Returns the block; NULL on failure, the old block untouched:
+ * `ARN_E_INVALID_ARGUMENT` for a zero size, `ARN_E_FOREIGN_POINTER` /
+ * `ARN_E_DOUBLE_FREE` as for `grwfe`, `ARN_E_SYSTEM`.
+ *
+ * # Safety
+ *
+ * After success only the returned pointer is used.
+ */
+void *grwre(arn_grow arena, void *ptr, size_t new_size);
+
+/**
+ * Copies `len` bytes from `src` into a new block (the seed's `Bytes`).
+ *
+ * Returns the copy; NULL on failure: `ARN_E_INVALID_ARGUMENT` for a zero
+ * `len` or a NULL `src`, `ARN_E_SYSTEM`, handle errors.
+ *
+ * # Safety
+ *
+ * `src` is valid for reading `len` bytes.
+ */
+void *grwcp(arn_grow arena, const void *src, size_t len);
+
+/**
+ * Copies the C string `s`, with its terminating NUL, into the arena (the
+ * seed's `String`).
+ *
+ * Returns the copy; NULL on failure: `ARN_E_INVALID_ARGUMENT` for a NULL
+ * `s`, `ARN_E_SYSTEM`, handle errors.
+ *
+ * # Safety
+ *
+ * `s` is NULL or a NUL-terminated string.
+ */
+char *grwsd(arn_grow arena, const char *s);
+
+/**
+ * Whether `ptr` points into the arena's memory (any of its chunks),
+ * found by binary search over the chunks.
+ *
+ * Returns 1 if it does, 0 if not (NULL included), -1 with the last error
+ * set for a bad handle.
+ */
+int grwim(arn_grow arena, const void *ptr);
+
+/**
+ * Frees every block at once, keeping up to `retain` chunks for reuse;
+ * every pointer into the arena, and every vector and map on it, is dead
+ * afterwards (their handles then fail with `ARN_E_STALE_HANDLE`).
+ *
+ * Returns 0; `ARN_E_BUSY` from inside the arena's own memory callback,
+ * handle errors.
+ */
+int grwrs(arn_grow arena);
+
+/**
+ * Writes a snapshot of the arena's counters to `*out`.
+ *
+ * Returns 0; `ARN_E_INVALID_ARGUMENT` for a NULL `out`, handle errors.
+ *
+ * # Safety
+ *
+ * `out` is NULL or valid for writing an `arn_grow_stats`.
+ */
+int grwst(arn_grow arena, struct arn_grow_stats *out);
+
+/**
+ * Frees the arena and all its memory (chunks go back to the memory
+ * source). Must not race with another call on the arena.
+ *
+ * Returns 0; `ARN_E_DOUBLE_FREE` for an arena already freed, `ARN_E_BUSY`
+ * from inside its own memory callback, other handle errors.
+ */
+int grwfr(arn_grow arena);
 
 /**
  * Creates an mmap arena: reserves `size` bytes (rounded up to whole 4096-

@@ -36,6 +36,10 @@ pub use buffer::{Buffer, BuildError, BytesExt, Dealloc, InitPolicy, PageSize, Un
 pub use bump::{Bump, BumpStats};
 pub use error::{Error, Result};
 pub use fixed::{FixedArena, FixedArenaBuilder, FixedMetrics};
+pub use grow::{
+    ArenaAlloc, GROW_DEFAULT_CHUNK, GROW_GRANULE, GrowArena, GrowArenaBuilder, GrowStats,
+    MemorySource, SharedGrowArena, SystemMemory,
+};
 pub use mem::{ARN_MAX_ALIGN, align_size};
 pub use mmap::{ARN_MMAP_HUGE_PAGE, ARN_MMAP_PAGE, MmapArena, MmapOpts, MmapStats};
 pub use pool::{

@@ -150,14 +150,7 @@ pub extern "C" fn bufcp(b: arn_buffer) -> usize {
 /// the last error set for a bad handle.
 #[unsafe(no_mangle)]
 pub extern "C" fn bufsp(b: arn_buffer) -> c_int {
-    let mut spilled = -1;
-    guard::status("bufsp", || {
-        with_buffer(b, |buf| {
-            spilled = c_int::from(buf.is_spilled());
-            Ok(())
-        })
-    });
-    spilled
+    guard::flag("bufsp", || with_buffer(b, |buf| Ok(buf.is_spilled())))
 }
 
 /// Freezes the buffer into bytes over the same memory, without copying.

@@ -91,6 +91,24 @@ pub(crate) fn status(name: &'static str, f: impl FnOnce() -> Result<()>) -> c_in
     }
 }
 
+/// Runs `f` for the exported function `name` that answers yes or no:
+/// 1 for `Ok(true)`, 0 for `Ok(false)`, -1 on `Err` or panic (recorded as
+/// the last error).
+#[inline(always)]
+pub(crate) fn flag(name: &'static str, f: impl FnOnce() -> Result<bool>) -> c_int {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(yes)) => c_int::from(yes),
+        Ok(Err(e)) => {
+            fail(name, e);
+            -1
+        }
+        Err(payload) => {
+            fail(name, panicked(payload));
+            -1
+        }
+    }
+}
+
 /// The same as [`status`] for hot calls, as [`value_hot`] is to [`value`]:
 /// `fast` returns `true` when it served the call, `false` to have `slow`
 /// run out of line and explain.

@@ -1,0 +1,413 @@
+//! C functions of the growing arena (`grw*`). An arena made without the
+//! lock is used by one thread at a time; with `lock` set, every `grw*` call
+//! but `grwfr` is safe from any thread.
+
+use std::cell::Cell;
+use std::ffi::{c_char, c_int, c_void};
+use std::ptr::NonNull;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use super::{ArenaAlloc, GrowArena, GrowArenaBuilder, GrowStats, MemorySource, SharedGrowArena};
+use crate::error::{Error, Result};
+use crate::ffi::handle::{self, Kind, Object};
+use crate::ffi::{args, guard, with_ref};
+use std::alloc::Layout;
+
+/// Handle of a growing arena; 0 is never valid.
+#[allow(non_camel_case_types)]
+pub type arn_grow = u64;
+
+/// Options of `grwmk` (`arn_grow_opts`). Zeroed, it means the defaults
+/// but no chunk kept across reset; pass NULL for all the defaults.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct GrowOpts {
+    /// Bytes per chunk; 0 means 65536. At least 256.
+    pub chunk_size: usize,
+    /// Chunks a reset keeps for reuse.
+    pub retain: usize,
+    /// Nonzero: an internal lock makes the arena safe from any thread.
+    pub lock: c_int,
+    /// Memory source: returns `size` bytes aligned to 16, or NULL. NULL
+    /// (with `free` NULL) means the system's memory.
+    pub alloc: Option<unsafe extern "C" fn(ctx: *mut c_void, size: usize) -> *mut c_void>,
+    /// Gives back memory from `alloc`, with its size.
+    pub free: Option<unsafe extern "C" fn(ctx: *mut c_void, ptr: *mut c_void, size: usize)>,
+    /// Passed to `alloc` and `free`.
+    pub ctx: *mut c_void,
+}
+
+/// The two arenas behind a C handle.
+enum Arena {
+    Plain(GrowArena),
+    Locked(SharedGrowArena),
+}
+
+/// The C object: the arena and the identity its callbacks run under.
+pub(crate) struct CGrow {
+    arena: Arena,
+    /// Nonzero when the memory source is C code: `CALLBACK` holds it while
+    /// one of its callbacks runs on this thread.
+    id: u64,
+}
+
+// SAFETY: no `ALSO` kind.
+unsafe impl Object for CGrow {
+    const KIND: Kind = Kind::Grow;
+}
+
+thread_local! {
+    /// The `id` of the arena whose C memory callback runs on this thread.
+    static CALLBACK: Cell<u64> = const { Cell::new(0) };
+}
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+/// A memory source made of C callbacks.
+struct CSource {
+    alloc: unsafe extern "C" fn(*mut c_void, usize) -> *mut c_void,
+    free: unsafe extern "C" fn(*mut c_void, *mut c_void, usize),
+    ctx: *mut c_void,
+    id: u64,
+}
+
+// SAFETY: `grwmk`'s contract: the callbacks and their context may be used
+// from any thread that uses the arena (several at once with the lock).
+unsafe impl Send for CSource {}
+// SAFETY: as above.
+unsafe impl Sync for CSource {}
+
+impl CSource {
+    /// Runs a callback with this arena marked as busy on this thread.
+    fn call<R>(&self, f: impl FnOnce() -> R) -> R {
+        let outer = CALLBACK.with(|c| c.replace(self.id));
+        struct Restore(u64);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                CALLBACK.with(|c| c.set(self.0));
+            }
+        }
+        let _restore = Restore(outer);
+        f()
+    }
+}
+
+impl MemorySource for CSource {
+    fn alloc(&self, size: usize) -> Option<NonNull<u8>> {
+        // SAFETY: `grwmk`'s contract on the callback.
+        NonNull::new(self.call(|| unsafe { (self.alloc)(self.ctx, size) }).cast())
+    }
+
+    unsafe fn free(&self, ptr: NonNull<u8>, size: usize) {
+        // SAFETY: `grwmk`'s contract; `ptr`/`size` came from `alloc`.
+        self.call(|| unsafe { (self.free)(self.ctx, ptr.as_ptr().cast(), size) })
+    }
+}
+
+impl CGrow {
+    #[inline(always)]
+    fn arena(&self) -> &dyn ArenaAlloc {
+        match &self.arena {
+            Arena::Plain(a) => a,
+            Arena::Locked(a) => a,
+        }
+    }
+
+    /// Refuses what a callback of this arena may not do to it.
+    fn not_in_callback(&self, what: &str) -> Result<()> {
+        if self.id != 0 && CALLBACK.with(Cell::get) == self.id {
+            return Err(Error::Busy(format!(
+                "{what} from inside the arena's own memory callback"
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Runs `f` with the arena behind handle `h` (plain or locked), as a trait
+/// object: the door the container functions use.
+#[inline(always)]
+pub(crate) fn with_arena<R>(
+    h: arn_grow,
+    f: impl FnOnce(&dyn ArenaAlloc) -> Result<R>,
+) -> Result<R> {
+    with_ref(h, |g: &CGrow| f(g.arena()))
+}
+
+fn builder(opts: Option<GrowOpts>) -> Result<(GrowArenaBuilder, bool, u64)> {
+    let b = GrowArena::builder();
+    let Some(o) = opts else {
+        return Ok((b, false, 0));
+    };
+    let b = b
+        .chunk_size(if o.chunk_size == 0 {
+            super::GROW_DEFAULT_CHUNK
+        } else {
+            o.chunk_size
+        })
+        .retain(o.retain);
+    let (b, id) = match (o.alloc, o.free) {
+        (None, None) => (b, 0),
+        (Some(alloc), Some(free)) => {
+            let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+            let src = CSource {
+                alloc,
+                free,
+                ctx: o.ctx,
+                id,
+            };
+            (b.memory(src), id)
+        }
+        _ => {
+            return Err(Error::invalid(
+                "options: alloc and free callbacks go together (both or neither)",
+            ));
+        }
+    };
+    Ok((b, o.lock != 0, id))
+}
+
+/// Makes a growing arena. `options` may be NULL for the defaults: 64 KiB
+/// chunks from the system, one kept across reset, no lock.
+///
+/// With `lock` set, every call on the arena but `grwfr` is safe from any
+/// thread (vectors and maps on it still serve one thread at a time). With
+/// callbacks, `alloc` and `free` may be called from any thread using the
+/// arena, never with the arena's lock held; they may allocate from this
+/// arena, but a `grwrs` or `grwfr` of it from inside them fails with
+/// `ARN_E_BUSY`.
+///
+/// Returns the handle, to be freed with `grwfr`; 0 on failure:
+/// `ARN_E_INVALID_ARGUMENT` for a chunk size under 256 or only one of the
+/// two callbacks.
+///
+/// # Safety
+///
+/// `options` is NULL or valid for reading an `arn_grow_opts`; its
+/// callbacks, if any, stay callable with `ctx` until the arena is freed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn grwmk(options: *const GrowOpts) -> arn_grow {
+    guard::value("grwmk", || {
+        // SAFETY: the caller's promise.
+        let opts = unsafe { args::read_opt(options, "options") }?;
+        let (b, lock, id) = builder(opts)?;
+        let arena = if lock {
+            Arena::Locked(b.build_shared()?)
+        } else {
+            Arena::Plain(b.build()?)
+        };
+        handle::insert(CGrow { arena, id })
+    })
+}
+
+/// The layout of a C request: alignment 0 means 16.
+fn layout(size: usize, align: usize) -> Result<Layout> {
+    let align = if align == 0 {
+        super::GROW_GRANULE
+    } else {
+        align
+    };
+    Layout::from_size_align(size, align).map_err(|_| {
+        Error::invalid(format!(
+            "alignment {align} is not a power of two, or {size} bytes overflow with it"
+        ))
+    })
+}
+
+/// Allocates `size` bytes aligned to `align` (0 means 16; a power of two up
+/// to 4096), reusing a freed block of the same size class when there is
+/// one. The memory is not zeroed (see `grwaz`).
+///
+/// Returns the pointer; NULL on failure: `ARN_E_INVALID_ARGUMENT` for a
+/// zero size or a bad alignment, `ARN_E_SYSTEM` when the memory source has
+/// no chunk, handle errors.
+#[unsafe(no_mangle)]
+pub extern "C" fn grwal(arena: arn_grow, size: usize, align: usize) -> *mut c_void {
+    guard::value("grwal", || {
+        with_arena(arena, |a| {
+            Ok(a.alloc(layout(size, align)?)?.as_ptr().cast())
+        })
+    })
+}
+
+/// `grwal`, zero-filled.
+#[unsafe(no_mangle)]
+pub extern "C" fn grwaz(arena: arn_grow, size: usize, align: usize) -> *mut c_void {
+    guard::value("grwaz", || {
+        with_arena(arena, |a| {
+            Ok(a.alloc_zeroed(layout(size, align)?)?.as_ptr().cast())
+        })
+    })
+}
+
+/// Frees one block for reuse by later allocations of its size class (the
+/// last allocation gives its room straight back).
+///
+/// Returns 0; `ARN_E_FOREIGN_POINTER` for NULL or a pointer that is not the
+/// start of a block of this arena (a block above a quarter of the chunk
+/// size has a chunk of its own, returned to the memory source when freed,
+/// so freeing it twice reports this too), `ARN_E_DOUBLE_FREE` for a block
+/// already freed; the arena is unchanged on failure.
+///
+/// # Safety
+///
+/// Nothing uses the block afterwards.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn grwfe(arena: arn_grow, ptr: *mut c_void) -> c_int {
+    guard::status("grwfe", || {
+        with_arena(arena, |a| {
+            let p = NonNull::new(ptr.cast::<u8>()).ok_or(Error::ForeignPointer {
+                addr: 0,
+                what: "growing arena",
+            })?;
+            // SAFETY: the caller's promise; the arena checks the pointer.
+            unsafe { a.free(p) }
+        })
+    })
+}
+
+/// Resizes the block at `ptr` to `new_size` bytes (alignment 16): in place
+/// when its size class holds `new_size` or it is the arena's last
+/// allocation with room behind it (the seed's `Append`), else into a new
+/// block with the old bytes copied and the old block freed. A NULL `ptr`
+/// allocates.
+///
+/// Returns the block; NULL on failure, the old block untouched:
+/// `ARN_E_INVALID_ARGUMENT` for a zero size, `ARN_E_FOREIGN_POINTER` /
+/// `ARN_E_DOUBLE_FREE` as for `grwfe`, `ARN_E_SYSTEM`.
+///
+/// # Safety
+///
+/// After success only the returned pointer is used.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn grwre(arena: arn_grow, ptr: *mut c_void, new_size: usize) -> *mut c_void {
+    guard::value("grwre", || {
+        with_arena(arena, |a| {
+            let p = match NonNull::new(ptr.cast::<u8>()) {
+                None => a.alloc(layout(new_size, 0)?)?,
+                // SAFETY: the caller's promise; the arena checks the pointer.
+                Some(p) => unsafe { a.realloc(p, super::GROW_GRANULE, new_size) }?,
+            };
+            Ok(p.as_ptr().cast())
+        })
+    })
+}
+
+/// Copies `len` bytes from `src` into a new block (the seed's `Bytes`).
+///
+/// Returns the copy; NULL on failure: `ARN_E_INVALID_ARGUMENT` for a zero
+/// `len` or a NULL `src`, `ARN_E_SYSTEM`, handle errors.
+///
+/// # Safety
+///
+/// `src` is valid for reading `len` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn grwcp(arena: arn_grow, src: *const c_void, len: usize) -> *mut c_void {
+    guard::value("grwcp", || {
+        let src = args::bytes(src, len, "src")?;
+        with_arena(arena, |a| {
+            // SAFETY: the caller's promise on `src`.
+            copy_in(a, unsafe { std::slice::from_raw_parts(src, len) }).map(|p| p.cast())
+        })
+    })
+}
+
+/// Copies the C string `s`, with its terminating NUL, into the arena (the
+/// seed's `String`).
+///
+/// Returns the copy; NULL on failure: `ARN_E_INVALID_ARGUMENT` for a NULL
+/// `s`, `ARN_E_SYSTEM`, handle errors.
+///
+/// # Safety
+///
+/// `s` is NULL or a NUL-terminated string.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn grwsd(arena: arn_grow, s: *const c_char) -> *mut c_char {
+    guard::value("grwsd", || {
+        // SAFETY: the caller's promise.
+        let (p, len) = unsafe { args::cstr(s, "s") }?;
+        with_arena(arena, |a| {
+            // SAFETY: `cstr` measured `len` bytes before the NUL.
+            copy_in(a, unsafe { std::slice::from_raw_parts(p, len + 1) }).map(|p| p.cast())
+        })
+    })
+}
+
+/// Copies non-empty `bytes` into a new block of `a`.
+fn copy_in(a: &dyn ArenaAlloc, bytes: &[u8]) -> Result<*mut u8> {
+    let p = a.alloc(layout(bytes.len(), 1)?)?;
+    // SAFETY: a fresh block of `bytes.len()` bytes, not overlapping
+    // `bytes` (a live block or outside memory).
+    unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), p.as_ptr(), bytes.len()) };
+    Ok(p.as_ptr())
+}
+
+/// Whether `ptr` points into the arena's memory (any of its chunks),
+/// found by binary search over the chunks.
+///
+/// Returns 1 if it does, 0 if not (NULL included), -1 with the last error
+/// set for a bad handle.
+#[unsafe(no_mangle)]
+pub extern "C" fn grwim(arena: arn_grow, ptr: *const c_void) -> c_int {
+    guard::flag("grwim", || {
+        with_arena(arena, |a| Ok(a.is_managed(ptr.cast())))
+    })
+}
+
+/// Frees every block at once, keeping up to `retain` chunks for reuse;
+/// every pointer into the arena, and every vector and map on it, is dead
+/// afterwards (their handles then fail with `ARN_E_STALE_HANDLE`).
+///
+/// Returns 0; `ARN_E_BUSY` from inside the arena's own memory callback,
+/// handle errors.
+#[unsafe(no_mangle)]
+pub extern "C" fn grwrs(arena: arn_grow) -> c_int {
+    guard::status("grwrs", || {
+        with_ref(arena, |g: &CGrow| {
+            g.not_in_callback("reset")?;
+            match &g.arena {
+                // SAFETY: the C contract: the caller gives up every block;
+                // no other call runs on an unlocked arena, and this is not
+                // inside one of its callbacks (checked).
+                Arena::Plain(a) => unsafe { a.reset_shared() },
+                // SAFETY: as above; the lock serialises the core.
+                Arena::Locked(a) => unsafe { a.reset_shared() },
+            }
+            Ok(())
+        })
+    })
+}
+
+/// Writes a snapshot of the arena's counters to `*out`.
+///
+/// Returns 0; `ARN_E_INVALID_ARGUMENT` for a NULL `out`, handle errors.
+///
+/// # Safety
+///
+/// `out` is NULL or valid for writing an `arn_grow_stats`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn grwst(arena: arn_grow, out: *mut GrowStats) -> c_int {
+    guard::status("grwst", || {
+        let s = with_ref(arena, |g: &CGrow| {
+            Ok(match &g.arena {
+                Arena::Plain(a) => a.stats(),
+                Arena::Locked(a) => a.stats(),
+            })
+        })?;
+        // SAFETY: the caller's promise.
+        unsafe { args::write(out, "out", s) }
+    })
+}
+
+/// Frees the arena and all its memory (chunks go back to the memory
+/// source). Must not race with another call on the arena.
+///
+/// Returns 0; `ARN_E_DOUBLE_FREE` for an arena already freed, `ARN_E_BUSY`
+/// from inside its own memory callback, other handle errors.
+#[unsafe(no_mangle)]
+pub extern "C" fn grwfr(arena: arn_grow) -> c_int {
+    guard::status("grwfr", || {
+        with_ref(arena, |g: &CGrow| g.not_in_callback("free"))?;
+        handle::remove::<CGrow>(arena).map(drop)
+    })
+}
