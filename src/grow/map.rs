@@ -400,10 +400,46 @@ impl<K, V> RawTable<K, V> {
         Some(unsafe { &mut *self.slot(i) })
     }
 
+    /// The bucket holding `key` (`Ok`), or else the first empty or deleted
+    /// bucket on its probe sequence (`Err`), in one walk.
+    #[inline(always)]
+    fn find_or_free<Q>(&self, hash: u64, key: &Q) -> std::result::Result<usize, usize>
+    where
+        K: Borrow<Q>,
+        Q: Eq + ?Sized,
+    {
+        let h2 = Self::h2(hash);
+        let mask = self.mask();
+        let mut pos = hash as usize & mask;
+        let mut stride = 0;
+        let mut free = None;
+        loop {
+            let g = self.group(pos);
+            for bit in g.matching(h2) {
+                let i = (pos + bit) & mask;
+                // SAFETY: a matching control byte marks a full slot.
+                if unsafe { (*self.slot(i)).0.borrow() } == key {
+                    return Ok(i);
+                }
+            }
+            if free.is_none() {
+                let f = g.empty_or_deleted();
+                if f.any() {
+                    free = Some((pos + f.first()) & mask);
+                }
+            }
+            if g.empty().any() {
+                return Err(free.expect("a group with an empty byte has a free one"));
+            }
+            stride += GROUP;
+            pos = (pos + stride) & mask;
+        }
+    }
+
     /// Inserts `(key, value)` when `key` is absent: `Ok(None)`. When it is
     /// present, returns the pair unused and leaves the table alone:
     /// `Ok(Some(i, key, value))`, `i` being the present entry's bucket.
-    #[inline]
+    #[inline(always)]
     fn insert_new<A: ArenaAlloc + ?Sized>(
         &mut self,
         arena: &A,
@@ -414,11 +450,15 @@ impl<K, V> RawTable<K, V> {
         K: Hash + Eq,
     {
         let hash = self.hash(&key);
-        if let Some(i) = self.find(hash, &key) {
-            return Ok(Some((i, key, value)));
-        }
-        let mut i = if self.buckets == 0 { 0 } else { self.find_free(hash) };
-        if self.buckets == 0 || (self.ctrl_at(i) == EMPTY && self.growth_left == 0) {
+        let mut i = if self.buckets == 0 {
+            usize::MAX
+        } else {
+            match self.find_or_free(hash, &key) {
+                Ok(i) => return Ok(Some((i, key, value))),
+                Err(i) => i,
+            }
+        };
+        if i == usize::MAX || (self.growth_left == 0 && self.ctrl_at(i) == EMPTY) {
             self.make_room(arena)?;
             i = self.find_free(hash);
         }
@@ -648,7 +688,7 @@ impl<'a, K: Hash + Eq, V, A: ArenaAlloc + ?Sized> ArenaMap<'a, K, V, A> {
     /// Puts `value` under `key`, returning the value it replaces. On error
     /// (no memory to grow) the map is unchanged and `key`, `value` are
     /// dropped.
-    #[inline]
+    #[inline(always)]
     pub fn insert(&mut self, key: K, value: V) -> Result<Option<V>> {
         match self.table.insert_new(self.arena, key, value)? {
             None => Ok(None),
