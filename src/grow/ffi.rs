@@ -407,7 +407,11 @@ pub unsafe extern "C" fn grwst(arena: arn_grow, out: *mut GrowStats) -> c_int {
 #[unsafe(no_mangle)]
 pub extern "C" fn grwfr(arena: arn_grow) -> c_int {
     guard::status("grwfr", || {
-        with_ref(arena, |g: &CGrow| g.not_in_callback("free"))?;
+        // A bad handle is `remove`'s to explain (a freed one is a double
+        // free); only a live one can be busy.
+        if let Err(e @ Error::Busy(_)) = with_ref(arena, |g: &CGrow| g.not_in_callback("free")) {
+            return Err(e);
+        }
         handle::remove::<CGrow>(arena).map(drop)
     })
 }
