@@ -327,8 +327,8 @@ pub unsafe extern "C" fn grwsd(arena: arn_grow, s: *const c_char) -> *mut c_char
         // SAFETY: the caller's promise.
         let (p, len) = unsafe { args::cstr(s, "s") }?;
         with_arena(arena, |a| {
-            // SAFETY: `cstr` measured `len` bytes before the NUL.
-            copy_in(a, unsafe { std::slice::from_raw_parts(p, len + 1) }).map(|p| p.cast())
+            // SAFETY: `cstr` measured `len` bytes, the NUL included.
+            copy_in(a, unsafe { std::slice::from_raw_parts(p, len) }).map(|p| p.cast())
         })
     })
 }
