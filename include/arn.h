@@ -398,9 +398,32 @@ typedef struct arn_fixed_metrics {
 } arn_fixed_metrics;
 
 /**
+ * Handle of an arena-native vector; 0 is never valid.
+ */
+typedef uint64_t arn_vector;
+
+/**
  * Handle of a growing arena; 0 is never valid.
  */
 typedef uint64_t arn_grow;
+
+/**
+ * Element callback of `vecit`: `ctx` as given, the element's index and a
+ * pointer to it (writable, valid during the call).
+ */
+typedef int (*arn_vector_fn)(void *ctx, size_t index, void *elem);
+
+/**
+ * Handle of an arena-native map; 0 is never valid.
+ */
+typedef uint64_t arn_map;
+
+/**
+ * Entry callback of `mapit`: `ctx` as given, the key and value bytes
+ * (valid during the call; a zero-length one is a non-NULL pointer that
+ * must not be read).
+ */
+typedef int (*arn_map_fn)(void *ctx, const void *key, size_t klen, const void *val, size_t vlen);
 
 /**
  * Options of `grwmk` (`arn_grow_opts`). Zeroed, it means the defaults
@@ -1158,6 +1181,311 @@ int fxdmt(arn_fixed arena, struct arn_fixed_metrics *out);
  * errors for a bad `arena`.
  */
 int fxdfr(arn_fixed arena);
+
+/**
+ * Makes a vector of `elem_size`-byte elements in growing arena `arena`,
+ * with room for `capacity` elements (0: nothing allocated until the first
+ * push). Its storage is one arena block aligned to 16 bytes, grown by
+ * doubling (in place when it is the arena's last allocation).
+ *
+ * Returns the vector's handle, to be freed with `vecfr`; 0 on failure:
+ * `ARN_E_INVALID_ARGUMENT` for a zero `elem_size` or an overflowing
+ * `elem_size * capacity`, the arena's errors when it has no memory
+ * (`ARN_E_CAPACITY`, `ARN_E_SYSTEM`), handle errors for a bad `arena`.
+ */
+arn_vector vecmk(arn_grow arena, size_t elem_size, size_t capacity);
+
+/**
+ * Appends a copy of the `elem_size` bytes at `elem` (which may point at
+ * an element of this vector). Growing moves the storage: pointers from
+ * `vecat` are then dead.
+ *
+ * Returns 0; `ARN_E_INVALID_ARGUMENT` for a NULL `elem`, the arena's
+ * errors when it has no memory to grow (the vector is unchanged),
+ * `ARN_E_STALE_HANDLE` when the arena was reset since `vecmk`,
+ * `ARN_E_BUSY` from inside `vecit`'s callback, handle errors.
+ *
+ * # Safety
+ *
+ * `elem` is valid for reading `elem_size` bytes.
+ */
+int vecps(arn_vector v, const void *elem);
+
+/**
+ * A pointer to the element at `index`, inside the arena: valid (for
+ * reading and writing `elem_size` bytes) until the next call that may move
+ * or drop the storage (`vecps`, `vecri`, `vecrm`, `veccl`, `vecfr`, or
+ * a reset or free of the arena).
+ *
+ * NULL on failure: `ARN_E_OUT_OF_BOUNDS` for `index >= vecln`,
+ * `ARN_E_STALE_HANDLE` after a reset of the arena, `ARN_E_BUSY`, handle
+ * errors.
+ */
+void *vecat(arn_vector v, size_t index);
+
+/**
+ * Overwrites the element at `index` with the `elem_size` bytes at `elem`.
+ *
+ * Returns 0; `ARN_E_OUT_OF_BOUNDS` for `index >= vecln`,
+ * `ARN_E_INVALID_ARGUMENT` for a NULL `elem` (nothing changes), the
+ * errors of `vecps`.
+ *
+ * # Safety
+ *
+ * `elem` is valid for reading `elem_size` bytes.
+ */
+int vecst(arn_vector v, size_t index, const void *elem);
+
+/**
+ * Removes the first element equal, byte for byte, to the `elem_size`
+ * bytes at `elem`, shifting the later ones down.
+ *
+ * Returns 1 when one was removed, 0 when none is equal, -1 on failure
+ * with the last error set (`ARN_E_INVALID_ARGUMENT` for a NULL `elem`,
+ * `ARN_E_STALE_HANDLE`, `ARN_E_BUSY`, handle errors).
+ *
+ * # Safety
+ *
+ * `elem` is valid for reading `elem_size` bytes.
+ */
+int vecrm(arn_vector v, const void *elem);
+
+/**
+ * Removes the element at `index`, shifting the later ones down.
+ *
+ * Returns 0; `ARN_E_OUT_OF_BOUNDS` for `index >= vecln`,
+ * `ARN_E_STALE_HANDLE`, `ARN_E_BUSY`, handle errors.
+ */
+int vecri(arn_vector v, size_t index);
+
+/**
+ * The index of the first element equal, byte for byte, to the
+ * `elem_size` bytes at `elem`.
+ *
+ * Returns the index; -1 when no element is equal (the last error is not
+ * touched); -2 on failure with the last error set
+ * (`ARN_E_INVALID_ARGUMENT` for a NULL `elem`, `ARN_E_STALE_HANDLE`,
+ * `ARN_E_BUSY`, handle errors).
+ *
+ * # Safety
+ *
+ * `elem` is valid for reading `elem_size` bytes.
+ */
+int64_t vecix(arn_vector v, const void *elem);
+
+/**
+ * Number of elements; 0 with the last error set on failure
+ * (`ARN_E_STALE_HANDLE`, `ARN_E_BUSY`, handle errors).
+ */
+size_t vecln(arn_vector v);
+
+/**
+ * Number of elements that fit before the storage grows; 0 with the last
+ * error set on failure (as `vecln`).
+ */
+size_t veccp(arn_vector v);
+
+/**
+ * Removes every element; the storage stays for reuse.
+ *
+ * Returns 0; `ARN_E_STALE_HANDLE`, `ARN_E_BUSY`, handle errors.
+ */
+int veccl(arn_vector v);
+
+/**
+ * Calls `fn(ctx, index, elem)` for each element in order. The walk stops
+ * early when `fn` returns nonzero. `fn` may write the element; it must not
+ * keep `elem`. Any `vec*` call on this vector from inside `fn` fails with
+ * `ARN_E_BUSY`; resetting or freeing the arena from inside `fn` stops the
+ * walk with that arena's error before the next element.
+ *
+ * Returns 0 when every element was visited; `fn`'s value when it stopped
+ * the walk (so `fn` should stop with a positive value); -1 on failure
+ * with the last error set (`ARN_E_INVALID_ARGUMENT` for a NULL `fn`,
+ * `ARN_E_STALE_HANDLE`, `ARN_E_BUSY`, handle errors).
+ *
+ * # Safety
+ *
+ * `fn` is safe to call with `ctx` and the elements.
+ */
+int vecit(arn_vector v, arn_vector_fn fn, void *ctx);
+
+/**
+ * Frees the vector: its storage goes back to the arena (when the arena
+ * still lives and was not reset; otherwise only the handle goes).
+ *
+ * Returns 0; `ARN_E_DOUBLE_FREE` for a vector already freed,
+ * `ARN_E_BUSY` from inside `vecit`'s callback, other handle errors.
+ */
+int vecfr(arn_vector v);
+
+/**
+ * Audits the vector: treats the pointer-sized field at byte `offset` of
+ * each element as a pointer and finds the elements where it is neither
+ * NULL nor inside the arena. Writes how many there are
+ * to `*out_count` and the first `max` of their indices, in order, to
+ * `indices` (which may be NULL when `max` is 0).
+ *
+ * Returns 0; `ARN_E_INVALID_ARGUMENT` when `offset + sizeof(void *)`
+ * exceeds `elem_size`, `out_count` is NULL, or `indices` is NULL with a
+ * nonzero `max` (nothing written); `ARN_E_STALE_HANDLE`, `ARN_E_BUSY`,
+ * handle errors.
+ *
+ * # Safety
+ *
+ * `out_count` is valid for writing a `size_t`, `indices` for `max`.
+ */
+int vecau(arn_vector v, size_t offset, size_t *out_count, size_t *indices, size_t max);
+
+/**
+ * Makes a hash map in growing arena `arena` with room for `capacity`
+ * entries before it grows (0: nothing allocated until the first put).
+ * Keys and values are byte strings, copied into the arena by `mappt`; the
+ * table (control bytes and entries) is one arena block.
+ *
+ * Returns the map's handle, to be freed with `mapfr`; 0 on failure:
+ * `ARN_E_INVALID_ARGUMENT` for an overflowing `capacity`, the arena's
+ * errors when it has no memory, handle errors for a bad `arena`.
+ */
+arn_map mapmk(arn_grow arena, size_t capacity);
+
+/**
+ * Puts a copy of the `vlen` bytes at `val` under a copy of the `klen`
+ * bytes at `key`; a value already under the key is replaced and its
+ * memory goes back to the arena. `key` and `val` may be NULL when their
+ * length is 0 (the empty key is a key like any other); they may point
+ * into the arena, even into this map.
+ *
+ * Returns 0; `ARN_E_INVALID_ARGUMENT` for a NULL `key` or `val` with a
+ * nonzero length, the arena's errors when it has no memory (the map is
+ * unchanged), `ARN_E_STALE_HANDLE` when the arena was reset since
+ * `mapmk`, `ARN_E_BUSY` from inside `mapit`'s callback, handle errors.
+ *
+ * # Safety
+ *
+ * `key` is valid for reading `klen` bytes, `val` for `vlen`.
+ */
+int mappt(arn_map m, const void *key, size_t klen, const void *val, size_t vlen);
+
+/**
+ * The value under the `klen` bytes at `key`, in the arena: valid until
+ * the next call that changes this key or the map (`mappt` of the same
+ * key, `maprm`, `mapcl`, `mapfr`, a reset or free of the arena). Its
+ * length goes to `*vlen` (when `vlen` is not NULL). A zero-length value
+ * gives a non-NULL pointer that must not be read.
+ *
+ * NULL when the key is absent (`*vlen` set to 0, the last error not
+ * touched) and on failure with the last error set: `ARN_E_INVALID_ARGUMENT`
+ * for a NULL `key` with a nonzero `klen`, `ARN_E_STALE_HANDLE`,
+ * `ARN_E_BUSY`, handle errors. Use `maphs` (or `arnec` first) to tell
+ * the two apart.
+ *
+ * # Safety
+ *
+ * `key` is valid for reading `klen` bytes; `vlen` is NULL or valid for
+ * writing a `size_t`.
+ */
+const void *mapgt(arn_map m, const void *key, size_t klen, size_t *vlen);
+
+/**
+ * Whether the map has the `klen` bytes at `key` as a key: 1 yes, 0 no,
+ * -1 on failure with the last error set (the errors of `mapgt`).
+ *
+ * # Safety
+ *
+ * `key` is valid for reading `klen` bytes.
+ */
+int maphs(arn_map m, const void *key, size_t klen);
+
+/**
+ * Removes the `klen` bytes at `key` and its value; their memory goes
+ * back to the arena.
+ *
+ * Returns 1 when the key was there, 0 when it was not, -1 on failure with
+ * the last error set (the errors of `mapgt`).
+ *
+ * # Safety
+ *
+ * `key` is valid for reading `klen` bytes.
+ */
+int maprm(arn_map m, const void *key, size_t klen);
+
+/**
+ * Number of entries; 0 with the last error set on failure
+ * (`ARN_E_STALE_HANDLE`, `ARN_E_BUSY`, handle errors).
+ */
+size_t mapln(arn_map m);
+
+/**
+ * Removes every entry (their memory goes back to the arena); the table
+ * stays for reuse.
+ *
+ * Returns 0; `ARN_E_STALE_HANDLE`, `ARN_E_BUSY`, handle errors.
+ */
+int mapcl(arn_map m);
+
+/**
+ * Puts copies of `key` and `val` only when the key is absent.
+ *
+ * Returns 1 when they were added, 0 when the key was present (nothing
+ * changes), -1 on failure with the last error set (the errors of
+ * `mappt`).
+ *
+ * # Safety
+ *
+ * As for `mappt`.
+ */
+int mapad(arn_map m, const void *key, size_t klen, const void *val, size_t vlen);
+
+/**
+ * Calls `fn(ctx, key, klen, val, vlen)` for each entry, in the map's
+ * order (which differs from map to map). The walk stops early when `fn`
+ * returns nonzero. `fn` must not write or keep the bytes. Any `map*` call
+ * on this map from inside `fn` fails with `ARN_E_BUSY`; resetting or
+ * freeing the arena from inside `fn` stops the walk with that error
+ * before the next entry.
+ *
+ * Returns 0 when every entry was visited; `fn`'s value when it stopped
+ * the walk (so `fn` should stop with a positive value); -1 on failure
+ * with the last error set (`ARN_E_INVALID_ARGUMENT` for a NULL `fn`,
+ * `ARN_E_STALE_HANDLE`, `ARN_E_BUSY`, handle errors).
+ *
+ * # Safety
+ *
+ * `fn` is safe to call with `ctx` and the entries.
+ */
+int mapit(arn_map m, arn_map_fn fn, void *ctx);
+
+/**
+ * Frees the map: its entries and table go back to the arena (when the
+ * arena still lives and was not reset; otherwise only the handle goes).
+ *
+ * Returns 0; `ARN_E_DOUBLE_FREE` for a map already freed, `ARN_E_BUSY`
+ * from inside `mapit`'s callback, other handle errors.
+ */
+int mapfr(arn_map m);
+
+/**
+ * Audits the map's values: treats the pointer-sized field at byte
+ * `offset` of each value as a pointer and finds the entries where it is
+ * neither NULL nor inside the arena (values shorter than `offset +
+ * sizeof(void *)` are skipped). It also checks that the map's own blocks
+ * (table, keys, values) are inside the arena, which always holds unless
+ * memory was corrupted: an entry whose blocks are not is reported too,
+ * and a table that is not is reported as a NULL key.
+ *
+ * Writes how many there are to `*out_count` and the first `max` keys
+ * (pointer into the arena and length) to `keys` and `klens` (which may be
+ * NULL when `max` is 0). Returns 0; `ARN_E_INVALID_ARGUMENT` when
+ * `out_count` is NULL or `keys` / `klens` is NULL with a nonzero `max`
+ * (nothing written); `ARN_E_STALE_HANDLE`, `ARN_E_BUSY`, handle errors.
+ *
+ * # Safety
+ *
+ * `out_count` is valid for writing a `size_t`, `keys` and `klens` for
+ * `max` entries each.
+ */
+int mapau(arn_map m, size_t offset, size_t *out_count, const void **keys, size_t *klens, size_t max);
 
 /**
  * Makes a growing arena. `options` may be NULL for the defaults: 64 KiB

@@ -40,6 +40,7 @@ pub use grow::{
     ArenaAlloc, GROW_DEFAULT_CHUNK, GROW_GRANULE, GrowArena, GrowArenaBuilder, GrowStats,
     MemorySource, SharedGrowArena, SystemMemory,
 };
+pub use grow::{ArenaMap, ArenaVec, Pointers, Violation, Walker, audit, audit_as};
 pub use mem::{ARN_MAX_ALIGN, align_size};
 pub use mmap::{ARN_MMAP_HUGE_PAGE, ARN_MMAP_PAGE, MmapArena, MmapOpts, MmapStats};
 pub use pool::{

@@ -35,8 +35,16 @@
 //! memory source is never called with the lock held or with the core
 //! borrowed, so a source may itself allocate from the arena.
 
+mod audit;
+pub(crate) mod container_ffi;
 pub(crate) mod ffi;
 mod lock;
+mod map;
+mod vec;
+
+pub use audit::{Pointers, Violation, Walker, audit, audit_as};
+pub use map::ArenaMap;
+pub use vec::ArenaVec;
 
 use std::alloc::Layout;
 use std::cell::UnsafeCell;
@@ -1179,3 +1187,7 @@ arena_alloc!(SharedGrowArena);
 
 #[cfg(all(test, not(arn_loom)))]
 mod tests;
+#[cfg(all(test, not(arn_loom)))]
+mod map_tests;
+#[cfg(all(test, not(arn_loom)))]
+mod vec_tests;

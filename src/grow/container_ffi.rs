@@ -1,0 +1,711 @@
+//! C functions of the arena-native vector (`vec*`) and map (`map*`).
+//!
+//! A vector or map is a handle that remembers its growing arena's handle
+//! and how many times that arena had been reset when it was made. Every
+//! call resolves the arena first: a freed arena fails with its handle
+//! error, and an arena reset since fails with `ARN_E_STALE_HANDLE` (the
+//! container's storage went with the reset). Neither touches the old
+//! storage; `vecfr` / `mapfr` still free such a handle.
+//!
+//! A container is used by one thread at a time, even when its arena has
+//! the internal lock: the lock guards the arena, not the container. Calls
+//! that overlap on one container (from two threads, or from the callback
+//! of `vecit` / `mapit`) fail with `ARN_E_BUSY` rather than race.
+
+use std::ffi::{c_int, c_void};
+use std::sync::{Mutex, MutexGuard, TryLockError};
+
+use super::ArenaAlloc;
+use super::ffi::{arn_grow, with_arena};
+use super::map::{ByteMap, ByteStr};
+use super::vec::ByteVec;
+use crate::error::{Error, Result};
+use crate::ffi::handle::{self, Kind, Object};
+use crate::ffi::{args, guard, with_ref};
+
+/// Handle of an arena-native vector; 0 is never valid.
+#[allow(non_camel_case_types)]
+pub type arn_vector = u64;
+
+/// Handle of an arena-native map; 0 is never valid.
+#[allow(non_camel_case_types)]
+pub type arn_map = u64;
+
+/// The arena a container lives in, as it was when the container was made.
+struct Home {
+    arena: arn_grow,
+    epoch: u64,
+    /// How the container is named in a stale-handle error.
+    kind: &'static str,
+}
+
+impl Home {
+    /// Runs `f` with the arena, when it lives and was not reset since.
+    fn enter<R>(&self, h: u64, f: impl FnOnce(&dyn ArenaAlloc) -> Result<R>) -> Result<R> {
+        with_arena(self.arena, |a| {
+            if a.epoch() != self.epoch {
+                return Err(Error::StaleHandle {
+                    handle: h,
+                    kind: self.kind,
+                });
+            }
+            f(a)
+        })
+    }
+}
+
+/// Locks a container for one call; a held lock means an overlapping call.
+fn claim<'a, T>(m: &'a Mutex<T>, what: &str) -> Result<MutexGuard<'a, T>> {
+    match m.try_lock() {
+        Ok(g) => Ok(g),
+        Err(TryLockError::Poisoned(e)) => Ok(e.into_inner()),
+        Err(TryLockError::WouldBlock) => Err(Error::Busy(format!(
+            "the {what} is in use by another call (its iterate callback or another thread)"
+        ))),
+    }
+}
+
+/// `len` bytes to read at `p`: NULL is allowed when `len` is 0.
+///
+/// # Safety
+///
+/// `p` is NULL or valid for reading `len` bytes during the call.
+unsafe fn input<'a>(p: *const c_void, len: usize, what: &str) -> Result<&'a [u8]> {
+    if len == 0 {
+        return Ok(&[]);
+    }
+    let p = args::bytes(p, len, what)?;
+    // SAFETY: the caller's promise. The bytes may lie in the arena (even
+    // in this container's blocks); they are read before anything is freed.
+    Ok(unsafe { std::slice::from_raw_parts(p, len) })
+}
+
+/// An output array of `max` entries; NULL is allowed when `max` is 0.
+///
+/// # Safety
+///
+/// `p` is NULL or valid for writing `max` `T`s.
+unsafe fn output<'a, T>(p: *mut T, max: usize, what: &str) -> Result<&'a mut [T]> {
+    if max == 0 {
+        return Ok(&mut []);
+    }
+    // SAFETY: the caller's promise; `out_opt` checks the alignment.
+    if unsafe { args::out_opt(p, what) }?.is_none() {
+        return Err(Error::invalid(format!("{what} is NULL with room for {max}")));
+    }
+    // SAFETY: the caller's promise, non-NULL and aligned.
+    Ok(unsafe { std::slice::from_raw_parts_mut(p, max) })
+}
+
+struct CVector {
+    home: Home,
+    vec: Mutex<ByteVec>,
+}
+
+// SAFETY: no `ALSO` kind.
+unsafe impl Object for CVector {
+    const KIND: Kind = Kind::Vector;
+}
+
+const VECTOR_RESET: &str = "vector's storage (its arena was reset)";
+const MAP_RESET: &str = "map's storage (its arena was reset)";
+
+/// Runs `f` on the vector behind `h` and its arena.
+fn with_vector<R>(h: arn_vector, f: impl FnOnce(&mut ByteVec, &dyn ArenaAlloc) -> Result<R>) -> Result<R> {
+    with_ref(h, |c: &CVector| {
+        let mut v = claim(&c.vec, "vector")?;
+        c.home.enter(h, |a| f(&mut v, a))
+    })
+}
+
+/// Element callback of `vecit`: `ctx` as given, the element's index and a
+/// pointer to it (writable, valid during the call).
+#[allow(non_camel_case_types)]
+pub type arn_vector_fn =
+    Option<unsafe extern "C" fn(ctx: *mut c_void, index: usize, elem: *mut c_void) -> c_int>;
+
+/// Entry callback of `mapit`: `ctx` as given, the key and value bytes
+/// (valid during the call; a zero-length one is a non-NULL pointer that
+/// must not be read).
+#[allow(non_camel_case_types)]
+pub type arn_map_fn = Option<
+    unsafe extern "C" fn(
+        ctx: *mut c_void,
+        key: *const c_void,
+        klen: usize,
+        val: *const c_void,
+        vlen: usize,
+    ) -> c_int,
+>;
+
+/// Makes a vector of `elem_size`-byte elements in growing arena `arena`,
+/// with room for `capacity` elements (0: nothing allocated until the first
+/// push). Its storage is one arena block aligned to 16 bytes, grown by
+/// doubling (in place when it is the arena's last allocation).
+///
+/// Returns the vector's handle, to be freed with `vecfr`; 0 on failure:
+/// `ARN_E_INVALID_ARGUMENT` for a zero `elem_size` or an overflowing
+/// `elem_size * capacity`, the arena's errors when it has no memory
+/// (`ARN_E_CAPACITY`, `ARN_E_SYSTEM`), handle errors for a bad `arena`.
+#[unsafe(no_mangle)]
+pub extern "C" fn vecmk(arena: arn_grow, elem_size: usize, capacity: usize) -> arn_vector {
+    guard::value("vecmk", || {
+        let (vec, epoch) = with_arena(arena, |a| Ok((ByteVec::new(a, elem_size, capacity)?, a.epoch())))?;
+        let home = Home {
+            arena,
+            epoch,
+            kind: VECTOR_RESET,
+        };
+        handle::insert(CVector {
+            home,
+            vec: Mutex::new(vec),
+        })
+    })
+}
+
+/// Appends a copy of the `elem_size` bytes at `elem` (which may point at
+/// an element of this vector). Growing moves the storage: pointers from
+/// `vecat` are then dead.
+///
+/// Returns 0; `ARN_E_INVALID_ARGUMENT` for a NULL `elem`, the arena's
+/// errors when it has no memory to grow (the vector is unchanged),
+/// `ARN_E_STALE_HANDLE` when the arena was reset since `vecmk`,
+/// `ARN_E_BUSY` from inside `vecit`'s callback, handle errors.
+///
+/// # Safety
+///
+/// `elem` is valid for reading `elem_size` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vecps(v: arn_vector, elem: *const c_void) -> c_int {
+    guard::status("vecps", || {
+        with_vector(v, |vec, a| {
+            let p = args::bytes(elem, vec.elem_size(), "elem")?;
+            // SAFETY: the caller's promise.
+            unsafe { vec.push(a, p) }
+        })
+    })
+}
+
+/// A pointer to the element at `index`, inside the arena: valid (for
+/// reading and writing `elem_size` bytes) until the next call that may move
+/// or drop the storage (`vecps`, `vecri`, `vecrm`, `veccl`, `vecfr`, or
+/// a reset or free of the arena).
+///
+/// NULL on failure: `ARN_E_OUT_OF_BOUNDS` for `index >= vecln`,
+/// `ARN_E_STALE_HANDLE` after a reset of the arena, `ARN_E_BUSY`, handle
+/// errors.
+#[unsafe(no_mangle)]
+pub extern "C" fn vecat(v: arn_vector, index: usize) -> *mut c_void {
+    guard::value("vecat", || with_vector(v, |vec, _| Ok(vec.at(index)?.as_ptr().cast())))
+}
+
+/// Overwrites the element at `index` with the `elem_size` bytes at `elem`.
+///
+/// Returns 0; `ARN_E_OUT_OF_BOUNDS` for `index >= vecln`,
+/// `ARN_E_INVALID_ARGUMENT` for a NULL `elem` (nothing changes), the
+/// errors of `vecps`.
+///
+/// # Safety
+///
+/// `elem` is valid for reading `elem_size` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vecst(v: arn_vector, index: usize, elem: *const c_void) -> c_int {
+    guard::status("vecst", || {
+        with_vector(v, |vec, _| {
+            let p = args::bytes(elem, vec.elem_size(), "elem")?;
+            // SAFETY: the caller's promise.
+            unsafe { vec.set(index, p) }
+        })
+    })
+}
+
+/// Removes the first element equal, byte for byte, to the `elem_size`
+/// bytes at `elem`, shifting the later ones down.
+///
+/// Returns 1 when one was removed, 0 when none is equal, -1 on failure
+/// with the last error set (`ARN_E_INVALID_ARGUMENT` for a NULL `elem`,
+/// `ARN_E_STALE_HANDLE`, `ARN_E_BUSY`, handle errors).
+///
+/// # Safety
+///
+/// `elem` is valid for reading `elem_size` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vecrm(v: arn_vector, elem: *const c_void) -> c_int {
+    let mut removed = -1;
+    guard::status("vecrm", || {
+        with_vector(v, |vec, _| {
+            let p = args::bytes(elem, vec.elem_size(), "elem")?;
+            // SAFETY: the caller's promise.
+            removed = c_int::from(unsafe { vec.remove_value(p) });
+            Ok(())
+        })
+    });
+    removed
+}
+
+/// Removes the element at `index`, shifting the later ones down.
+///
+/// Returns 0; `ARN_E_OUT_OF_BOUNDS` for `index >= vecln`,
+/// `ARN_E_STALE_HANDLE`, `ARN_E_BUSY`, handle errors.
+#[unsafe(no_mangle)]
+pub extern "C" fn vecri(v: arn_vector, index: usize) -> c_int {
+    guard::status("vecri", || with_vector(v, |vec, _| vec.remove(index)))
+}
+
+/// The index of the first element equal, byte for byte, to the
+/// `elem_size` bytes at `elem`.
+///
+/// Returns the index; -1 when no element is equal (the last error is not
+/// touched); -2 on failure with the last error set
+/// (`ARN_E_INVALID_ARGUMENT` for a NULL `elem`, `ARN_E_STALE_HANDLE`,
+/// `ARN_E_BUSY`, handle errors).
+///
+/// # Safety
+///
+/// `elem` is valid for reading `elem_size` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vecix(v: arn_vector, elem: *const c_void) -> i64 {
+    let mut found = -2;
+    guard::status("vecix", || {
+        with_vector(v, |vec, _| {
+            let p = args::bytes(elem, vec.elem_size(), "elem")?;
+            // SAFETY: the caller's promise.
+            found = unsafe { vec.index_of(p) }.map_or(-1, |i| i as i64);
+            Ok(())
+        })
+    });
+    found
+}
+
+/// Number of elements; 0 with the last error set on failure
+/// (`ARN_E_STALE_HANDLE`, `ARN_E_BUSY`, handle errors).
+#[unsafe(no_mangle)]
+pub extern "C" fn vecln(v: arn_vector) -> usize {
+    guard::value("vecln", || with_vector(v, |vec, _| Ok(vec.len())))
+}
+
+/// Number of elements that fit before the storage grows; 0 with the last
+/// error set on failure (as `vecln`).
+#[unsafe(no_mangle)]
+pub extern "C" fn veccp(v: arn_vector) -> usize {
+    guard::value("veccp", || with_vector(v, |vec, _| Ok(vec.capacity())))
+}
+
+/// Removes every element; the storage stays for reuse.
+///
+/// Returns 0; `ARN_E_STALE_HANDLE`, `ARN_E_BUSY`, handle errors.
+#[unsafe(no_mangle)]
+pub extern "C" fn veccl(v: arn_vector) -> c_int {
+    guard::status("veccl", || {
+        with_vector(v, |vec, _| {
+            vec.clear();
+            Ok(())
+        })
+    })
+}
+
+/// Calls `fn(ctx, index, elem)` for each element in order. The walk stops
+/// early when `fn` returns nonzero. `fn` may write the element; it must not
+/// keep `elem`. Any `vec*` call on this vector from inside `fn` fails with
+/// `ARN_E_BUSY`; resetting or freeing the arena from inside `fn` stops the
+/// walk with that arena's error before the next element.
+///
+/// Returns 0 when every element was visited; `fn`'s value when it stopped
+/// the walk (so `fn` should stop with a positive value); -1 on failure
+/// with the last error set (`ARN_E_INVALID_ARGUMENT` for a NULL `fn`,
+/// `ARN_E_STALE_HANDLE`, `ARN_E_BUSY`, handle errors).
+///
+/// # Safety
+///
+/// `fn` is safe to call with `ctx` and the elements.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vecit(v: arn_vector, r#fn: arn_vector_fn, ctx: *mut c_void) -> c_int {
+    let mut stopped = -1;
+    guard::status("vecit", || {
+        let f = r#fn.ok_or_else(|| Error::invalid("fn is NULL"))?;
+        with_ref(v, |c: &CVector| {
+            let vec = claim(&c.vec, "vector")?;
+            for i in 0.. {
+                // Check the arena before each element: the callback may
+                // have reset it.
+                let Some(p) = c.home.enter(v, |_| Ok((i < vec.len()).then(|| vec.at(i))))? else {
+                    break;
+                };
+                // SAFETY: the caller's promise; `p` is a live element.
+                let r = unsafe { f(ctx, i, p?.as_ptr().cast()) };
+                if r != 0 {
+                    stopped = r;
+                    return Ok(());
+                }
+            }
+            stopped = 0;
+            Ok(())
+        })
+    });
+    stopped
+}
+
+/// Frees the vector: its storage goes back to the arena (when the arena
+/// still lives and was not reset; otherwise only the handle goes).
+///
+/// Returns 0; `ARN_E_DOUBLE_FREE` for a vector already freed,
+/// `ARN_E_BUSY` from inside `vecit`'s callback, other handle errors.
+#[unsafe(no_mangle)]
+pub extern "C" fn vecfr(v: arn_vector) -> c_int {
+    guard::status("vecfr", || {
+        if let Ok(Err(e)) = with_ref(v, |c: &CVector| Ok(claim(&c.vec, "vector").map(drop))) {
+            return Err(e);
+        }
+        let c = handle::remove::<CVector>(v)?;
+        let vec = c.vec.into_inner().unwrap_or_else(|e| e.into_inner());
+        // SAFETY: `enter` admits only the vector's own arena, not reset.
+        let _gone = c.home.enter(v, |a| unsafe { vec.free(a) });
+        Ok(())
+    })
+}
+
+/// Audits the vector: treats the pointer-sized field at byte `offset` of
+/// each element as a pointer and finds the elements where it is neither
+/// NULL nor inside the arena. Writes how many there are
+/// to `*out_count` and the first `max` of their indices, in order, to
+/// `indices` (which may be NULL when `max` is 0).
+///
+/// Returns 0; `ARN_E_INVALID_ARGUMENT` when `offset + sizeof(void *)`
+/// exceeds `elem_size`, `out_count` is NULL, or `indices` is NULL with a
+/// nonzero `max` (nothing written); `ARN_E_STALE_HANDLE`, `ARN_E_BUSY`,
+/// handle errors.
+///
+/// # Safety
+///
+/// `out_count` is valid for writing a `size_t`, `indices` for `max`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vecau(
+    v: arn_vector,
+    offset: usize,
+    out_count: *mut usize,
+    indices: *mut usize,
+    max: usize,
+) -> c_int {
+    guard::status("vecau", || {
+        // SAFETY: the caller's promise.
+        let count = unsafe { args::out_opt(out_count, "out_count") }?
+            .ok_or_else(|| Error::invalid("out_count is NULL"))?;
+        // SAFETY: the caller's promise.
+        let out = unsafe { output(indices, max, "indices") }?;
+        let found = with_vector(v, |vec, a| vec.audit(a, offset))?;
+        for (slot, i) in out.iter_mut().zip(&found) {
+            *slot = *i;
+        }
+        *count = found.len();
+        Ok(())
+    })
+}
+
+struct CMap {
+    home: Home,
+    map: Mutex<ByteMap>,
+}
+
+// SAFETY: no `ALSO` kind.
+unsafe impl Object for CMap {
+    const KIND: Kind = Kind::Map;
+}
+
+/// Runs `f` on the map behind `h` and its arena.
+fn with_map<R>(h: arn_map, f: impl FnOnce(&mut ByteMap, &dyn ArenaAlloc) -> Result<R>) -> Result<R> {
+    with_ref(h, |c: &CMap| {
+        let mut m = claim(&c.map, "map")?;
+        c.home.enter(h, |a| f(&mut m, a))
+    })
+}
+
+/// Makes a hash map in growing arena `arena` with room for `capacity`
+/// entries before it grows (0: nothing allocated until the first put).
+/// Keys and values are byte strings, copied into the arena by `mappt`; the
+/// table (control bytes and entries) is one arena block.
+///
+/// Returns the map's handle, to be freed with `mapfr`; 0 on failure:
+/// `ARN_E_INVALID_ARGUMENT` for an overflowing `capacity`, the arena's
+/// errors when it has no memory, handle errors for a bad `arena`.
+#[unsafe(no_mangle)]
+pub extern "C" fn mapmk(arena: arn_grow, capacity: usize) -> arn_map {
+    guard::value("mapmk", || {
+        let (map, epoch) = with_arena(arena, |a| Ok((ByteMap::new(a, capacity)?, a.epoch())))?;
+        let home = Home {
+            arena,
+            epoch,
+            kind: MAP_RESET,
+        };
+        handle::insert(CMap {
+            home,
+            map: Mutex::new(map),
+        })
+    })
+}
+
+/// Puts a copy of the `vlen` bytes at `val` under a copy of the `klen`
+/// bytes at `key`; a value already under the key is replaced and its
+/// memory goes back to the arena. `key` and `val` may be NULL when their
+/// length is 0 (the empty key is a key like any other); they may point
+/// into the arena, even into this map.
+///
+/// Returns 0; `ARN_E_INVALID_ARGUMENT` for a NULL `key` or `val` with a
+/// nonzero length, the arena's errors when it has no memory (the map is
+/// unchanged), `ARN_E_STALE_HANDLE` when the arena was reset since
+/// `mapmk`, `ARN_E_BUSY` from inside `mapit`'s callback, handle errors.
+///
+/// # Safety
+///
+/// `key` is valid for reading `klen` bytes, `val` for `vlen`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mappt(
+    m: arn_map,
+    key: *const c_void,
+    klen: usize,
+    val: *const c_void,
+    vlen: usize,
+) -> c_int {
+    guard::status("mappt", || {
+        // SAFETY: the caller's promise.
+        let (k, v) = unsafe { (input(key, klen, "key")?, input(val, vlen, "val")?) };
+        // SAFETY: `with_map` passes the map's own arena.
+        with_map(m, |map, a| unsafe { map.put(a, k, v) })
+    })
+}
+
+/// The value under the `klen` bytes at `key`, in the arena: valid until
+/// the next call that changes this key or the map (`mappt` of the same
+/// key, `maprm`, `mapcl`, `mapfr`, a reset or free of the arena). Its
+/// length goes to `*vlen` (when `vlen` is not NULL). A zero-length value
+/// gives a non-NULL pointer that must not be read.
+///
+/// NULL when the key is absent (`*vlen` set to 0, the last error not
+/// touched) and on failure with the last error set: `ARN_E_INVALID_ARGUMENT`
+/// for a NULL `key` with a nonzero `klen`, `ARN_E_STALE_HANDLE`,
+/// `ARN_E_BUSY`, handle errors. Use `maphs` (or `arnec` first) to tell
+/// the two apart.
+///
+/// # Safety
+///
+/// `key` is valid for reading `klen` bytes; `vlen` is NULL or valid for
+/// writing a `size_t`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mapgt(
+    m: arn_map,
+    key: *const c_void,
+    klen: usize,
+    vlen: *mut usize,
+) -> *const c_void {
+    let p: *mut c_void = guard::value("mapgt", || {
+        // SAFETY: the caller's promise.
+        let k = unsafe { input(key, klen, "key") }?;
+        // SAFETY: the caller's promise.
+        let len_out = unsafe { args::out_opt(vlen, "vlen") }?;
+        let found = with_map(m, |map, _| Ok(map.get(k)))?;
+        let (p, n) = found.map_or((std::ptr::null(), 0), |v| (v.as_ptr(), v.len()));
+        if let Some(out) = len_out {
+            *out = n;
+        }
+        Ok(p.cast_mut().cast())
+    });
+    p.cast_const()
+}
+
+/// Whether the map has the `klen` bytes at `key` as a key: 1 yes, 0 no,
+/// -1 on failure with the last error set (the errors of `mapgt`).
+///
+/// # Safety
+///
+/// `key` is valid for reading `klen` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn maphs(m: arn_map, key: *const c_void, klen: usize) -> c_int {
+    let mut has = -1;
+    guard::status("maphs", || {
+        // SAFETY: the caller's promise.
+        let k = unsafe { input(key, klen, "key") }?;
+        has = c_int::from(with_map(m, |map, _| Ok(map.get(k).is_some()))?);
+        Ok(())
+    });
+    has
+}
+
+/// Removes the `klen` bytes at `key` and its value; their memory goes
+/// back to the arena.
+///
+/// Returns 1 when the key was there, 0 when it was not, -1 on failure with
+/// the last error set (the errors of `mapgt`).
+///
+/// # Safety
+///
+/// `key` is valid for reading `klen` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn maprm(m: arn_map, key: *const c_void, klen: usize) -> c_int {
+    let mut removed = -1;
+    guard::status("maprm", || {
+        // SAFETY: the caller's promise.
+        let k = unsafe { input(key, klen, "key") }?;
+        // SAFETY: `with_map` passes the map's own arena.
+        removed = c_int::from(with_map(m, |map, a| Ok(unsafe { map.remove(a, k) }))?);
+        Ok(())
+    });
+    removed
+}
+
+/// Number of entries; 0 with the last error set on failure
+/// (`ARN_E_STALE_HANDLE`, `ARN_E_BUSY`, handle errors).
+#[unsafe(no_mangle)]
+pub extern "C" fn mapln(m: arn_map) -> usize {
+    guard::value("mapln", || with_map(m, |map, _| Ok(map.len())))
+}
+
+/// Removes every entry (their memory goes back to the arena); the table
+/// stays for reuse.
+///
+/// Returns 0; `ARN_E_STALE_HANDLE`, `ARN_E_BUSY`, handle errors.
+#[unsafe(no_mangle)]
+pub extern "C" fn mapcl(m: arn_map) -> c_int {
+    guard::status("mapcl", || {
+        // SAFETY: `with_map` passes the map's own arena.
+        with_map(m, |map, a| {
+            unsafe { map.clear(a) };
+            Ok(())
+        })
+    })
+}
+
+/// Puts copies of `key` and `val` only when the key is absent.
+///
+/// Returns 1 when they were added, 0 when the key was present (nothing
+/// changes), -1 on failure with the last error set (the errors of
+/// `mappt`).
+///
+/// # Safety
+///
+/// As for `mappt`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mapad(
+    m: arn_map,
+    key: *const c_void,
+    klen: usize,
+    val: *const c_void,
+    vlen: usize,
+) -> c_int {
+    let mut added = -1;
+    guard::status("mapad", || {
+        // SAFETY: the caller's promise.
+        let (k, v) = unsafe { (input(key, klen, "key")?, input(val, vlen, "val")?) };
+        // SAFETY: `with_map` passes the map's own arena.
+        added = c_int::from(with_map(m, |map, a| unsafe { map.add_if_absent(a, k, v) })?);
+        Ok(())
+    });
+    added
+}
+
+/// Calls `fn(ctx, key, klen, val, vlen)` for each entry, in the map's
+/// order (which differs from map to map). The walk stops early when `fn`
+/// returns nonzero. `fn` must not write or keep the bytes. Any `map*` call
+/// on this map from inside `fn` fails with `ARN_E_BUSY`; resetting or
+/// freeing the arena from inside `fn` stops the walk with that error
+/// before the next entry.
+///
+/// Returns 0 when every entry was visited; `fn`'s value when it stopped
+/// the walk (so `fn` should stop with a positive value); -1 on failure
+/// with the last error set (`ARN_E_INVALID_ARGUMENT` for a NULL `fn`,
+/// `ARN_E_STALE_HANDLE`, `ARN_E_BUSY`, handle errors).
+///
+/// # Safety
+///
+/// `fn` is safe to call with `ctx` and the entries.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mapit(m: arn_map, r#fn: arn_map_fn, ctx: *mut c_void) -> c_int {
+    let mut stopped = -1;
+    guard::status("mapit", || {
+        let f = r#fn.ok_or_else(|| Error::invalid("fn is NULL"))?;
+        with_ref(m, |c: &CMap| {
+            let map = claim(&c.map, "map")?;
+            let mut entries = map.entries();
+            loop {
+                // Check the arena before reading the next entry: the
+                // callback may have reset it.
+                let Some((k, v)) = c.home.enter(m, |_| Ok(entries.next()))? else {
+                    break;
+                };
+                // SAFETY: the caller's promise; both are live blocks.
+                let r = unsafe { f(ctx, k.as_ptr().cast(), k.len(), v.as_ptr().cast(), v.len()) };
+                if r != 0 {
+                    stopped = r;
+                    return Ok(());
+                }
+            }
+            stopped = 0;
+            Ok(())
+        })
+    });
+    stopped
+}
+
+/// Frees the map: its entries and table go back to the arena (when the
+/// arena still lives and was not reset; otherwise only the handle goes).
+///
+/// Returns 0; `ARN_E_DOUBLE_FREE` for a map already freed, `ARN_E_BUSY`
+/// from inside `mapit`'s callback, other handle errors.
+#[unsafe(no_mangle)]
+pub extern "C" fn mapfr(m: arn_map) -> c_int {
+    guard::status("mapfr", || {
+        if let Ok(Err(e)) = with_ref(m, |c: &CMap| Ok(claim(&c.map, "map").map(drop))) {
+            return Err(e);
+        }
+        let c = handle::remove::<CMap>(m)?;
+        let map = c.map.into_inner().unwrap_or_else(|e| e.into_inner());
+        // SAFETY: `enter` admits only the map's own arena, not reset.
+        let _gone = c.home.enter(m, |a| {
+            unsafe { map.free(a) };
+            Ok(())
+        });
+        Ok(())
+    })
+}
+
+/// Audits the map's values: treats the pointer-sized field at byte
+/// `offset` of each value as a pointer and finds the entries where it is
+/// neither NULL nor inside the arena (values shorter than `offset +
+/// sizeof(void *)` are skipped). It also checks that the map's own blocks
+/// (table, keys, values) are inside the arena, which always holds unless
+/// memory was corrupted: an entry whose blocks are not is reported too,
+/// and a table that is not is reported as a NULL key.
+///
+/// Writes how many there are to `*out_count` and the first `max` keys
+/// (pointer into the arena and length) to `keys` and `klens` (which may be
+/// NULL when `max` is 0). Returns 0; `ARN_E_INVALID_ARGUMENT` when
+/// `out_count` is NULL or `keys` / `klens` is NULL with a nonzero `max`
+/// (nothing written); `ARN_E_STALE_HANDLE`, `ARN_E_BUSY`, handle errors.
+///
+/// # Safety
+///
+/// `out_count` is valid for writing a `size_t`, `keys` and `klens` for
+/// `max` entries each.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mapau(
+    m: arn_map,
+    offset: usize,
+    out_count: *mut usize,
+    keys: *mut *const c_void,
+    klens: *mut usize,
+    max: usize,
+) -> c_int {
+    guard::status("mapau", || {
+        // SAFETY: the caller's promise.
+        let count = unsafe { args::out_opt(out_count, "out_count") }?
+            .ok_or_else(|| Error::invalid("out_count is NULL"))?;
+        // SAFETY: the caller's promise.
+        let (keys, klens) = unsafe { (output(keys, max, "keys")?, output(klens, max, "klens")?) };
+        let found = with_map(m, |map, a| Ok(map.audit(a, offset)))?;
+        for ((kp, kl), k) in keys.iter_mut().zip(klens.iter_mut()).zip(&found) {
+            let (p, n) = k.map_or((std::ptr::null(), 0), |k: ByteStr| (k.as_ptr(), k.len()));
+            *kp = p.cast();
+            *kl = n;
+        }
+        *count = found.len();
+        Ok(())
+    })
+}

@@ -1,0 +1,1026 @@
+//! `ArenaMap`: an open-addressing hash map whose control bytes, keys and
+//! values all live in one arena block; and `ByteMap`, the map of byte
+//! strings behind the C functions.
+//!
+//! Layout: `buckets` (a power of two, at least [`GROUP`]) control bytes,
+//! then [`GROUP`] more that mirror the first ones so a group can be read
+//! at any bucket without wrapping, then the `(K, V)` slots. A control byte
+//! is [`EMPTY`], [`DELETED`] (a tombstone) or the top 7 bits of a full
+//! slot's hash. A lookup reads 8 control bytes at once as a `u64` and
+//! compares all of them in a few word operations, then compares keys only
+//! where the 7 bits matched; it probes groups in triangular steps and
+//! stops at the first group with an empty byte.
+//!
+//! The table grows at 7/8 full. A removal leaves a tombstone only when a
+//! probe may have passed the slot (its window of 8 was ever full); when
+//! tombstones eat the room for growth, the table is rebuilt at the same
+//! size if at most half of it is live, else at double the size.
+
+use std::alloc::Layout;
+use std::borrow::Borrow;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::marker::PhantomData;
+use std::mem;
+use std::ptr::{self, NonNull};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use super::{ArenaAlloc, GrowArena};
+use crate::error::{Error, Result};
+
+const GROUP: usize = 8;
+const EMPTY: u8 = 0xFF;
+const DELETED: u8 = 0x80;
+const HI: u64 = 0x8080_8080_8080_8080;
+const LO: u64 = 0x0101_0101_0101_0101;
+
+/// 128-bit product folded to 64 bits: every input bit reaches the middle
+/// of the result.
+#[inline(always)]
+fn fold(a: u64, b: u64) -> u64 {
+    let p = u128::from(a) * u128::from(b);
+    (p as u64) ^ ((p >> 64) as u64)
+}
+
+const K0: u64 = 0x243f_6a88_85a3_08d3;
+const K1: u64 = 0x1319_8a2e_0370_7344;
+const K2: u64 = 0xa409_3822_299f_31d0;
+
+/// The map's hasher: one folded multiply per integer or per 16 bytes, keyed
+/// by the map's seed.
+#[derive(Clone)]
+pub(crate) struct MixHasher {
+    acc: u64,
+    key: u64,
+}
+
+impl MixHasher {
+    #[inline(always)]
+    pub(crate) fn new(seed: u64) -> Self {
+        MixHasher {
+            acc: seed,
+            key: seed ^ K1,
+        }
+    }
+}
+
+impl Hasher for MixHasher {
+    #[inline(always)]
+    fn write_u64(&mut self, x: u64) {
+        self.acc = fold(self.acc ^ x, K0 ^ self.key);
+    }
+
+    #[inline(always)]
+    fn write_u8(&mut self, x: u8) {
+        self.write_u64(u64::from(x));
+    }
+
+    #[inline(always)]
+    fn write_u16(&mut self, x: u16) {
+        self.write_u64(u64::from(x));
+    }
+
+    #[inline(always)]
+    fn write_u32(&mut self, x: u32) {
+        self.write_u64(u64::from(x));
+    }
+
+    #[inline(always)]
+    fn write_usize(&mut self, x: usize) {
+        self.write_u64(x as u64);
+    }
+
+    #[inline(always)]
+    fn write_u128(&mut self, x: u128) {
+        self.acc = fold(self.acc ^ x as u64, ((x >> 64) as u64) ^ self.key ^ K2);
+    }
+
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let word = |b: &[u8]| u64::from_le_bytes(b.try_into().expect("8 bytes"));
+        let mut chunks = bytes.chunks_exact(16);
+        for c in &mut chunks {
+            let lo = word(&c[..8]);
+            let hi = word(&c[8..]);
+            self.acc = fold(self.acc ^ lo ^ K2, hi ^ self.key).rotate_left(23) ^ self.acc;
+        }
+        let rest = chunks.remainder();
+        let (lo, hi) = match rest.len() {
+            0 => (0, 0),
+            1..=7 => {
+                let mut b = [0u8; 8];
+                b[..rest.len()].copy_from_slice(rest);
+                (u64::from_le_bytes(b), 0)
+            }
+            n => {
+                // Two overlapping words cover 8..=15 bytes.
+                (word(&rest[..8]), word(&rest[n - 8..]))
+            }
+        };
+        self.acc = fold(
+            self.acc ^ lo ^ K0,
+            hi ^ self.key ^ (rest.len() as u64).wrapping_mul(K1),
+        );
+    }
+
+    #[inline(always)]
+    fn finish(&self) -> u64 {
+        fold(self.acc, self.key ^ K2)
+    }
+}
+
+/// A fresh seed for each map: a global counter and an address, mixed.
+fn new_seed(addr: usize) -> u64 {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let here = &COUNTER as *const AtomicU64 as u64;
+    fold(n.wrapping_add(K0) ^ here, (addr as u64) ^ K1) | 1
+}
+
+/// One group of 8 control bytes, read as a little-endian word.
+#[derive(Clone, Copy)]
+struct Group(u64);
+
+impl Group {
+    /// # Safety
+    ///
+    /// `p` is valid for reading 8 bytes.
+    #[inline(always)]
+    unsafe fn load(p: *const u8) -> Group {
+        // SAFETY: the caller's promise.
+        Group(u64::from_le(unsafe { p.cast::<u64>().read_unaligned() }))
+    }
+
+    /// Bytes equal to `b` (may report a false match next to a real one;
+    /// keys are compared anyway).
+    #[inline(always)]
+    fn matching(self, b: u8) -> Bits {
+        let x = self.0 ^ (LO * u64::from(b));
+        Bits(x.wrapping_sub(LO) & !x & HI)
+    }
+
+    #[inline(always)]
+    fn empty(self) -> Bits {
+        Bits(self.0 & (self.0 << 1) & HI)
+    }
+
+    #[inline(always)]
+    fn empty_or_deleted(self) -> Bits {
+        Bits(self.0 & HI)
+    }
+
+    #[inline(always)]
+    fn full(self) -> Bits {
+        Bits(!self.0 & HI)
+    }
+}
+
+/// The high bit of each selected byte of a group.
+#[derive(Clone, Copy)]
+struct Bits(u64);
+
+impl Bits {
+    #[inline(always)]
+    fn any(self) -> bool {
+        self.0 != 0
+    }
+
+    #[inline(always)]
+    fn first(self) -> usize {
+        self.0.trailing_zeros() as usize / 8
+    }
+
+    /// Selected bytes before the first unselected one, from the top.
+    #[inline(always)]
+    fn leading_unset(self) -> usize {
+        self.0.leading_zeros() as usize / 8
+    }
+}
+
+impl Iterator for Bits {
+    type Item = usize;
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<usize> {
+        if self.0 == 0 {
+            return None;
+        }
+        let i = self.first();
+        self.0 &= self.0 - 1;
+        Some(i)
+    }
+}
+
+/// How many entries `buckets` buckets hold before growing (7/8).
+#[inline]
+fn capacity_of(buckets: usize) -> usize {
+    buckets - buckets / 8
+}
+
+/// The bucket count for `n` entries.
+fn buckets_for(n: usize) -> Option<usize> {
+    let min = n.checked_mul(8)?.div_ceil(7).max(GROUP);
+    min.checked_next_power_of_two()
+}
+
+/// The table: the hash-and-probe machinery shared by both maps. It owns
+/// its entries but not its arena: each call that allocates or frees gets
+/// the arena, which must always be the same one.
+pub(crate) struct RawTable<K, V> {
+    /// Control bytes, followed by the slots at `slots_offset`; dangling
+    /// while `buckets == 0`.
+    ctrl: NonNull<u8>,
+    buckets: usize,
+    items: usize,
+    /// Entries that may still go into empty (not deleted) buckets.
+    growth_left: usize,
+    seed: u64,
+    _own: PhantomData<(K, V)>,
+}
+
+// SAFETY: the table owns its `K`s and `V`s, like a `HashMap`.
+unsafe impl<K: Send, V: Send> Send for RawTable<K, V> {}
+// SAFETY: `&RawTable` gives only shared references to entries.
+unsafe impl<K: Sync, V: Sync> Sync for RawTable<K, V> {}
+
+impl<K, V> RawTable<K, V> {
+    fn new(seed: u64) -> Self {
+        RawTable {
+            ctrl: NonNull::dangling(),
+            buckets: 0,
+            items: 0,
+            growth_left: 0,
+            seed,
+            _own: PhantomData,
+        }
+    }
+
+    /// Byte offset of the slots from the start of the block, and the
+    /// block's layout, for `buckets` buckets.
+    fn layout(buckets: usize) -> Option<(usize, Layout)> {
+        let ctrl = Layout::array::<u8>(buckets.checked_add(GROUP)?).ok()?;
+        let slots = Layout::array::<(K, V)>(buckets).ok()?;
+        let (all, offset) = ctrl.extend(slots).ok()?;
+        Some((offset, all))
+    }
+
+    #[inline(always)]
+    fn mask(&self) -> usize {
+        self.buckets.wrapping_sub(1)
+    }
+
+    #[inline(always)]
+    fn hash<Q: Hash + ?Sized>(&self, key: &Q) -> u64 {
+        let mut h = MixHasher::new(self.seed);
+        key.hash(&mut h);
+        h.finish()
+    }
+
+    #[inline(always)]
+    fn h2(hash: u64) -> u8 {
+        (hash >> 57) as u8
+    }
+
+    #[inline(always)]
+    fn ctrl_at(&self, i: usize) -> u8 {
+        // SAFETY: `i < buckets + GROUP`, inside the control bytes.
+        unsafe { *self.ctrl.as_ptr().add(i) }
+    }
+
+    #[inline(always)]
+    fn group(&self, pos: usize) -> Group {
+        // SAFETY: `pos < buckets`, and `GROUP` mirror bytes follow.
+        unsafe { Group::load(self.ctrl.as_ptr().add(pos)) }
+    }
+
+    /// Sets bucket `i`'s control byte and its mirror.
+    #[inline(always)]
+    fn set_ctrl(&mut self, i: usize, b: u8) {
+        let mirror = (i.wrapping_sub(GROUP) & self.mask()) + GROUP;
+        // SAFETY: both indexes are below `buckets + GROUP`.
+        unsafe {
+            *self.ctrl.as_ptr().add(i) = b;
+            *self.ctrl.as_ptr().add(mirror) = b;
+        }
+    }
+
+    #[inline(always)]
+    fn slot(&self, i: usize) -> *mut (K, V) {
+        // SAFETY: `i < buckets`: inside the slots.
+        unsafe {
+            self.ctrl
+                .as_ptr()
+                .add(self.slots_offset_fast())
+                .cast::<(K, V)>()
+                .add(i)
+        }
+    }
+
+    /// The slots' offset without the overflow checks of `layout` (the
+    /// table exists, so they passed when it was made).
+    #[inline(always)]
+    fn slots_offset_fast(&self) -> usize {
+        let align = mem::align_of::<(K, V)>();
+        (self.buckets + GROUP + align - 1) & !(align - 1)
+    }
+
+    /// The bucket holding `key`.
+    #[inline]
+    fn find<Q>(&self, hash: u64, key: &Q) -> Option<usize>
+    where
+        K: Borrow<Q>,
+        Q: Eq + ?Sized,
+    {
+        if self.items == 0 {
+            return None;
+        }
+        let h2 = Self::h2(hash);
+        let mask = self.mask();
+        let mut pos = hash as usize & mask;
+        let mut stride = 0;
+        loop {
+            let g = self.group(pos);
+            for bit in g.matching(h2) {
+                let i = (pos + bit) & mask;
+                // SAFETY: a matching control byte marks a full slot.
+                if unsafe { (*self.slot(i)).0.borrow() } == key {
+                    return Some(i);
+                }
+            }
+            if g.empty().any() {
+                return None;
+            }
+            stride += GROUP;
+            pos = (pos + stride) & mask;
+        }
+    }
+
+    /// The first empty or deleted bucket on `hash`'s probe sequence.
+    #[inline]
+    fn find_free(&self, hash: u64) -> usize {
+        let mask = self.mask();
+        let mut pos = hash as usize & mask;
+        let mut stride = 0;
+        loop {
+            let free = self.group(pos).empty_or_deleted();
+            if free.any() {
+                return (pos + free.first()) & mask;
+            }
+            stride += GROUP;
+            pos = (pos + stride) & mask;
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.items
+    }
+
+    /// Total bytes of the table's block (0 while it has none).
+    pub(crate) fn storage(&self) -> Option<NonNull<u8>> {
+        (self.buckets > 0).then_some(self.ctrl)
+    }
+
+    pub(crate) fn get<Q>(&self, key: &Q) -> Option<&(K, V)>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let i = self.find(self.hash(key), key)?;
+        // SAFETY: a found bucket is full.
+        Some(unsafe { &*self.slot(i) })
+    }
+
+    pub(crate) fn get_mut<Q>(&mut self, key: &Q) -> Option<&mut (K, V)>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let i = self.find(self.hash(key), key)?;
+        // SAFETY: a found bucket is full; `&mut self` is unique.
+        Some(unsafe { &mut *self.slot(i) })
+    }
+
+    /// The bucket holding `key` (`Ok`), or else the first empty or deleted
+    /// bucket on its probe sequence (`Err`), in one walk.
+    #[inline(always)]
+    fn find_or_free<Q>(&self, hash: u64, key: &Q) -> std::result::Result<usize, usize>
+    where
+        K: Borrow<Q>,
+        Q: Eq + ?Sized,
+    {
+        let h2 = Self::h2(hash);
+        let mask = self.mask();
+        let mut pos = hash as usize & mask;
+        let mut stride = 0;
+        let mut free = None;
+        loop {
+            let g = self.group(pos);
+            for bit in g.matching(h2) {
+                let i = (pos + bit) & mask;
+                // SAFETY: a matching control byte marks a full slot.
+                if unsafe { (*self.slot(i)).0.borrow() } == key {
+                    return Ok(i);
+                }
+            }
+            if free.is_none() {
+                let f = g.empty_or_deleted();
+                if f.any() {
+                    free = Some((pos + f.first()) & mask);
+                }
+            }
+            if g.empty().any() {
+                return Err(free.expect("a group with an empty byte has a free one"));
+            }
+            stride += GROUP;
+            pos = (pos + stride) & mask;
+        }
+    }
+
+    /// Inserts `(key, value)` when `key` is absent: `Ok(None)`. When it is
+    /// present, returns the pair unused and leaves the table alone:
+    /// `Ok(Some(i, key, value))`, `i` being the present entry's bucket.
+    #[inline(always)]
+    fn insert_new<A: ArenaAlloc + ?Sized>(
+        &mut self,
+        arena: &A,
+        key: K,
+        value: V,
+    ) -> Result<Option<(usize, K, V)>>
+    where
+        K: Hash + Eq,
+    {
+        let hash = self.hash(&key);
+        let mut i = if self.buckets == 0 {
+            usize::MAX
+        } else {
+            match self.find_or_free(hash, &key) {
+                Ok(i) => return Ok(Some((i, key, value))),
+                Err(i) => i,
+            }
+        };
+        if i == usize::MAX || (self.growth_left == 0 && self.ctrl_at(i) == EMPTY) {
+            self.make_room(arena)?;
+            i = self.find_free(hash);
+        }
+        self.growth_left -= usize::from(self.ctrl_at(i) == EMPTY);
+        self.set_ctrl(i, Self::h2(hash));
+        // SAFETY: bucket `i` was free and is now marked full.
+        unsafe { self.slot(i).write((key, value)) };
+        self.items += 1;
+        Ok(None)
+    }
+
+    /// Rebuilds the table with room for one more entry: at the same size
+    /// when at most half of it is live (dropping the tombstones), else
+    /// doubled.
+    #[cold]
+    #[inline(never)]
+    fn make_room<A: ArenaAlloc + ?Sized>(&mut self, arena: &A) -> Result<()>
+    where
+        K: Hash,
+    {
+        let full = if self.buckets == 0 {
+            0
+        } else {
+            capacity_of(self.buckets)
+        };
+        let want = if self.items < full / 2 {
+            full
+        } else {
+            (self.items + 1).max(full + 1)
+        };
+        self.rebuild(arena, want)
+    }
+
+    /// Moves every entry into a new block with room for `n` entries.
+    /// On error the table is unchanged.
+    fn rebuild<A: ArenaAlloc + ?Sized>(&mut self, arena: &A, n: usize) -> Result<()>
+    where
+        K: Hash,
+    {
+        let overflow = || Error::invalid(format!("map of {n} entries overflows the address space"));
+        let buckets = buckets_for(n.max(self.items)).ok_or_else(overflow)?;
+        let (_, layout) = Self::layout(buckets).ok_or_else(overflow)?;
+        let block = arena.alloc(layout)?;
+        // SAFETY: the control bytes lie at the start of the new block.
+        unsafe { ptr::write_bytes(block.as_ptr(), EMPTY, buckets + GROUP) };
+        let mut new = RawTable::<K, V> {
+            ctrl: block,
+            buckets,
+            items: self.items,
+            growth_left: capacity_of(buckets) - self.items,
+            seed: self.seed,
+            _own: PhantomData,
+        };
+        for i in self.full_buckets() {
+            let src = self.slot(i);
+            // SAFETY: a full slot; moved bitwise, the old block is freed
+            // below without dropping.
+            let hash = new.hash(unsafe { &(*src).0 });
+            let j = new.find_free(hash);
+            new.set_ctrl(j, Self::h2(hash));
+            // SAFETY: `j` is a free bucket of the new table.
+            unsafe { ptr::copy_nonoverlapping(src, new.slot(j), 1) };
+        }
+        let old = mem::replace(self, new);
+        if let Some(p) = old.storage() {
+            // SAFETY: the old block, whose entries now live in the new one.
+            let freed = unsafe { arena.free(p) };
+            debug_assert!(freed.is_ok(), "map storage refused: {freed:?}");
+        }
+        mem::forget(old);
+        Ok(())
+    }
+
+    /// The full buckets, in table order.
+    fn full_buckets(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.buckets)
+            .step_by(GROUP)
+            .flat_map(move |pos| self.group(pos).full().map(move |b| pos + b))
+            .filter(move |&i| i < self.buckets)
+    }
+
+    /// Takes the entry in bucket `i` out, leaving it empty or deleted.
+    fn take(&mut self, i: usize) -> (K, V) {
+        let mask = self.mask();
+        let before = self.group(i.wrapping_sub(GROUP) & mask).empty();
+        let after = self.group(i).empty();
+        // A probe passed this bucket only if some window of 8 around it was
+        // ever all full; when no such window exists it can be empty again.
+        let b = if before.leading_unset() + after.first_unset() >= GROUP {
+            DELETED
+        } else {
+            self.growth_left += 1;
+            EMPTY
+        };
+        self.set_ctrl(i, b);
+        self.items -= 1;
+        // SAFETY: the bucket was full and is now marked free.
+        unsafe { self.slot(i).read() }
+    }
+
+    pub(crate) fn remove<Q>(&mut self, key: &Q) -> Option<(K, V)>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let i = self.find(self.hash(key), key)?;
+        Some(self.take(i))
+    }
+
+    /// Drops every entry; the block stays.
+    pub(crate) fn clear(&mut self) {
+        if self.buckets == 0 {
+            return;
+        }
+        if mem::needs_drop::<(K, V)>() {
+            let full: Vec<usize> = self.full_buckets().collect();
+            for i in full {
+                // Mark the bucket free before dropping, so a panicking drop
+                // cannot drop it twice.
+                self.set_ctrl(i, EMPTY);
+                self.items -= 1;
+                // SAFETY: the bucket was full.
+                unsafe { ptr::drop_in_place(self.slot(i)) };
+            }
+        }
+        // SAFETY: the control bytes of the block.
+        unsafe { ptr::write_bytes(self.ctrl.as_ptr(), EMPTY, self.buckets + GROUP) };
+        self.items = 0;
+        self.growth_left = capacity_of(self.buckets);
+    }
+
+    /// Every entry, in table order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &(K, V)> + '_ {
+        // SAFETY: full buckets hold entries.
+        self.full_buckets().map(move |i| unsafe { &*self.slot(i) })
+    }
+
+    /// Drops the entries and gives the block back.
+    fn free<A: ArenaAlloc + ?Sized>(&mut self, arena: &A) {
+        self.clear();
+        if let Some(p) = self.storage() {
+            // SAFETY: the table's own block, no longer used.
+            let freed = unsafe { arena.free(p) };
+            debug_assert!(freed.is_ok(), "map storage refused: {freed:?}");
+        }
+        self.buckets = 0;
+        self.growth_left = 0;
+        self.ctrl = NonNull::dangling();
+    }
+}
+
+impl Bits {
+    /// Unselected bytes from the bottom before the first selected one.
+    #[inline(always)]
+    fn first_unset(self) -> usize {
+        self.0.trailing_zeros() as usize / 8
+    }
+}
+
+/// A hash map whose control bytes, keys and values live in one arena
+/// block; see the module documentation for the layout.
+///
+/// Growing allocates a new block in the arena and frees the old one; drop
+/// drops the entries and frees the block. Each map has its own hash seed,
+/// so two maps do not share iteration orders or collisions.
+pub struct ArenaMap<'a, K, V, A: ArenaAlloc + ?Sized = GrowArena> {
+    table: RawTable<K, V>,
+    arena: &'a A,
+}
+
+// SAFETY: the map owns its entries; the arena is reached from the thread
+// holding the map, so it must be `Sync`.
+unsafe impl<K: Send, V: Send, A: ArenaAlloc + Sync + ?Sized> Send for ArenaMap<'_, K, V, A> {}
+// SAFETY: `&ArenaMap` gives only shared references.
+unsafe impl<K: Sync, V: Sync, A: ArenaAlloc + Sync + ?Sized> Sync for ArenaMap<'_, K, V, A> {}
+
+impl<'a, K: Hash + Eq, V, A: ArenaAlloc + ?Sized> ArenaMap<'a, K, V, A> {
+    /// An empty map in `arena`; nothing is allocated until the first
+    /// insert.
+    pub fn new_in(arena: &'a A) -> Self {
+        let addr = arena as *const A as *const u8 as usize;
+        ArenaMap {
+            table: RawTable::new(new_seed(addr)),
+            arena,
+        }
+    }
+
+    /// An empty map with room for `capacity` entries before it grows.
+    ///
+    /// Errors: [`Error::InvalidArgument`] when the size overflows; the
+    /// arena's errors.
+    pub fn with_capacity_in(capacity: usize, arena: &'a A) -> Result<Self> {
+        let mut m = Self::new_in(arena);
+        if capacity > 0 {
+            m.table.rebuild(arena, capacity)?;
+        }
+        Ok(m)
+    }
+
+    /// The arena the storage lives in.
+    pub fn arena(&self) -> &'a A {
+        self.arena
+    }
+
+    /// Number of entries.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.table.items
+    }
+
+    /// Whether there are no entries.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.table.items == 0
+    }
+
+    /// How many entries the table holds before it grows (removals may
+    /// make it rebuild at this size sooner).
+    pub fn capacity(&self) -> usize {
+        if self.table.buckets == 0 {
+            0
+        } else {
+            capacity_of(self.table.buckets)
+        }
+    }
+
+    /// Puts `value` under `key`, returning the value it replaces. On error
+    /// (no memory to grow) the map is unchanged and `key`, `value` are
+    /// dropped.
+    #[inline(always)]
+    pub fn insert(&mut self, key: K, value: V) -> Result<Option<V>> {
+        match self.table.insert_new(self.arena, key, value)? {
+            None => Ok(None),
+            Some((i, _key, value)) => {
+                // SAFETY: a present entry's bucket is full.
+                let slot = unsafe { &mut (*self.table.slot(i)).1 };
+                Ok(Some(mem::replace(slot, value)))
+            }
+        }
+    }
+
+    /// Puts `value` under `key` only when `key` is absent: `Ok(true)` when
+    /// it was added, `Ok(false)` (dropping `key` and `value`) when present.
+    pub fn add_if_absent(&mut self, key: K, value: V) -> Result<bool> {
+        Ok(self.table.insert_new(self.arena, key, value)?.is_none())
+    }
+
+    /// The value under `key`.
+    #[inline]
+    pub fn get<Q>(&self, key: &Q) -> Option<&V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.table.get(key).map(|(_, v)| v)
+    }
+
+    /// The value under `key`, to change.
+    pub fn get_mut<Q>(&mut self, key: &Q) -> Option<&mut V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.table.get_mut(key).map(|(_, v)| v)
+    }
+
+    /// The stored key and value under `key`.
+    pub fn get_key_value<Q>(&self, key: &Q) -> Option<(&K, &V)>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.table.get(key).map(|(k, v)| (k, v))
+    }
+
+    /// Whether `key` has a value.
+    pub fn contains_key<Q>(&self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.table.get(key).is_some()
+    }
+
+    /// Removes `key`, returning its value.
+    pub fn remove<Q>(&mut self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.table.remove(key).map(|(_, v)| v)
+    }
+
+    /// Drops every entry; the storage stays for reuse.
+    pub fn clear(&mut self) {
+        self.table.clear();
+    }
+
+    /// Every entry, in an order that depends on the map's seed.
+    pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> + '_ {
+        self.table.iter().map(|(k, v)| (k, v))
+    }
+
+    /// The storage block, if any (for the audit).
+    pub(crate) fn storage(&self) -> Option<NonNull<u8>> {
+        self.table.storage()
+    }
+}
+
+impl<K, V, A: ArenaAlloc + ?Sized> Drop for ArenaMap<'_, K, V, A> {
+    fn drop(&mut self) {
+        self.table.free(self.arena);
+    }
+}
+
+impl<K: Hash + Eq + fmt::Debug, V: fmt::Debug, A: ArenaAlloc + ?Sized> fmt::Debug
+    for ArenaMap<'_, K, V, A>
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+/// A byte string copied into an arena block (or, when empty, no block).
+/// It does not free itself: [`ByteMap`] frees its blocks.
+#[derive(Clone, Copy)]
+pub(crate) struct ByteStr {
+    ptr: NonNull<u8>,
+    len: usize,
+}
+
+// SAFETY: plain bytes owned by the map that holds this.
+unsafe impl Send for ByteStr {}
+
+impl ByteStr {
+    /// # Safety
+    ///
+    /// `src` is valid for reading `len` bytes (or `len` is 0).
+    unsafe fn copy_in(arena: &dyn ArenaAlloc, src: *const u8, len: usize) -> Result<ByteStr> {
+        if len == 0 {
+            return Ok(ByteStr {
+                ptr: NonNull::dangling(),
+                len: 0,
+            });
+        }
+        let layout = Layout::from_size_align(len, 1)
+            .map_err(|_| Error::invalid(format!("{len} bytes")))?;
+        let ptr = arena.alloc(layout)?;
+        // SAFETY: the caller's promise; the new block cannot overlap a
+        // source the caller still owns.
+        unsafe { ptr::copy_nonoverlapping(src, ptr.as_ptr(), len) };
+        Ok(ByteStr { ptr, len })
+    }
+
+    /// # Safety
+    ///
+    /// The block was not freed, `arena` is the one it came from.
+    unsafe fn free(self, arena: &dyn ArenaAlloc) {
+        if self.len > 0 {
+            // SAFETY: the caller's promise.
+            let freed = unsafe { arena.free(self.ptr) };
+            debug_assert!(freed.is_ok(), "map bytes refused: {freed:?}");
+        }
+    }
+
+    pub(crate) fn as_ptr(&self) -> *const u8 {
+        self.ptr.as_ptr()
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    fn bytes(&self) -> &[u8] {
+        // SAFETY: a live block of `len` bytes, or dangling with `len` 0
+        // (the map keeps its blocks alive while it is used).
+        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
+    }
+}
+
+impl Borrow<[u8]> for ByteStr {
+    fn borrow(&self) -> &[u8] {
+        self.bytes()
+    }
+}
+
+impl Hash for ByteStr {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        self.bytes().hash(h);
+    }
+}
+
+impl PartialEq for ByteStr {
+    fn eq(&self, other: &Self) -> bool {
+        self.bytes() == other.bytes()
+    }
+}
+
+impl Eq for ByteStr {}
+
+/// The map behind the C functions: byte-string keys and values, each
+/// copied into its own arena block. Like [`ByteVec`](super::vec::ByteVec)
+/// it holds no reference to its arena; every call gets it passed in.
+pub(crate) struct ByteMap {
+    table: RawTable<ByteStr, ByteStr>,
+}
+
+impl ByteMap {
+    /// An empty map with room for `capacity` entries.
+    pub(crate) fn new(arena: &dyn ArenaAlloc, capacity: usize) -> Result<ByteMap> {
+        let mut table = RawTable::new(new_seed(arena as *const dyn ArenaAlloc as *const u8 as usize));
+        if capacity > 0 {
+            table.rebuild(arena, capacity)?;
+        }
+        Ok(ByteMap { table })
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.table.len()
+    }
+
+    /// Puts a copy of `val` under a copy of `key`; the value it replaces
+    /// is freed. On error the map is unchanged.
+    ///
+    /// # Safety
+    ///
+    /// `key`, `val` are readable for their lengths; `arena` is the map's.
+    pub(crate) unsafe fn put(&mut self, arena: &dyn ArenaAlloc, key: &[u8], val: &[u8]) -> Result<()> {
+        // SAFETY: the caller's promise.
+        let v = unsafe { ByteStr::copy_in(arena, val.as_ptr(), val.len()) }?;
+        if let Some((_, old)) = self.table.get_mut(key) {
+            let old = mem::replace(old, v);
+            // SAFETY: the replaced value's block, no longer referenced.
+            unsafe { old.free(arena) };
+            return Ok(());
+        }
+        // SAFETY: as above.
+        let k = match unsafe { ByteStr::copy_in(arena, key.as_ptr(), key.len()) } {
+            Ok(k) => k,
+            Err(e) => {
+                // SAFETY: the value block made above, referenced nowhere.
+                unsafe { v.free(arena) };
+                return Err(e);
+            }
+        };
+        match self.table.insert_new(arena, k, v) {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                // SAFETY: both blocks made above, referenced nowhere.
+                unsafe {
+                    k.free(arena);
+                    v.free(arena);
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Puts copies of `key`, `val` only when `key` is absent; whether they
+    /// were added.
+    ///
+    /// # Safety
+    ///
+    /// As for [`ByteMap::put`].
+    pub(crate) unsafe fn add_if_absent(
+        &mut self,
+        arena: &dyn ArenaAlloc,
+        key: &[u8],
+        val: &[u8],
+    ) -> Result<bool> {
+        if self.table.get(key).is_some() {
+            return Ok(false);
+        }
+        // SAFETY: the caller's promise.
+        unsafe { self.put(arena, key, val) }?;
+        Ok(true)
+    }
+
+    /// The value under `key`.
+    pub(crate) fn get(&self, key: &[u8]) -> Option<ByteStr> {
+        self.table.get(key).map(|&(_, v)| v)
+    }
+
+    /// Removes `key` and frees its blocks; whether it was there.
+    ///
+    /// # Safety
+    ///
+    /// `arena` is the map's.
+    pub(crate) unsafe fn remove(&mut self, arena: &dyn ArenaAlloc, key: &[u8]) -> bool {
+        match self.table.remove(key) {
+            Some((k, v)) => {
+                // SAFETY: the removed entry's blocks.
+                unsafe {
+                    k.free(arena);
+                    v.free(arena);
+                }
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Removes every entry and frees its blocks; the table stays.
+    ///
+    /// # Safety
+    ///
+    /// `arena` is the map's.
+    pub(crate) unsafe fn clear(&mut self, arena: &dyn ArenaAlloc) {
+        for &(k, v) in self.table.iter() {
+            // SAFETY: each entry's blocks, forgotten by the clear below.
+            unsafe {
+                k.free(arena);
+                v.free(arena);
+            }
+        }
+        self.table.clear();
+    }
+
+    /// Every entry (key, value), in table order.
+    pub(crate) fn entries(&self) -> impl Iterator<Item = (ByteStr, ByteStr)> + '_ {
+        self.table.iter().copied()
+    }
+
+    /// Keys of the entries whose value holds, at byte `offset`, a pointer
+    /// that is neither NULL nor managed by `arena` (values shorter than
+    /// `offset` + pointer size are skipped) or whose own key or value block
+    /// `arena` does not manage (never expected); plus `None` when the
+    /// table's block is not managed (never expected either).
+    pub(crate) fn audit(&self, arena: &dyn ArenaAlloc, offset: usize) -> Vec<Option<ByteStr>> {
+        let width = mem::size_of::<usize>();
+        let mut found = Vec::new();
+        if let Some(p) = self.table.storage()
+            && !arena.is_managed(p.as_ptr())
+        {
+            found.push(None);
+        }
+        let foreign = |p: *const u8| !p.is_null() && !arena.is_managed(p);
+        for (k, v) in self.entries() {
+            let own = [k, v].iter().any(|b| b.len > 0 && foreign(b.as_ptr()));
+            let field = offset
+                .checked_add(width)
+                .filter(|&end| end <= v.len)
+                .is_some_and(|end| {
+                    let bytes = &v.bytes()[offset..end];
+                    let addr = usize::from_ne_bytes(bytes.try_into().expect("pointer width"));
+                    foreign(addr as *const u8)
+                });
+            if own || field {
+                found.push(Some(k));
+            }
+        }
+        found
+    }
+
+    /// Frees every block of the map.
+    ///
+    /// # Safety
+    ///
+    /// `arena` is the map's, not reset since the map was made.
+    pub(crate) unsafe fn free(mut self, arena: &dyn ArenaAlloc) {
+        // SAFETY: the caller's promise.
+        unsafe { self.clear(arena) };
+        self.table.free(arena);
+    }
+}
