@@ -1,13 +1,15 @@
-//! The growing arena against malloc/free: a ring of 64 live blocks of mixed
-//! sizes (16 B to 1 KiB), each step freeing the oldest and allocating the
-//! next, so both allocators reuse freed memory of assorted sizes. One step
-//! is one allocation and one free, through the Rust API, through the C ABI,
-//! and through libc.
+//! The growing arena's map against std `HashMap` (put then get of 1 M u64
+//! keys, in `grow_map/`), and the arena against malloc/free: a ring of 64
+//! live blocks of mixed sizes (16 B to 1 KiB), each step freeing the oldest
+//! and allocating the next, so both allocators reuse freed memory of
+//! assorted sizes. One step is one allocation and one free, through the
+//! Rust API, through the C ABI, and through libc.
 //!
 //! Run with `make bench` or `cargo bench --bench grow`.
 
 #[path = "common/mod.rs"]
 mod common;
+mod grow_map;
 
 use std::alloc::Layout;
 use std::hint::black_box;
@@ -122,6 +124,7 @@ fn mixed(c: &mut Criterion) {
 }
 
 fn report() {
+    grow_map::map_report();
     report_group(
         GROUP,
         &["grow_rust", "grow_c_abi", "malloc_free"],
@@ -134,7 +137,7 @@ criterion_group! {
     config = Criterion::default()
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3));
-    targets = mixed
+    targets = mixed, grow_map::map_benches
 }
 
 fn main() {
