@@ -124,7 +124,6 @@ fn mixed(c: &mut Criterion) {
 }
 
 fn report() {
-    grow_map::map_report();
     report_group(
         GROUP,
         &["grow_rust", "grow_c_abi", "malloc_free"],
