@@ -23,7 +23,11 @@ pub struct Violation {
 
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {} {:#x} outside the arena", self.path, self.what, self.addr)
+        write!(
+            f,
+            "{}: {} {:#x} outside the arena",
+            self.path, self.what, self.addr
+        )
     }
 }
 
@@ -103,7 +107,23 @@ macro_rules! no_pointers {
     )*};
 }
 no_pointers!(
-    (), bool, char, u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize, f32, f64
+    (),
+    bool,
+    char,
+    u8,
+    u16,
+    u32,
+    u64,
+    u128,
+    usize,
+    i8,
+    i16,
+    i32,
+    i64,
+    i128,
+    isize,
+    f32,
+    f64
 );
 
 impl Pointers for str {

@@ -91,7 +91,9 @@ unsafe fn output<'a, T>(p: *mut T, max: usize, what: &str) -> Result<&'a mut [T]
     }
     // SAFETY: the caller's promise; `out_opt` checks the alignment.
     if unsafe { args::out_opt(p, what) }?.is_none() {
-        return Err(Error::invalid(format!("{what} is NULL with room for {max}")));
+        return Err(Error::invalid(format!(
+            "{what} is NULL with room for {max}"
+        )));
     }
     // SAFETY: the caller's promise, non-NULL and aligned.
     Ok(unsafe { std::slice::from_raw_parts_mut(p, max) })
@@ -111,7 +113,10 @@ const VECTOR_RESET: &str = "vector's storage (its arena was reset)";
 const MAP_RESET: &str = "map's storage (its arena was reset)";
 
 /// Runs `f` on the vector behind `h` and its arena.
-fn with_vector<R>(h: arn_vector, f: impl FnOnce(&mut ByteVec, &dyn ArenaAlloc) -> Result<R>) -> Result<R> {
+fn with_vector<R>(
+    h: arn_vector,
+    f: impl FnOnce(&mut ByteVec, &dyn ArenaAlloc) -> Result<R>,
+) -> Result<R> {
     with_ref(h, |c: &CVector| {
         let mut v = claim(&c.vec, "vector")?;
         c.home.enter(h, |a| f(&mut v, a))
@@ -150,7 +155,9 @@ pub type arn_map_fn = Option<
 #[unsafe(no_mangle)]
 pub extern "C" fn vecmk(arena: arn_grow, elem_size: usize, capacity: usize) -> arn_vector {
     guard::value("vecmk", || {
-        let (vec, epoch) = with_arena(arena, |a| Ok((ByteVec::new(a, elem_size, capacity)?, a.epoch())))?;
+        let (vec, epoch) = with_arena(arena, |a| {
+            Ok((ByteVec::new(a, elem_size, capacity)?, a.epoch()))
+        })?;
         let home = Home {
             arena,
             epoch,
@@ -196,7 +203,9 @@ pub unsafe extern "C" fn vecps(v: arn_vector, elem: *const c_void) -> c_int {
 /// errors.
 #[unsafe(no_mangle)]
 pub extern "C" fn vecat(v: arn_vector, index: usize) -> *mut c_void {
-    guard::value("vecat", || with_vector(v, |vec, _| Ok(vec.at(index)?.as_ptr().cast())))
+    guard::value("vecat", || {
+        with_vector(v, |vec, _| Ok(vec.at(index)?.as_ptr().cast()))
+    })
 }
 
 /// Overwrites the element at `index` with the `elem_size` bytes at `elem`.
@@ -328,7 +337,10 @@ pub unsafe extern "C" fn vecit(v: arn_vector, r#fn: arn_vector_fn, ctx: *mut c_v
             for i in 0.. {
                 // Check the arena before each element: the callback may
                 // have reset it.
-                let Some(p) = c.home.enter(v, |_| Ok((i < vec.len()).then(|| vec.at(i))))? else {
+                let Some(p) = c
+                    .home
+                    .enter(v, |_| Ok((i < vec.len()).then(|| vec.at(i))))?
+                else {
                     break;
                 };
                 // SAFETY: the caller's promise; `p` is a live element.
@@ -412,7 +424,10 @@ unsafe impl Object for CMap {
 }
 
 /// Runs `f` on the map behind `h` and its arena.
-fn with_map<R>(h: arn_map, f: impl FnOnce(&mut ByteMap, &dyn ArenaAlloc) -> Result<R>) -> Result<R> {
+fn with_map<R>(
+    h: arn_map,
+    f: impl FnOnce(&mut ByteMap, &dyn ArenaAlloc) -> Result<R>,
+) -> Result<R> {
     with_ref(h, |c: &CMap| {
         let mut m = claim(&c.map, "map")?;
         c.home.enter(h, |a| f(&mut m, a))
@@ -624,12 +639,9 @@ pub unsafe extern "C" fn mapit(m: arn_map, r#fn: arn_map_fn, ctx: *mut c_void) -
         with_ref(m, |c: &CMap| {
             let map = claim(&c.map, "map")?;
             let mut entries = map.entries();
-            loop {
-                // Check the arena before reading the next entry: the
-                // callback may have reset it.
-                let Some((k, v)) = c.home.enter(m, |_| Ok(entries.next()))? else {
-                    break;
-                };
+            // Check the arena before reading each entry: the callback may
+            // have reset it.
+            while let Some((k, v)) = c.home.enter(m, |_| Ok(entries.next()))? {
                 // SAFETY: the caller's promise; both are live blocks.
                 let r = unsafe { f(ctx, k.as_ptr().cast(), k.len(), v.as_ptr().cast(), v.len()) };
                 if r != 0 {

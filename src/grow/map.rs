@@ -522,13 +522,14 @@ impl<K, V> RawTable<K, V> {
             // SAFETY: `j` is a free bucket of the new table.
             unsafe { ptr::copy_nonoverlapping(src, new.slot(j), 1) };
         }
+        // The old table has no `Drop`: replacing it only forgets its entries,
+        // which now live in the new block.
         let old = mem::replace(self, new);
         if let Some(p) = old.storage() {
-            // SAFETY: the old block, whose entries now live in the new one.
+            // SAFETY: the old block, whose entries were moved out.
             let freed = unsafe { arena.free(p) };
             debug_assert!(freed.is_ok(), "map storage refused: {freed:?}");
         }
-        mem::forget(old);
         Ok(())
     }
 
@@ -804,8 +805,8 @@ impl ByteStr {
                 len: 0,
             });
         }
-        let layout = Layout::from_size_align(len, 1)
-            .map_err(|_| Error::invalid(format!("{len} bytes")))?;
+        let layout =
+            Layout::from_size_align(len, 1).map_err(|_| Error::invalid(format!("{len} bytes")))?;
         let ptr = arena.alloc(layout)?;
         // SAFETY: the caller's promise; the new block cannot overlap a
         // source the caller still owns.
@@ -869,7 +870,9 @@ pub(crate) struct ByteMap {
 impl ByteMap {
     /// An empty map with room for `capacity` entries.
     pub(crate) fn new(arena: &dyn ArenaAlloc, capacity: usize) -> Result<ByteMap> {
-        let mut table = RawTable::new(new_seed(arena as *const dyn ArenaAlloc as *const u8 as usize));
+        let mut table = RawTable::new(new_seed(
+            arena as *const dyn ArenaAlloc as *const u8 as usize,
+        ));
         if capacity > 0 {
             table.rebuild(arena, capacity)?;
         }
@@ -886,7 +889,12 @@ impl ByteMap {
     /// # Safety
     ///
     /// `key`, `val` are readable for their lengths; `arena` is the map's.
-    pub(crate) unsafe fn put(&mut self, arena: &dyn ArenaAlloc, key: &[u8], val: &[u8]) -> Result<()> {
+    pub(crate) unsafe fn put(
+        &mut self,
+        arena: &dyn ArenaAlloc,
+        key: &[u8],
+        val: &[u8],
+    ) -> Result<()> {
         // SAFETY: the caller's promise.
         let v = unsafe { ByteStr::copy_in(arena, val.as_ptr(), val.len()) }?;
         if let Some((_, old)) = self.table.get_mut(key) {

@@ -35,7 +35,7 @@ fn basics<A: ArenaAlloc + ?Sized>(a: &A) {
     assert_eq!(m.get_key_value(&5000), Some((&5000, &"y!".to_string())));
     assert!(m.contains_key(&5000));
     for i in (0..2000u64).step_by(2) {
-        assert_eq!(m.remove(&i).is_some(), true);
+        assert!(m.remove(&i).is_some());
     }
     assert_eq!(m.len(), 1001);
     assert!(!m.contains_key(&0));
@@ -55,7 +55,10 @@ fn insert_get_replace_remove() {
 
 #[test]
 fn the_same_on_a_shared_arena_and_behind_dyn() {
-    let shared: SharedGrowArena = GrowArena::builder().chunk_size(4096).build_shared().unwrap();
+    let shared: SharedGrowArena = GrowArena::builder()
+        .chunk_size(4096)
+        .build_shared()
+        .unwrap();
     basics(&shared);
     let a = small();
     basics::<dyn ArenaAlloc>(&a);
@@ -170,10 +173,12 @@ fn an_overflowing_capacity_is_refused() {
 #[test]
 fn the_audit_names_map_entries() {
     let a = small();
-    let inside = ArenaVec::with_capacity_in(1, &a).map(|mut v| {
-        v.try_push(1u64).unwrap();
-        v
-    }).unwrap();
+    let inside = ArenaVec::with_capacity_in(1, &a)
+        .map(|mut v| {
+            v.try_push(1u64).unwrap();
+            v
+        })
+        .unwrap();
     let outside = Box::new(2u64);
     let mut m = ArenaMap::new_in(&a);
     m.insert("in", &inside[0]).unwrap();
@@ -241,10 +246,14 @@ fn byte_map_copies_replaces_and_frees() {
         assert!(d.is_managed(v.as_ptr()));
         assert_eq!(m.get(b"").map(|v| v.len()), Some(0));
         m.put(d, b"key", b"other").unwrap();
-        assert!(d.usable_size(v.as_ptr()).is_none(), "the old value was freed");
+        assert!(
+            d.usable_size(v.as_ptr()).is_none(),
+            "the old value was freed"
+        );
         // A value put from inside the map itself.
         let v = m.get(b"key").unwrap();
-        m.put(d, b"key", std::slice::from_raw_parts(v.as_ptr(), v.len())).unwrap();
+        m.put(d, b"key", std::slice::from_raw_parts(v.as_ptr(), v.len()))
+            .unwrap();
         let v2 = m.get(b"key").unwrap();
         assert_eq!(std::slice::from_raw_parts(v2.as_ptr(), v2.len()), b"other");
         assert!(!m.add_if_absent(d, b"key", b"x").unwrap());

@@ -1186,8 +1186,8 @@ arena_alloc!(GrowArena);
 arena_alloc!(SharedGrowArena);
 
 #[cfg(all(test, not(arn_loom)))]
-mod tests;
-#[cfg(all(test, not(arn_loom)))]
 mod map_tests;
+#[cfg(all(test, not(arn_loom)))]
+mod tests;
 #[cfg(all(test, not(arn_loom)))]
 mod vec_tests;

@@ -47,11 +47,23 @@ fn basics<A: ArenaAlloc + ?Sized>(a: &A) {
     assert_eq!(v.get(999), Some(&2997));
     assert_eq!(v.get(1000), None);
     assert_eq!(v.set(10, 7).unwrap(), 30);
-    assert_eq!(v.set(1000, 7), Err(Error::OutOfBounds { index: 1000, len: 1000 }));
+    assert_eq!(
+        v.set(1000, 7),
+        Err(Error::OutOfBounds {
+            index: 1000,
+            len: 1000
+        })
+    );
     assert_eq!(v.remove(0).unwrap(), 0);
     assert_eq!(v[0], 3);
     assert_eq!(v.len(), 999);
-    assert_eq!(v.remove(999), Err(Error::OutOfBounds { index: 999, len: 999 }));
+    assert_eq!(
+        v.remove(999),
+        Err(Error::OutOfBounds {
+            index: 999,
+            len: 999
+        })
+    );
     assert_eq!(v.index_of(&7), Some(9));
     v.try_push(7).unwrap();
     assert_eq!(v.last_index_of(&7), Some(999));
@@ -74,7 +86,10 @@ fn push_get_set_remove_on_a_plain_arena() {
 
 #[test]
 fn the_same_on_a_shared_arena_and_behind_dyn() {
-    let shared: SharedGrowArena = GrowArena::builder().chunk_size(4096).build_shared().unwrap();
+    let shared: SharedGrowArena = GrowArena::builder()
+        .chunk_size(4096)
+        .build_shared()
+        .unwrap();
     basics(&shared);
     let a = small();
     basics::<dyn ArenaAlloc>(&a);
@@ -182,7 +197,11 @@ fn audit_reports_exactly_the_heap_pointers() {
     arena_vals.extend_from_slice(&[10u64, 11, 12, 13]).unwrap();
     let mut v = ArenaVec::new_in(&a);
     for i in 0..8usize {
-        let r: &u64 = if i % 2 == 0 { &arena_vals[i / 2] } else { &heap[i / 2] };
+        let r: &u64 = if i % 2 == 0 {
+            &arena_vals[i / 2]
+        } else {
+            &heap[i / 2]
+        };
         v.try_push((i as u32, r)).unwrap();
     }
     let found = audit_as(&a, "vec", &v);
@@ -211,7 +230,10 @@ fn audit_reports_exactly_the_heap_pointers() {
     let paths: Vec<(&str, &str)> = found.iter().map(|v| (v.path.as_str(), v.what)).collect();
     assert_eq!(paths, [("value.0", "box"), ("value.3", "string")]);
     assert_eq!(found[1].addr, s.as_ptr() as usize);
-    assert_eq!(found[1].to_string(), format!("value.3: string {:#x} outside the arena", found[1].addr));
+    assert_eq!(
+        found[1].to_string(),
+        format!("value.3: string {:#x} outside the arena", found[1].addr)
+    );
 
     // A vector in another arena: its storage is reported.
     let other = small();
