@@ -415,7 +415,11 @@ impl RawChunks {
     }
 
     /// Makes a chunk of `cap` elements whose count starts at `refs`.
-    fn make_chunk(&mut self, cap: usize, refs: usize) -> std::result::Result<NonNull<Header>, Grow> {
+    fn make_chunk(
+        &mut self,
+        cap: usize,
+        refs: usize,
+    ) -> std::result::Result<NonNull<Header>, Grow> {
         let (layout, offset) = chunk_layout(cap, self.stride, self.align)?;
         // SAFETY: the layout is not zero-sized: it starts with the header.
         let block = unsafe { alloc::alloc(layout) };
@@ -566,7 +570,8 @@ fn chunk_layout(
 ) -> std::result::Result<(Layout, usize), Grow> {
     let overflow = Grow::Overflow { n: cap, stride };
     let bytes = cap.checked_mul(stride).ok_or(overflow)?;
-    let data = Layout::from_size_align(bytes, align).map_err(|_| Grow::Overflow { n: cap, stride })?;
+    let data =
+        Layout::from_size_align(bytes, align).map_err(|_| Grow::Overflow { n: cap, stride })?;
     Layout::new::<Header>()
         .extend(data)
         .map_err(|_| Grow::Overflow { n: cap, stride })

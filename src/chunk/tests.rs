@@ -74,11 +74,14 @@ fn empty_slices_touch_no_chunk() {
     let f = e.clone();
     assert!(e.is_empty() && f.get().is_empty());
     assert!(!ArcSlice::same_chunk(&e, &f));
-    assert_eq!(a.stats(), ChunkStats {
-        chunk_capacity: 4,
-        element_size: mem::size_of::<String>(),
-        ..ChunkStats::default()
-    });
+    assert_eq!(
+        a.stats(),
+        ChunkStats {
+            chunk_capacity: 4,
+            element_size: mem::size_of::<String>(),
+            ..ChunkStats::default()
+        }
+    );
     assert_eq!(ArcSlice::<u8>::default().len(), 0);
     let r: std::result::Result<_, ()> = a.try_alloc(0, |_| Err(()));
     assert!(r.unwrap().is_empty());
@@ -191,7 +194,10 @@ fn try_alloc_error_drops_the_built_prefix_and_gives_room_back() {
     assert_eq!(r.unwrap_err(), 10);
     assert_eq!(dropped(&d), 13);
     let st = a.stats();
-    assert_eq!((st.chunks_allocated, st.dedicated_chunks, st.chunks_live), (2, 1, 1));
+    assert_eq!(
+        (st.chunks_allocated, st.dedicated_chunks, st.chunks_live),
+        (2, 1, 1)
+    );
     assert_eq!(st.bytes_reserved, 8 * mem::size_of::<Counted>());
     drop((whole, a));
     assert_eq!(dropped(&d), 21);
@@ -247,7 +253,10 @@ fn zero_sized_elements() {
     assert_eq!((x.len(), y.len(), big.len()), (3, 2, 100));
     let st = a.stats();
     assert_eq!((st.chunks_allocated, st.dedicated_chunks), (3, 1));
-    assert_eq!((st.elements, st.bytes_handed_out, st.bytes_reserved), (106, 0, 0));
+    assert_eq!(
+        (st.elements, st.bytes_handed_out, st.bytes_reserved),
+        (106, 0, 0)
+    );
     assert_eq!(ZST_DROPS.load(Ordering::SeqCst), 0);
     drop((x, y, big, one, a));
     assert_eq!(ZST_DROPS.load(Ordering::SeqCst), 106);
@@ -297,21 +306,24 @@ fn stats_count_dead_tails_and_retired_bytes() {
     let mut a: ChunkAllocator<u64, 4> = ChunkAllocator::new();
     let x = a.alloc(3, |i| i as u64);
     let st = a.stats();
-    assert_eq!(st, ChunkStats {
-        chunks_allocated: 1,
-        dedicated_chunks: 0,
-        chunks_live: 1,
-        slices: 1,
-        elements: 3,
-        bytes_handed_out: 24,
-        bytes_reserved: 32,
-        bytes_used: 24,
-        retired_bytes_used: 0,
-        dead_tail_bytes: 0,
-        free_tail_bytes: 8,
-        chunk_capacity: 4,
-        element_size: 8,
-    });
+    assert_eq!(
+        st,
+        ChunkStats {
+            chunks_allocated: 1,
+            dedicated_chunks: 0,
+            chunks_live: 1,
+            slices: 1,
+            elements: 3,
+            bytes_handed_out: 24,
+            bytes_reserved: 32,
+            bytes_used: 24,
+            retired_bytes_used: 0,
+            dead_tail_bytes: 0,
+            free_tail_bytes: 8,
+            chunk_capacity: 4,
+            element_size: 8,
+        }
+    );
     // Roll over: the first chunk's last element is a dead tail while `x`
     // keeps that chunk.
     let y = a.alloc(2, |i| i as u64);
@@ -319,7 +331,14 @@ fn stats_count_dead_tails_and_retired_bytes() {
     let st = a.stats();
     assert_eq!((st.chunks_allocated, st.chunks_live, st.slices), (2, 2, 3));
     assert_eq!((st.bytes_reserved, st.bytes_used), (64, 48));
-    assert_eq!((st.retired_bytes_used, st.dead_tail_bytes, st.free_tail_bytes), (24, 8, 8));
+    assert_eq!(
+        (
+            st.retired_bytes_used,
+            st.dead_tail_bytes,
+            st.free_tail_bytes
+        ),
+        (24, 8, 8)
+    );
     // Dropping `y` (a zombie now: `z` keeps its chunk) changes nothing the
     // allocator can see.
     drop(y);
@@ -327,23 +346,45 @@ fn stats_count_dead_tails_and_retired_bytes() {
     // Dropping `x` frees the first chunk: its tail and bytes go.
     drop(x);
     let st = a.stats();
-    assert_eq!((st.chunks_live, st.bytes_reserved, st.bytes_used), (1, 32, 24));
+    assert_eq!(
+        (st.chunks_live, st.bytes_reserved, st.bytes_used),
+        (1, 32, 24)
+    );
     assert_eq!((st.retired_bytes_used, st.dead_tail_bytes), (0, 0));
     // A dedicated chunk counts as retired at once.
     let big = a.alloc(6, |i| i as u64);
     let st = a.stats();
-    assert_eq!((st.chunks_allocated, st.dedicated_chunks, st.chunks_live), (3, 1, 2));
-    assert_eq!((st.bytes_reserved, st.bytes_used, st.retired_bytes_used), (80, 72, 48));
+    assert_eq!(
+        (st.chunks_allocated, st.dedicated_chunks, st.chunks_live),
+        (3, 1, 2)
+    );
+    assert_eq!(
+        (st.bytes_reserved, st.bytes_used, st.retired_bytes_used),
+        (80, 72, 48)
+    );
     assert_eq!((st.slices, st.elements, st.bytes_handed_out), (4, 12, 96));
     // Roll over again with `z` alive: `y`'s 2 elements are zombies in a
     // retired chunk, 8 bytes of tail are dead.
     let w = a.alloc(2, |i| i as u64);
     let st = a.stats();
-    assert_eq!((st.chunks_live, st.bytes_reserved, st.bytes_used), (3, 112, 88));
-    assert_eq!((st.retired_bytes_used, st.dead_tail_bytes, st.free_tail_bytes), (72, 8, 16));
+    assert_eq!(
+        (st.chunks_live, st.bytes_reserved, st.bytes_used),
+        (3, 112, 88)
+    );
+    assert_eq!(
+        (
+            st.retired_bytes_used,
+            st.dead_tail_bytes,
+            st.free_tail_bytes
+        ),
+        (72, 8, 16)
+    );
     drop((z, big));
     let st = a.stats();
-    assert_eq!((st.chunks_live, st.bytes_reserved, st.bytes_used), (1, 32, 16));
+    assert_eq!(
+        (st.chunks_live, st.bytes_reserved, st.bytes_used),
+        (1, 32, 16)
+    );
     assert_eq!((st.retired_bytes_used, st.dead_tail_bytes), (0, 0));
     assert_eq!((st.chunks_allocated, st.slices, st.elements), (4, 5, 14));
     drop(w);
@@ -431,9 +472,15 @@ fn send_and_sync_exactly_when_elements_are() {
     // `Cell` is `Send` but not `Sync`: sharing a chunk of cells across
     // threads would share the cells.
     assert_eq!(send_sync!(ArcSlice<std::cell::Cell<u8>>), (false, false));
-    assert_eq!(send_sync!(ArcSingle<std::sync::MutexGuard<'static, u8>>), (false, false));
+    assert_eq!(
+        send_sync!(ArcSingle<std::sync::MutexGuard<'static, u8>>),
+        (false, false)
+    );
     assert_eq!(send_sync!(ChunkAllocator<Rc<u8>>), (false, false));
-    assert_eq!(send_sync!(ChunkAllocator<std::cell::Cell<u8>>), (true, false));
+    assert_eq!(
+        send_sync!(ChunkAllocator<std::cell::Cell<u8>>),
+        (true, false)
+    );
 }
 
 #[test]
