@@ -540,7 +540,7 @@ impl RawChunks {
                 .reserved_made
                 .wrapping_sub(t.reserved.load(Ordering::Acquire)),
             bytes_used,
-            retired_bytes_used: bytes_used - cur_used * self.stride,
+            retired_bytes_used: bytes_used.wrapping_sub(cur_used * self.stride),
             dead_tail_bytes: self.tail_past.wrapping_sub(t.tail.load(Ordering::Acquire)),
             free_tail_bytes: self.left * self.stride,
             chunk_capacity: self.cap,
@@ -645,9 +645,20 @@ pub struct ChunkStats {
 /// assert_eq!(words.len(), 2);
 /// assert_eq!(*one, "c");
 /// ```
+///
+/// The allocator is invariant in `T`, so its chunks never mix lifetimes:
+///
+/// ```compile_fail
+/// fn shorten<'a>(a: arn::ChunkAllocator<&'static str>) -> arn::ChunkAllocator<&'a str> {
+///     a
+/// }
+/// ```
 pub struct ChunkAllocator<T, const N: usize = 1024> {
     raw: RawChunks,
-    _owns: PhantomData<T>,
+    /// Owns `T`s (for the drop checker), and is invariant in `T`: a chunk
+    /// shared by earlier slices must not receive elements of a shorter
+    /// lifetime, which the earlier slices' last drop would drop too late.
+    _owns: PhantomData<(T, fn(T) -> T)>,
 }
 
 // SAFETY: moving the allocator moves the right to build `T`s and, when it
