@@ -47,6 +47,8 @@
 #define ARN_VERSION_PATCH 0
 #define ARN_VERSION_STRING "0.1.0"
 
+
+
 /**
  * Success. Functions returning `int` return this when they succeed.
  */
@@ -348,6 +350,83 @@ typedef struct arn_bump_stats {
    */
   size_t allocations;
 } arn_bump_stats;
+
+/**
+ * Handle of a chunk allocator; 0 is never valid.
+ */
+typedef uint64_t arn_chunks;
+
+/**
+ * Handle of a slice from a chunk allocator; 0 is never valid.
+ */
+typedef uint64_t arn_slice;
+
+/**
+ * Counters of a chunk allocator, a snapshot (exact when no handle of it is
+ * dropped at the same time). "Live" chunks are those not yet freed: the
+ * current one, and every other one some handle still keeps. Byte counts are
+ * of element room (`element_size` each), chunk headers excluded.
+ */
+typedef struct arn_chunk_stats {
+  /**
+   * Chunks made since the allocator was made, dedicated ones included.
+   */
+  uint64_t chunks_allocated;
+  /**
+   * Of those, dedicated chunks: one request each, sized to it.
+   */
+  uint64_t dedicated_chunks;
+  /**
+   * Chunks not yet freed (the current one included).
+   */
+  uint64_t chunks_live;
+  /**
+   * Slices handed out (empty ones excluded), since the allocator was made.
+   */
+  uint64_t slices;
+  /**
+   * Elements handed out, since the allocator was made.
+   */
+  uint64_t elements;
+  /**
+   * `elements` times `element_size`.
+   */
+  uint64_t bytes_handed_out;
+  /**
+   * Element room of live chunks: the memory held now.
+   */
+  size_t bytes_reserved;
+  /**
+   * Bytes of live chunks that hold built elements: live slices and
+   * zombies (dropped slices whose chunk other handles keep).
+   */
+  size_t bytes_used;
+  /**
+   * The part of `bytes_used` in chunks the allocator has let go of (past
+   * chunks and dedicated ones): kept only by outstanding handles. Your
+   * live slices among them excepted, it is zombie memory; the allocator
+   * keeps no count per slice, so this is the zombies' upper bound.
+   */
+  size_t retired_bytes_used;
+  /**
+   * Unused ends of live chunks the allocator has moved past: wasted
+   * until those chunks are freed.
+   */
+  size_t dead_tail_bytes;
+  /**
+   * Room left in the current chunk.
+   */
+  size_t free_tail_bytes;
+  /**
+   * Elements per (non-dedicated) chunk.
+   */
+  size_t chunk_capacity;
+  /**
+   * Bytes per element (for C, the element size rounded up to the
+   * alignment).
+   */
+  size_t element_size;
+} arn_chunk_stats;
 
 /**
  * Handle of a fixed-slot byte arena; 0 is never valid.
@@ -1102,6 +1181,87 @@ int bmpfr(arn_bump b);
  * `out` is NULL or valid for writing an `arn_bump_stats`.
  */
 int bmpst(arn_bump b, struct arn_bump_stats *out);
+
+/**
+ * Makes a chunk allocator of elements of `elem_size` bytes aligned to
+ * `elem_align` (0 means 8), in chunks of `chunk_capacity` elements. It
+ * hands out reference-counted slices (`chkal`); a chunk's memory goes when
+ * its last slice is dropped. A slice starts aligned to `elem_align`; its
+ * elements lie `elem_size` bytes apart, and each takes room rounded up to
+ * a multiple of `elem_align`.
+ *
+ * Returns the allocator's handle, to be freed with `chkfr`; 0 on failure:
+ * `ARN_E_INVALID_ARGUMENT` for a zero `elem_size` or `chunk_capacity`, an
+ * `elem_align` that is not a power of two or above 4096, or a chunk whose
+ * size overflows.
+ */
+arn_chunks chkmk(size_t elem_size, size_t elem_align, size_t chunk_capacity);
+
+/**
+ * Allocates a slice of `len` elements: a copy of `len * elem_size` bytes
+ * from `init`, or zero-filled when `init` is NULL. A slice longer than a
+ * chunk gets a chunk of its own. The slice keeps its chunk alive, also
+ * after `chkfr`.
+ *
+ * Returns the slice's handle, to be dropped with `slcdr`; 0 on failure
+ * (the allocator is left as it was): `ARN_E_INVALID_ARGUMENT` for `len`
+ * 0 (empty slices are not handed out) or `len * elem_size` overflowing,
+ * `ARN_E_SYSTEM` when the system refuses a new chunk, handle errors for
+ * a bad `c`.
+ *
+ * # Safety
+ *
+ * `init` is NULL or valid for reading `len * elem_size` bytes.
+ */
+arn_slice chkal(arn_chunks c, size_t len, const void *init);
+
+/**
+ * Writes a snapshot of the allocator's counters to `*out` (see
+ * `arn_chunk_stats`).
+ *
+ * Returns 0; `ARN_E_INVALID_ARGUMENT` for a NULL `out`, handle errors.
+ *
+ * # Safety
+ *
+ * `out` is NULL or valid for writing an `arn_chunk_stats`.
+ */
+int chkst(arn_chunks c, struct arn_chunk_stats *out);
+
+/**
+ * Frees the allocator handle. Its slices stay valid; each chunk goes with
+ * its last slice.
+ *
+ * Returns 0; `ARN_E_DOUBLE_FREE` for an allocator already freed, other
+ * handle errors for a bad `c`.
+ */
+int chkfr(arn_chunks c);
+
+/**
+ * The slice's first element, valid while this slice handle lives (other
+ * handles over the same memory do not extend it). NULL on failure (handle
+ * errors).
+ */
+const void *slcdt(arn_slice s);
+
+/**
+ * The number of elements in the slice; 0 with the last error set for a
+ * bad handle.
+ */
+size_t slcln(arn_slice s);
+
+/**
+ * A second handle to the same slice (no copy: one more count on its
+ * chunk). Returns the new handle, to be dropped with `slcdr`; 0 on failure
+ * (handle errors).
+ */
+arn_slice slccl(arn_slice s);
+
+/**
+ * Drops one slice handle; the chunk goes when its last slice does (and
+ * its allocator has moved past it or was freed). Returns 0;
+ * `ARN_E_DOUBLE_FREE` for a handle already dropped, other handle errors.
+ */
+int slcdr(arn_slice s);
 
 /**
  * The `ARN_E_*` code of this thread's last failed call, or 0 (`ARN_OK`)

@@ -34,6 +34,7 @@ pub use block::{BlockPool, BlockStats};
 pub use buddy::{BuddyArena, BuddyArenaBuilder, BuddyMetrics};
 pub use buffer::{Buffer, BuildError, BytesExt, Dealloc, InitPolicy, PageSize, Unfaulted};
 pub use bump::{Bump, BumpStats};
+pub use chunk::{ArcSingle, ArcSlice, ChunkAllocator, ChunkStats, MAX_CHUNK_CAPACITY};
 pub use error::{Error, Result};
 pub use fixed::{FixedArena, FixedArenaBuilder, FixedMetrics};
 pub use grow::{

@@ -327,8 +327,8 @@ pub unsafe extern "C" fn grwsd(arena: arn_grow, s: *const c_char) -> *mut c_char
         // SAFETY: the caller's promise.
         let (p, len) = unsafe { args::cstr(s, "s") }?;
         with_arena(arena, |a| {
-            // SAFETY: `cstr` measured `len` bytes before the NUL.
-            copy_in(a, unsafe { std::slice::from_raw_parts(p, len + 1) }).map(|p| p.cast())
+            // SAFETY: `cstr` measured `len` bytes, the NUL included.
+            copy_in(a, unsafe { std::slice::from_raw_parts(p, len) }).map(|p| p.cast())
         })
     })
 }
@@ -407,7 +407,11 @@ pub unsafe extern "C" fn grwst(arena: arn_grow, out: *mut GrowStats) -> c_int {
 #[unsafe(no_mangle)]
 pub extern "C" fn grwfr(arena: arn_grow) -> c_int {
     guard::status("grwfr", || {
-        with_ref(arena, |g: &CGrow| g.not_in_callback("free"))?;
+        // A bad handle is `remove`'s to explain (a freed one is a double
+        // free); only a live one can be busy.
+        if let Err(e @ Error::Busy(_)) = with_ref(arena, |g: &CGrow| g.not_in_callback("free")) {
+            return Err(e);
+        }
         handle::remove::<CGrow>(arena).map(drop)
     })
 }

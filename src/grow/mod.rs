@@ -91,12 +91,30 @@ const CLASS_GRANULES: [usize; CLASSES] = {
 /// The largest block a size class can hold.
 const MAX_BLOCK: usize = CLASS_GRANULES[CLASSES - 1] << GRANULE_SHIFT;
 
+/// Granule counts up to this are classed by table lookup.
+const SMALL_GRANULES: usize = 64;
+
+/// The class of every granule count up to [`SMALL_GRANULES`].
+const SMALL_CLASS: [u8; SMALL_GRANULES + 1] = {
+    let mut t = [0u8; SMALL_GRANULES + 1];
+    let mut g = 1;
+    let mut c = 1;
+    while g <= SMALL_GRANULES {
+        while CLASS_GRANULES[c] < g {
+            c += 1;
+        }
+        t[g] = c as u8;
+        g += 1;
+    }
+    t
+};
+
 /// The size class of a block of `size` bytes (`0 < size <= MAX_BLOCK`).
 #[inline(always)]
 fn class_of(size: usize) -> usize {
     let g = (size + GROW_GRANULE - 1) >> GRANULE_SHIFT;
-    if g <= 8 {
-        g
+    if g <= SMALL_GRANULES {
+        SMALL_CLASS[g] as usize
     } else {
         let e = (usize::BITS - 1 - (g - 1).leading_zeros()) as usize;
         let k = ((g - 1 - (1 << e)) >> (e - 2)) + 1;
@@ -104,10 +122,10 @@ fn class_of(size: usize) -> usize {
     }
 }
 
-/// Bytes of class `c`.
+/// Bytes of class `c` (`c < CLASSES`).
 #[inline(always)]
 fn class_size(c: usize) -> usize {
-    CLASS_GRANULES[c] << GRANULE_SHIFT
+    CLASS_GRANULES[c & (CLASSES - 1)] << GRANULE_SHIFT
 }
 
 /// Where chunks come from (the seed's `Memory`): the system by default, or
@@ -320,18 +338,21 @@ impl Chunk {
         self.base as usize + self.size
     }
 
-    /// The side-table byte of the block starting at `p`, if `p` can start
-    /// a block here.
+    /// The side-table byte of the block starting at `p`, if `p`, which
+    /// lies in this chunk, can start a block here.
     #[inline(always)]
-    fn meta_of(&mut self, p: *const u8) -> Option<&mut u8> {
-        if !self.block.is_null() {
-            return (p == self.block).then_some(&mut self.meta[0]);
-        }
+    fn meta_of(&mut self, p: *const u8) -> Option<*mut u8> {
         let off = p as usize - self.base as usize;
+        if !self.block.is_null() {
+            return (p == self.block).then_some(self.meta.as_mut_ptr());
+        }
         if off % GROW_GRANULE != 0 {
             return None;
         }
-        self.meta.get_mut(off >> GRANULE_SHIFT)
+        debug_assert!(off >> GRANULE_SHIFT < self.meta.len());
+        // SAFETY: `p` lies in the chunk, whose side table has a byte per
+        // granule.
+        Some(unsafe { self.meta.as_mut_ptr().add(off >> GRANULE_SHIFT) })
     }
 }
 
@@ -376,6 +397,8 @@ struct Core {
     stats: GrowStats,
     retain: usize,
     epoch: u64,
+    /// The chunk `find` found last.
+    hint: usize,
 }
 
 /// What the slow path asks the memory source for.
@@ -399,6 +422,7 @@ impl Core {
             },
             retain,
             epoch: 0,
+            hint: 0,
         }
     }
 
@@ -417,19 +441,18 @@ impl Core {
     fn try_alloc(&mut self, c: usize, align: usize) -> std::result::Result<NonNull<u8>, Need> {
         let size = class_size(c);
         if align <= GROW_GRANULE {
-            let node = self.free[c];
+            let node = self.free[c & (CLASSES - 1)];
             if !node.is_null() {
                 // SAFETY: free-list nodes are freed blocks of class `c`,
                 // each holding its link and its side-table byte.
                 unsafe {
                     let FreeNode { next, meta } = node.read();
-                    self.free[c] = next;
+                    self.free[c & (CLASSES - 1)] = next;
                     *meta = c as u8;
                 }
                 self.stats.allocations += 1;
                 self.stats.reused += 1;
                 self.stats.bytes_live += size;
-                self.stats.bytes_free -= size;
                 // SAFETY: a block start is never null.
                 return Ok(unsafe { NonNull::new_unchecked(node.cast()) });
             }
@@ -456,13 +479,28 @@ impl Core {
         Ok(unsafe { NonNull::new_unchecked(p) })
     }
 
-    /// The index of the chunk holding `p`.
-    #[inline]
-    fn find(&self, p: *const u8) -> Option<usize> {
-        let a = p as usize;
+    /// The index of the chunk holding `p`: the chunk found last, else a
+    /// binary search.
+    #[inline(always)]
+    fn find(&mut self, p: *const u8) -> Option<usize> {
+        if let Some(c) = self.chunks.get(self.hint) {
+            if (p as usize).wrapping_sub(c.base as usize) < c.size {
+                return Some(self.hint);
+            }
+        }
+        self.search(p as usize)
+    }
+
+    #[inline(never)]
+    fn search(&mut self, a: usize) -> Option<usize> {
         let i = self.chunks.partition_point(|c| c.base as usize <= a);
         let i = i.checked_sub(1)?;
-        (a < self.chunks[i].end()).then_some(i)
+        if a < self.chunks[i].end() {
+            self.hint = i;
+            Some(i)
+        } else {
+            None
+        }
     }
 
     /// Saves the current chunk's high-water mark.
@@ -516,62 +554,101 @@ impl Core {
         unsafe { NonNull::new_unchecked(p) }
     }
 
-    /// Checks that `p` is a live block: its chunk index and class.
-    fn live_block(&mut self, p: *const u8) -> Result<(usize, usize)> {
-        let Some(i) = self.find(p) else {
-            return Err(foreign(p));
+    /// Checks that `p` is a live block: its side-table byte, its class,
+    /// and the index of its chunk when that chunk is dedicated to it.
+    #[inline(always)]
+    fn live_block(&mut self, p: *const u8) -> Result<(Option<usize>, *mut u8, usize)> {
+        let b = self.bump;
+        let off = (p as usize).wrapping_sub(b.base as usize);
+        let found = if off < b.end as usize - b.base as usize {
+            // In the current chunk (a normal one), found without a search.
+            // SAFETY: the side table has a byte per granule of the chunk.
+            (off % GROW_GRANULE == 0).then(|| (None, unsafe { b.meta.add(off >> GRANULE_SHIFT) }))
+        } else if let Some(i) = self.find(p) {
+            // SAFETY: `find` returns an index in bounds.
+            let c = unsafe { self.chunks.get_unchecked_mut(i) };
+            let dedicated = (!c.block.is_null()).then_some(i);
+            c.meta_of(p).map(|m| (dedicated, m))
+        } else {
+            None
         };
-        let Some(m) = self.chunks[i].meta_of(p) else {
-            return Err(foreign(p));
-        };
-        match *m {
-            0 => Err(foreign(p)),
-            b if b & FREED != 0 => Err(Error::DoubleFree(format!(
-                "block {p:p} of the growing arena is already free"
-            ))),
-            b => Ok((i, b as usize)),
+        if let Some((dedicated, m)) = found {
+            // SAFETY: a byte of a side table.
+            let class = unsafe { *m };
+            if class != 0 && class & FREED == 0 {
+                return Ok((dedicated, m, class as usize));
+            }
+        }
+        Err(self.not_live(p))
+    }
+
+    /// Why `p` is not a live block.
+    #[cold]
+    #[inline(never)]
+    fn not_live(&mut self, p: *const u8) -> Error {
+        let m = self
+            .find(p)
+            .and_then(|i| self.chunks[i].meta_of(p))
+            // SAFETY: a byte of a side table.
+            .map_or(0, |m| unsafe { *m });
+        if m & FREED != 0 {
+            Error::DoubleFree(format!("block {p:p} of the growing arena is already free"))
+        } else {
+            foreign(p)
         }
     }
 
-    /// Frees the live block `p` of chunk `i` and class `c`; returns a
-    /// dedicated chunk for the caller to give back to the source.
-    fn release(&mut self, p: *mut u8, i: usize, c: usize) -> Option<Chunk> {
+    /// Frees the live block `p` (side-table byte `m`, class `c`, chunk
+    /// index if dedicated); returns a dedicated chunk for the caller to
+    /// give back to the source.
+    #[inline(always)]
+    fn release(
+        &mut self,
+        p: *mut u8,
+        dedicated: Option<usize>,
+        m: *mut u8,
+        c: usize,
+    ) -> Option<Chunk> {
         let size = class_size(c);
         self.stats.frees += 1;
         self.stats.bytes_live -= size;
-        let chunk = &mut self.chunks[i];
-        if !chunk.block.is_null() {
-            let chunk = self.chunks.remove(i);
-            self.stats.chunks -= 1;
-            self.stats.chunk_bytes -= chunk.size;
-            return Some(chunk);
+        if let Some(i) = dedicated {
+            return Some(self.remove_dedicated(i));
         }
-        let m = chunk.meta_of(p).expect("checked by live_block");
-        if p == self.bump.last {
-            // Give the room back to the bump pointer; the byte still says
-            // "freed" so a second free is a double free.
-            *m = FREED;
-            self.bump.top = p;
-            self.bump.last = ptr::null_mut();
-        } else {
-            *m = c as u8 | FREED;
-            let node = p.cast::<FreeNode>();
-            // SAFETY: the block is ours again and at least 16 bytes,
-            // aligned to 16: room for its two link words.
-            unsafe {
+        // SAFETY: `m` is the block's side-table byte (from `live_block`).
+        unsafe {
+            if p == self.bump.last {
+                // Give the room back to the bump pointer; the byte still
+                // says "freed" so a second free is a double free.
+                *m = FREED;
+                self.bump.top = p;
+                self.bump.last = ptr::null_mut();
+            } else {
+                *m = c as u8 | FREED;
+                // The block is ours again and at least 16 bytes, aligned
+                // to 16: room for its two link words.
+                let node = p.cast::<FreeNode>();
                 node.write(FreeNode {
-                    next: self.free[c],
+                    next: self.free[c & (CLASSES - 1)],
                     meta: m,
-                })
-            };
-            self.free[c] = node;
-            self.stats.bytes_free += size;
+                });
+                self.free[c & (CLASSES - 1)] = node;
+            }
         }
         None
     }
 
+    #[cold]
+    #[inline(never)]
+    fn remove_dedicated(&mut self, i: usize) -> Chunk {
+        let chunk = self.chunks.remove(i);
+        self.stats.chunks -= 1;
+        self.stats.chunk_bytes -= chunk.size;
+        chunk
+    }
+
     /// Tries to resize block `p` (chunk `i`, class `c`) in place.
-    fn resize_in_place(&mut self, p: *mut u8, i: usize, c: usize, new_size: usize) -> bool {
+    fn resize_in_place(&mut self, p: *mut u8, m: *mut u8, c: usize, new_size: usize) -> bool {
         if new_size <= class_size(c) {
             return true;
         }
@@ -583,7 +660,8 @@ impl Core {
         if size2 > self.bump.end as usize - p as usize {
             return false;
         }
-        *self.chunks[i].meta_of(p).expect("checked by live_block") = c2 as u8;
+        // SAFETY: the block's side-table byte, from `live_block`.
+        unsafe { *m = c2 as u8 };
         self.bump.top = p.wrapping_add(size2);
         self.stats.bytes_live += size2 - class_size(c);
         self.stats.grown_in_place += 1;
@@ -612,13 +690,22 @@ impl Core {
         self.stats.chunks = 0;
         self.stats.chunk_bytes = 0;
         self.stats.bytes_live = 0;
-        self.stats.bytes_free = 0;
         gone
     }
 
     fn snapshot(&self) -> GrowStats {
+        let mut bytes_free = 0;
+        for (c, &head) in self.free.iter().enumerate() {
+            let mut node = head;
+            while !node.is_null() {
+                bytes_free += class_size(c);
+                // SAFETY: free-list nodes are freed blocks holding links.
+                node = unsafe { (*node).next };
+            }
+        }
         GrowStats {
             spare_chunks: self.spare.len(),
+            bytes_free,
             ..self.stats
         }
     }
@@ -750,8 +837,8 @@ impl<A: Access + ?Sized> Ops<'_, A> {
     unsafe fn free(&self, p: NonNull<u8>) -> Result<()> {
         let p = p.as_ptr();
         let gone = self.0.with(|core| {
-            let (i, c) = core.live_block(p)?;
-            Ok::<_, Error>(core.release(p, i, c))
+            let (dedicated, m, c) = core.live_block(p)?;
+            Ok::<_, Error>(core.release(p, dedicated, m, c))
         })?;
         if let Some(chunk) = gone {
             self.give_back(chunk);
@@ -772,9 +859,9 @@ impl<A: Access + ?Sized> Ops<'_, A> {
         Core::class_for(new_size, align)?;
         let raw = p.as_ptr();
         let old = self.0.with(|core| {
-            let (i, c) = core.live_block(raw)?;
-            let fits = raw as usize % align == 0 && core.resize_in_place(raw, i, c, new_size);
-            Ok::<_, Error>((fits, class_size(c).min(core.chunks[i].end() - raw as usize)))
+            let (_, m, c) = core.live_block(raw)?;
+            let fits = raw as usize % align == 0 && core.resize_in_place(raw, m, c, new_size);
+            Ok::<_, Error>((fits, class_size(c)))
         })?;
         let (fits, old_size) = old;
         if fits {
@@ -795,12 +882,10 @@ impl<A: Access + ?Sized> Ops<'_, A> {
 
     fn usable_size(&self, p: *const u8) -> Option<usize> {
         self.0.with(|core| {
-            let (i, c) = core.live_block(p).ok()?;
-            let chunk = &core.chunks[i];
-            Some(if chunk.block.is_null() {
-                class_size(c)
-            } else {
-                chunk.end() - p as usize
+            let (dedicated, _, c) = core.live_block(p).ok()?;
+            Some(match dedicated {
+                None => class_size(c),
+                Some(i) => core.chunks[i].end() - p as usize,
             })
         })
     }

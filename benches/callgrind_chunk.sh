@@ -1,0 +1,27 @@
+#!/bin/sh
+# Instructions per shared-slice op (allocate 16 u64 + clone + drop both),
+# counted by callgrind inside the bench binary's timed_ops: ours,
+# arena-arc's and Arc<[u64]>'s. $1 is the `chunk` bench binary.
+set -eu
+bin=$1
+n=200000
+if ! command -v valgrind >/dev/null 2>&1; then
+    echo "callgrind: valgrind is not installed; skipping instruction counts"
+    exit 0
+fi
+out=$(mktemp -d)
+count() {
+    ARN_COUNT=$1 ARN_COUNT_N=$n valgrind --tool=callgrind --callgrind-out-file="$out/$1.out" \
+        --collect-atstart=no '--toggle-collect=*timed_ops*' "$bin" >/dev/null 2>&1
+    total=$(sed -n 's/^summary: *//p; s/^totals: *//p' "$out/$1.out" | head -n 1)
+    echo "$total $n" | awk '{ printf "%.1f", $1 / $2 }'
+}
+ours=$(count arn)
+theirs=$(count arena_arc)
+arc=$(count arc)
+echo "callgrind instructions per op: alloc 16 x u64 + clone + drop both ($n ops):"
+printf '  %-12s %8s %8s\n' variant instr "vs arena-arc"
+echo "arn $ours $theirs" | awk '{ printf "  %-12s %8s %8.2f\n", $1, $2, $2 / $3 }'
+echo "arena_arc $theirs" | awk '{ printf "  %-12s %8s\n", $1, $2 }'
+echo "Arc<[u64]> $arc $theirs" | awk '{ printf "  %-12s %8s %8.2f\n", $1, $2, $2 / $3 }'
+rm -rf "$out"
