@@ -175,7 +175,7 @@ fn the_audit_names_map_entries() {
     let a = small();
     let inside = ArenaVec::with_capacity_in(1, &a)
         .map(|mut v| {
-            v.try_push(1u64).unwrap();
+            v.push(1u64).unwrap();
             v
         })
         .unwrap();
