@@ -1012,7 +1012,7 @@ impl ByteMap {
                 .is_some_and(|end| {
                     let bytes = &v.bytes()[offset..end];
                     let addr = usize::from_ne_bytes(bytes.try_into().expect("pointer width"));
-                    foreign(addr as *const u8)
+                    foreign(ptr::without_provenance(addr))
                 });
             if own || field {
                 found.push(Some(k));

@@ -267,7 +267,8 @@ fn byte_map_copies_replaces_and_frees() {
         assert!(m.remove(d, b"new"));
         assert!(!m.remove(d, b"new"));
         assert!(m.audit(d, 0).is_empty());
-        let ptr = (&*Box::leak(Box::new(1u8)) as *const u8 as usize).to_ne_bytes();
+        let heap = Box::new(1u8);
+        let ptr = (&*heap as *const u8 as usize).to_ne_bytes();
         m.put(d, b"p", &ptr).unwrap();
         let found = m.audit(d, 0);
         assert_eq!(found.len(), 1);

@@ -531,7 +531,7 @@ impl ByteVec {
             .filter(|&i| {
                 let field = &self.bytes(i)[offset..offset + width];
                 let addr = usize::from_ne_bytes(field.try_into().expect("pointer width"));
-                addr != 0 && !arena.is_managed(addr as *const u8)
+                addr != 0 && !arena.is_managed(ptr::without_provenance(addr))
             })
             .collect())
     }
