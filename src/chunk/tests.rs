@@ -573,6 +573,9 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
+/// Ops per model run (fewer under Miri, which is ~1000x slower).
+const MODEL_OPS: usize = if cfg!(miri) { 40 } else { 150 };
+
 /// What the model expects of one handle: its element ids and its chunk.
 struct Held {
     slice: ArcSlice<Logged>,
@@ -586,7 +589,7 @@ proptest! {
     /// chunk's elements are dropped exactly once, exactly when the
     /// allocator has left it and its last handle is gone.
     #[test]
-    fn model(ops in proptest::collection::vec(op(), 1..150)) {
+    fn model(ops in proptest::collection::vec(op(), 1..MODEL_OPS)) {
         const CAP: usize = 5;
         let log = Rc::new(RefCell::new(Vec::new()));
         let mut a: ChunkAllocator<Logged, CAP> = ChunkAllocator::new();
