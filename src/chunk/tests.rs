@@ -484,9 +484,9 @@ fn send_and_sync_exactly_when_elements_are() {
 }
 
 #[test]
-#[cfg_attr(miri, ignore)]
 fn slices_cloned_and_dropped_on_other_threads() {
-    const ROUNDS: usize = 2000;
+    // Miri (with its data-race detector) runs a few rounds.
+    const ROUNDS: usize = if cfg!(miri) { 40 } else { 2000 };
     let d = counter();
     let mut a: ChunkAllocator<Counted, 64> = ChunkAllocator::new();
     let (tx0, rx0) = std::sync::mpsc::channel::<ArcSlice<Counted>>();
@@ -523,9 +523,8 @@ fn slices_cloned_and_dropped_on_other_threads() {
 }
 
 #[test]
-#[cfg_attr(miri, ignore)]
 fn last_handles_race_on_two_threads() {
-    for _ in 0..200 {
+    for _ in 0..if cfg!(miri) { 10 } else { 200 } {
         let d = counter();
         let mut a: ChunkAllocator<Counted, 8> = ChunkAllocator::new();
         let x = a.alloc(4, counted(&d));
