@@ -628,6 +628,9 @@ pub struct ChunkStats {
     pub element_size: usize,
 }
 
+/// Owns `T`s and is invariant in `T` (see [`ChunkAllocator`]'s field).
+type Owns<T> = (T, fn(T) -> T);
+
 /// A chunk allocator: builds slices of `T` in chunks of `N` elements (or a
 /// capacity chosen at run time) and hands them out as shared handles.
 ///
@@ -658,7 +661,7 @@ pub struct ChunkAllocator<T, const N: usize = 1024> {
     /// Owns `T`s (for the drop checker), and is invariant in `T`: a chunk
     /// shared by earlier slices must not receive elements of a shorter
     /// lifetime, which the earlier slices' last drop would drop too late.
-    _owns: PhantomData<(T, fn(T) -> T)>,
+    _owns: PhantomData<Owns<T>>,
 }
 
 // SAFETY: moving the allocator moves the right to build `T`s and, when it
