@@ -88,7 +88,7 @@ impl<'a, T, A: ArenaAlloc + ?Sized> ArenaVec<'a, T, A> {
     /// arena's errors when it has no memory.
     pub fn with_capacity_in(capacity: usize, arena: &'a A) -> Result<Self> {
         let mut v = Self::new_in(arena);
-        v.try_reserve(capacity)?;
+        v.reserve(capacity)?;
         Ok(v)
     }
 
@@ -117,7 +117,7 @@ impl<'a, T, A: ArenaAlloc + ?Sized> ArenaVec<'a, T, A> {
     }
 
     /// Makes room for at least `additional` more elements.
-    pub fn try_reserve(&mut self, additional: usize) -> Result<()> {
+    pub fn reserve(&mut self, additional: usize) -> Result<()> {
         let needed = self
             .len
             .checked_add(additional)
@@ -146,9 +146,9 @@ impl<'a, T, A: ArenaAlloc + ?Sized> ArenaVec<'a, T, A> {
     /// Appends `value`; on error (no memory) the vector is unchanged and
     /// `value` is dropped.
     #[inline]
-    pub fn try_push(&mut self, value: T) -> Result<()> {
+    pub fn push(&mut self, value: T) -> Result<()> {
         if self.len == self.cap {
-            self.try_reserve(1)?;
+            self.reserve(1)?;
         }
         // SAFETY: `len < cap`, so the slot is inside the storage.
         unsafe { self.ptr.as_ptr().add(self.len).write(value) };
@@ -243,7 +243,7 @@ impl<'a, T, A: ArenaAlloc + ?Sized> ArenaVec<'a, T, A> {
     where
         T: Clone,
     {
-        self.try_reserve(items.len())?;
+        self.reserve(items.len())?;
         for x in items {
             // SAFETY: reserved above; `len` moves after each write, so a
             // panicking `clone` leaves a valid vector.

@@ -8,6 +8,10 @@ use proptest::prelude::*;
 use super::{ArenaAlloc, ArenaVec, GrowArena, SharedGrowArena, Violation, audit, audit_as};
 use crate::error::Error;
 
+/// Model runs are shorter under Miri, which runs each operation thousands
+/// of times slower; growth and chunk roll-over still happen.
+const OPS: usize = if cfg!(miri) { 50 } else { 200 };
+
 fn small() -> GrowArena {
     GrowArena::builder().chunk_size(4096).build().unwrap()
 }
@@ -35,7 +39,7 @@ fn basics<A: ArenaAlloc + ?Sized>(a: &A) {
     assert_eq!(v.capacity(), 0);
     let mut seen = Vec::new();
     for i in 0..1000u64 {
-        v.try_push(i * 3).unwrap();
+        v.push(i * 3).unwrap();
         if seen.last() != Some(&v.as_ptr()) {
             seen.push(v.as_ptr());
         }
@@ -65,7 +69,7 @@ fn basics<A: ArenaAlloc + ?Sized>(a: &A) {
         })
     );
     assert_eq!(v.index_of(&7), Some(9));
-    v.try_push(7).unwrap();
+    v.push(7).unwrap();
     assert_eq!(v.last_index_of(&7), Some(999));
     assert!(v.remove_value(&7));
     assert_eq!(v.index_of(&7), Some(998));
@@ -102,11 +106,11 @@ fn growth_moves_storage_and_keeps_contents() {
     assert!(v.capacity() >= 2);
     // Something after the vector, so it cannot grow in place.
     let mut other = ArenaVec::new_in(&a);
-    other.try_push(1u8).unwrap();
+    other.push(1u8).unwrap();
     let mut moved = 0;
     for i in 0..200 {
         let before = v.as_ptr();
-        v.try_push(i.to_string()).unwrap();
+        v.push(i.to_string()).unwrap();
         moved += usize::from(v.as_ptr() != before);
     }
     assert!(moved >= 1, "grown past a later allocation");
@@ -122,7 +126,7 @@ fn drops_every_element_exactly_once() {
     {
         let mut v = ArenaVec::new_in(&a);
         for i in 0..100 {
-            v.try_push(Counted(i, drops.clone())).unwrap();
+            v.push(Counted(i, drops.clone())).unwrap();
         }
         drop(v.set(3, Counted(1000, drops.clone())).unwrap());
         assert_eq!(drops.get(), 1);
@@ -133,7 +137,7 @@ fn drops_every_element_exactly_once() {
         assert_eq!(drops.get(), 4);
         v.clear();
         assert_eq!(drops.get(), 102);
-        v.try_push(Counted(0, drops.clone())).unwrap();
+        v.push(Counted(0, drops.clone())).unwrap();
         v.extend_from_slice(&[Counted(1, drops.clone()), Counted(2, drops.clone())])
             .unwrap();
         assert_eq!(drops.get(), 104, "the two originals");
@@ -159,7 +163,7 @@ fn zero_sized_elements_use_no_storage() {
     let a = small();
     let mut v = ArenaVec::new_in(&a);
     for _ in 0..10_000 {
-        v.try_push(()).unwrap();
+        v.push(()).unwrap();
     }
     assert_eq!(v.len(), 10_000);
     assert_eq!(v.capacity(), usize::MAX);
@@ -176,8 +180,8 @@ fn overflowing_capacity_is_refused() {
     let e = ArenaVec::<u64>::with_capacity_in(usize::MAX / 4, &a).unwrap_err();
     assert!(matches!(e, Error::InvalidArgument(_)), "{e}");
     let mut v = ArenaVec::<u64>::new_in(&a);
-    v.try_push(1).unwrap();
-    assert!(v.try_reserve(usize::MAX).is_err());
+    v.push(1).unwrap();
+    assert!(v.reserve(usize::MAX).is_err());
     assert_eq!(&*v, [1]);
 }
 
@@ -202,7 +206,7 @@ fn audit_reports_exactly_the_heap_pointers() {
         } else {
             &heap[i / 2]
         };
-        v.try_push((i as u32, r)).unwrap();
+        v.push((i as u32, r)).unwrap();
     }
     let found = audit_as(&a, "vec", &v);
     let want: Vec<Violation> = (0..8)
@@ -238,7 +242,7 @@ fn audit_reports_exactly_the_heap_pointers() {
     // A vector in another arena: its storage is reported.
     let other = small();
     let mut elsewhere = ArenaVec::new_in(&other);
-    elsewhere.try_push(1u8).unwrap();
+    elsewhere.push(1u8).unwrap();
     let found = audit(&a, &elsewhere);
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].what, "vector storage");
@@ -258,22 +262,23 @@ enum Op {
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        6 => any::<u16>().prop_map(Op::Push),
-        2 => (any::<usize>(), any::<u16>()).prop_map(|(i, x)| Op::Set(i, x)),
+        6 => (0u16..24).prop_map(Op::Push),
+        2 => (any::<usize>(), 0u16..24).prop_map(|(i, x)| Op::Set(i, x)),
         2 => any::<usize>().prop_map(Op::Remove),
-        1 => (0u16..8).prop_map(Op::RemoveValue),
+        2 => (0u16..24).prop_map(Op::RemoveValue),
         1 => Just(Op::Pop),
         1 => Just(Op::Clear),
-        1 => prop::collection::vec(any::<u16>(), 0..40).prop_map(Op::Extend),
+        1 => prop::collection::vec(0u16..24, 0..40).prop_map(Op::Extend),
     ]
 }
 
 proptest! {
-    /// ArenaVec against `Vec` (elements own heap strings, so a wrong move
+    /// ArenaVec against `Vec` (few distinct values, so removals by value
+    /// meet duplicates; elements own heap strings, so a wrong move
     /// or drop shows under Miri and in the comparisons), on a small-chunk
     /// arena next to another growing vector.
     #[test]
-    fn behaves_like_vec(ops in prop::collection::vec(op(), 1..200)) {
+    fn behaves_like_vec(ops in prop::collection::vec(op(), 1..OPS)) {
         let a = GrowArena::builder().chunk_size(512).build().unwrap();
         let mut ours = ArenaVec::new_in(&a);
         let mut noise = ArenaVec::new_in(&a);
@@ -281,7 +286,7 @@ proptest! {
         for op in ops {
             match op {
                 Op::Push(x) => {
-                    ours.try_push(x.to_string()).unwrap();
+                    ours.push(x.to_string()).unwrap();
                     model.push(x.to_string());
                 }
                 Op::Set(i, x) => {
@@ -319,7 +324,7 @@ proptest! {
                     model.extend_from_slice(&xs);
                 }
             }
-            noise.try_push(model.len()).unwrap();
+            noise.push(model.len()).unwrap();
             prop_assert_eq!(&*ours, model.as_slice());
             prop_assert!(ours.capacity() >= ours.len());
         }
