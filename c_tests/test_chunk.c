@@ -99,20 +99,27 @@ static void clones_outlive_the_original_and_the_allocator(void) {
 }
 
 static void odd_sizes_and_alignments(void) {
-    /* 12-byte elements, 8-aligned: each takes 16 bytes of room, slices
-     * start 8-aligned, elements inside a slice lie 12 bytes apart. */
+    /* 12-byte elements, 8-aligned: elements are packed 12 bytes apart in a
+     * slice, and a slice takes its bytes rounded up to 8. A chunk of 4
+     * elements has 48 bytes of room. */
     arn_chunks c = chkmk(12, 0, 4);
-    unsigned char src[36];
-    for (int i = 0; i < 36; i++)
+    unsigned char src[48];
+    for (int i = 0; i < 48; i++)
         src[i] = (unsigned char)i;
-    arn_slice a = chkal(c, 1, src);
-    arn_slice b = chkal(c, 3, src);
+    arn_slice a = chkal(c, 1, src);      /* 12 bytes, 16 of room */
+    arn_slice b = chkal(c, 2, src + 12); /* 24 bytes, right after */
     CHECK((uintptr_t)slcdt(a) % 8 == 0 && (uintptr_t)slcdt(b) % 8 == 0);
     CHECK((const unsigned char *)slcdt(b) == (const unsigned char *)slcdt(a) + 16);
-    CHECK(memcmp(slcdt(b), src, 36) == 0);
+    CHECK(memcmp(slcdt(a), src, 12) == 0 && memcmp(slcdt(b), src + 12, 24) == 0);
     arn_chunk_stats s = stats(c);
-    CHECK(s.element_size == 16 && s.bytes_handed_out == 64 && s.free_tail_bytes == 0);
-    CHECK(slcdr(a) == 0 && slcdr(b) == 0 && chkfr(c) == 0);
+    CHECK(s.element_size == 12 && s.chunk_capacity == 4 && s.elements == 3);
+    CHECK(s.bytes_handed_out == 40 && s.bytes_reserved == 48 && s.free_tail_bytes == 8);
+    /* A whole chunk's worth does not fit in the 8 left: a chunk of its own. */
+    arn_slice d = chkal(c, 4, src);
+    CHECK(slcln(d) == 4 && memcmp(slcdt(d), src, 48) == 0);
+    s = stats(c);
+    CHECK(s.dedicated_chunks == 1 && s.free_tail_bytes == 8 && s.elements == 7);
+    CHECK(slcdr(a) == 0 && slcdr(b) == 0 && slcdr(d) == 0 && chkfr(c) == 0);
 
     arn_chunks w = chkmk(3, 4096, 2);
     CHECK(w != 0);

@@ -227,6 +227,50 @@ int main(void) {
            bm.total_size);
     bdyfr(buddy);
 
+    /* Growing arena: chunks as needed, blocks freed one by one and reused
+     * by size class, the last allocation grown in place. */
+    arn_grow grow = grwmk(NULL);
+    char *hello = grow ? grwsd(grow, "hello") : NULL;
+    if (!hello) {
+        fprintf(stderr, "%s\n", arnem());
+        return 1;
+    }
+    char *longer = grwre(grow, hello, 64); /* the last block: grows in place */
+    strcat(longer, ", growing arena");
+    void *scratch_block = grwal(grow, 40, 0);
+    grwfe(grow, scratch_block);
+    void *reused = grwal(grow, 48, 0); /* same size class: the freed block */
+    printf("grow:        \"%s\" (in place: %s), freed block reused: %s, managed: %d\n", longer,
+           longer == hello ? "yes" : "no", reused == scratch_block ? "yes" : "no", grwim(grow, longer));
+    arn_vector vec = vecmk(grow, sizeof(int), 4);
+    arn_map map = mapmk(grow, 8);
+    for (int i = 0; i < 10; i++)
+        vecps(vec, &i);
+    mappt(map, "answer", 6, "42", 2);
+    size_t vlen = 0;
+    const char *answer = mapgt(map, "answer", 6, &vlen);
+    printf("             vector of %zu ints in the arena, map[\"answer\"] = %.*s\n", vecln(vec),
+           (int)vlen, answer ? answer : "");
+    vecfr(vec);
+    mapfr(map);
+    grwfr(grow);
+
+    /* Chunk slices: many slices carved from one chunk, shared by handle;
+     * the chunk goes when its last slice does. */
+    arn_chunks chunks = chkmk(sizeof(double), 0, 256);
+    double xs[3] = {1.5, 2.5, 3.5};
+    arn_slice sl = chunks ? chkal(chunks, 3, xs) : 0;
+    if (!sl) {
+        fprintf(stderr, "%s\n", arnem());
+        return 1;
+    }
+    arn_slice twin = slccl(sl);
+    slcdr(sl);
+    chkfr(chunks); /* the slice keeps its chunk */
+    printf("chunks:      shared slice of %zu doubles, last %.1f\n", slcln(twin),
+           ((const double *)slcdt(twin))[2]);
+    slcdr(twin);
+
     arnfr(arena);
     arnfr(particles);
     bmpfr(bump);

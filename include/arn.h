@@ -365,7 +365,8 @@ typedef uint64_t arn_slice;
  * Counters of a chunk allocator, a snapshot (exact when no handle of it is
  * dropped at the same time). "Live" chunks are those not yet freed: the
  * current one, and every other one some handle still keeps. Byte counts are
- * of element room (`element_size` each), chunk headers excluded.
+ * of element room, chunk headers excluded (in C, a chunk's room is its
+ * capacity times the element size, rounded up to the alignment).
  */
 typedef struct arn_chunk_stats {
   /**
@@ -389,7 +390,9 @@ typedef struct arn_chunk_stats {
    */
   uint64_t elements;
   /**
-   * `elements` times `element_size`.
+   * Room taken by the slices handed out: `elements` times
+   * `element_size` in Rust; in C each slice's bytes rounded up to the
+   * alignment.
    */
   uint64_t bytes_handed_out;
   /**
@@ -422,8 +425,7 @@ typedef struct arn_chunk_stats {
    */
   size_t chunk_capacity;
   /**
-   * Bytes per element (for C, the element size rounded up to the
-   * alignment).
+   * Bytes per element.
    */
   size_t element_size;
 } arn_chunk_stats;
@@ -1187,8 +1189,9 @@ int bmpst(arn_bump b, struct arn_bump_stats *out);
  * `elem_align` (0 means 8), in chunks of `chunk_capacity` elements. It
  * hands out reference-counted slices (`chkal`); a chunk's memory goes when
  * its last slice is dropped. A slice starts aligned to `elem_align`; its
- * elements lie `elem_size` bytes apart, and each takes room rounded up to
- * a multiple of `elem_align`.
+ * elements lie `elem_size` bytes apart, and it takes its bytes rounded up
+ * to a multiple of `elem_align` (so less than `elem_align` bytes of padding
+ * per slice).
  *
  * Returns the allocator's handle, to be freed with `chkfr`; 0 on failure:
  * `ARN_E_INVALID_ARGUMENT` for a zero `elem_size` or `chunk_capacity`, an
@@ -1199,8 +1202,8 @@ arn_chunks chkmk(size_t elem_size, size_t elem_align, size_t chunk_capacity);
 
 /**
  * Allocates a slice of `len` elements: a copy of `len * elem_size` bytes
- * from `init`, or zero-filled when `init` is NULL. A slice longer than a
- * chunk gets a chunk of its own. The slice keeps its chunk alive, also
+ * from `init`, or zero-filled when `init` is NULL. A slice that does not
+ * fit in a chunk gets a chunk of its own. The slice keeps its chunk alive, also
  * after `chkfr`.
  *
  * Returns the slice's handle, to be dropped with `slcdr`; 0 on failure

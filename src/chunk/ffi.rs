@@ -33,8 +33,9 @@ unsafe impl Object for ByteSlice {
 /// `elem_align` (0 means 8), in chunks of `chunk_capacity` elements. It
 /// hands out reference-counted slices (`chkal`); a chunk's memory goes when
 /// its last slice is dropped. A slice starts aligned to `elem_align`; its
-/// elements lie `elem_size` bytes apart, and each takes room rounded up to
-/// a multiple of `elem_align`.
+/// elements lie `elem_size` bytes apart, and it takes its bytes rounded up
+/// to a multiple of `elem_align` (so less than `elem_align` bytes of padding
+/// per slice).
 ///
 /// Returns the allocator's handle, to be freed with `chkfr`; 0 on failure:
 /// `ARN_E_INVALID_ARGUMENT` for a zero `elem_size` or `chunk_capacity`, an
@@ -48,8 +49,8 @@ pub extern "C" fn chkmk(elem_size: usize, elem_align: usize, chunk_capacity: usi
 }
 
 /// Allocates a slice of `len` elements: a copy of `len * elem_size` bytes
-/// from `init`, or zero-filled when `init` is NULL. A slice longer than a
-/// chunk gets a chunk of its own. The slice keeps its chunk alive, also
+/// from `init`, or zero-filled when `init` is NULL. A slice that does not
+/// fit in a chunk gets a chunk of its own. The slice keeps its chunk alive, also
 /// after `chkfr`.
 ///
 /// Returns the slice's handle, to be dropped with `slcdr`; 0 on failure

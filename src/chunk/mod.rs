@@ -590,7 +590,8 @@ unsafe fn drop_elems<T>(p: *mut u8, n: usize) {
 /// Counters of a chunk allocator, a snapshot (exact when no handle of it is
 /// dropped at the same time). "Live" chunks are those not yet freed: the
 /// current one, and every other one some handle still keeps. Byte counts are
-/// of element room (`element_size` each), chunk headers excluded.
+/// of element room, chunk headers excluded (in C, a chunk's room is its
+/// capacity times the element size, rounded up to the alignment).
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ChunkStats {
@@ -604,7 +605,9 @@ pub struct ChunkStats {
     pub slices: u64,
     /// Elements handed out, since the allocator was made.
     pub elements: u64,
-    /// `elements` times `element_size`.
+    /// Room taken by the slices handed out: `elements` times
+    /// `element_size` in Rust; in C each slice's bytes rounded up to the
+    /// alignment.
     pub bytes_handed_out: u64,
     /// Element room of live chunks: the memory held now.
     pub bytes_reserved: usize,
@@ -623,10 +626,12 @@ pub struct ChunkStats {
     pub free_tail_bytes: usize,
     /// Elements per (non-dedicated) chunk.
     pub chunk_capacity: usize,
-    /// Bytes per element (for C, the element size rounded up to the
-    /// alignment).
+    /// Bytes per element.
     pub element_size: usize,
 }
+
+/// Owns `T`s and is invariant in `T` (see [`ChunkAllocator`]'s field).
+type Owns<T> = (T, fn(T) -> T);
 
 /// A chunk allocator: builds slices of `T` in chunks of `N` elements (or a
 /// capacity chosen at run time) and hands them out as shared handles.
@@ -658,7 +663,7 @@ pub struct ChunkAllocator<T, const N: usize = 1024> {
     /// Owns `T`s (for the drop checker), and is invariant in `T`: a chunk
     /// shared by earlier slices must not receive elements of a shorter
     /// lifetime, which the earlier slices' last drop would drop too late.
-    _owns: PhantomData<(T, fn(T) -> T)>,
+    _owns: PhantomData<Owns<T>>,
 }
 
 // SAFETY: moving the allocator moves the right to build `T`s and, when it
@@ -1104,21 +1109,25 @@ impl<T: PartialEq> PartialEq for ArcSingle<T> {
 
 impl<T: Eq> Eq for ArcSingle<T> {}
 
-/// The C allocator's core: elements are `elem_size` opaque bytes, each
-/// slice starting at a multiple of the alignment.
+/// The C allocator's core: elements are `elem_size` opaque bytes, packed
+/// in a slice; each slice starts aligned. The untyped core counts room in
+/// *granules* of `align` bytes: a slice takes its bytes rounded up to a
+/// granule, so the padding is below `align` per slice, not per element.
 pub(crate) struct ByteChunks {
     raw: RawChunks,
     elem_size: usize,
+    /// The capacity asked for, in elements.
+    cap: usize,
+    /// Elements handed out (the core counts granules).
+    elements: u64,
 }
 
 // SAFETY: the elements are plain bytes with no `Drop`.
 unsafe impl Send for ByteChunks {}
 
 impl ByteChunks {
-    /// Chunks of `cap` elements of `elem_size` bytes; `align` 0 means 8, else
-    /// a power of two up to 4096. Elements of a slice lie `elem_size` apart;
-    /// each takes room rounded up to the alignment, so every slice starts
-    /// aligned.
+    /// Chunks with room for `cap` elements of `elem_size` bytes; `align` 0
+    /// means 8, else a power of two up to 4096.
     pub(crate) fn new(elem_size: usize, align: usize, cap: usize) -> Result<Self> {
         let align = if align == 0 { 8 } else { align };
         if !align.is_power_of_two() || align > 4096 {
@@ -1129,12 +1138,22 @@ impl ByteChunks {
         if elem_size == 0 {
             return Err(Error::invalid("element size is 0"));
         }
-        let stride = elem_size
-            .checked_next_multiple_of(align)
-            .ok_or_else(|| Error::invalid(format!("element size {elem_size} is too large")))?;
+        if cap == 0 {
+            return Err(Error::invalid("chunk capacity is 0"));
+        }
+        let granules = cap
+            .checked_mul(elem_size)
+            .map(|bytes| bytes.div_ceil(align))
+            .ok_or_else(|| {
+                Error::invalid(format!(
+                    "{cap} elements of {elem_size} bytes overflow the address space"
+                ))
+            })?;
         Ok(ByteChunks {
-            raw: RawChunks::new(cap, stride, align, None)?,
+            raw: RawChunks::new(granules, align, align, None)?,
             elem_size,
+            cap,
+            elements: 0,
         })
     }
 
@@ -1148,10 +1167,16 @@ impl ByteChunks {
         if len == 0 {
             return Err(Error::invalid("slice length is 0"));
         }
-        let spot = self.raw.reserve(len).map_err(Grow::error)?;
-        // `len * stride` fit in the chunk, so this fits too.
-        let bytes = len * self.elem_size;
-        // SAFETY: the reservation has room for `len * stride >= bytes`
+        let bytes = len.checked_mul(self.elem_size).ok_or_else(|| {
+            Error::invalid(format!(
+                "{len} elements of {} bytes overflow the address space",
+                self.elem_size
+            ))
+        })?;
+        let granule = self.raw.stride;
+        let granules = bytes.div_ceil(granule);
+        let spot = self.raw.reserve(granules).map_err(Grow::error)?;
+        // SAFETY: the reservation has room for `granules * granule >= bytes`
         // bytes, and fresh room overlaps no slice the caller could copy from.
         unsafe {
             match src {
@@ -1159,9 +1184,10 @@ impl ByteChunks {
                 None => ptr::write_bytes(spot.ptr.as_ptr(), 0, bytes),
             }
         }
-        let stride = self.raw.stride;
-        // SAFETY: the `len` elements are written.
-        let chunk = unsafe { self.raw.commit(spot, len, stride) };
+        // SAFETY: the granules are written (their padding needs no value:
+        // nobody reads it).
+        let chunk = unsafe { self.raw.commit(spot, granules, granule) };
+        self.elements += len as u64;
         Ok(ByteSlice {
             ptr: spot.ptr,
             len,
@@ -1169,8 +1195,14 @@ impl ByteChunks {
         })
     }
 
+    /// The core's counters, with elements in the caller's terms.
     pub(crate) fn stats(&self) -> ChunkStats {
-        self.raw.stats()
+        ChunkStats {
+            elements: self.elements,
+            chunk_capacity: self.cap,
+            element_size: self.elem_size,
+            ..self.raw.stats()
+        }
     }
 }
 
