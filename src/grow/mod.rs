@@ -323,8 +323,10 @@ struct Chunk {
     base: *mut u8,
     size: usize,
     /// One byte per granule (normal chunks); one byte for the block of a
-    /// dedicated chunk.
-    meta: Box<[u8]>,
+    /// dedicated chunk. A `Vec`, not a `Box`: moving the chunk must keep
+    /// the raw pointers into it valid (the bump state and free-list nodes
+    /// hold them), and moving a `Box` asserts unique access to its bytes.
+    meta: Vec<u8>,
     /// The block of a dedicated chunk (null for a normal chunk).
     block: *mut u8,
     /// High-water mark of bump allocation (normal chunks): side-table
@@ -817,7 +819,7 @@ impl<A: Access + ?Sized> Ops<'_, A> {
         Ok(Chunk {
             base: base.as_ptr(),
             size,
-            meta: vec![0u8; meta].into_boxed_slice(),
+            meta: vec![0u8; meta],
             block: ptr::null_mut(),
             used: 0,
         })
