@@ -203,11 +203,7 @@ criterion_group! {
 }
 
 fn main() {
-    if let Ok(mode) = std::env::var("ARN_COUNT") {
-        let n = std::env::var("ARN_COUNT_N")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(100_000);
+    if let Some((mode, n)) = common::count_mode() {
         count(&mode, n);
         return;
     }

@@ -5,17 +5,8 @@
 set -eu
 bin=$1
 n=200000
-if ! command -v valgrind >/dev/null 2>&1; then
-    echo "callgrind: valgrind is not installed; skipping instruction counts"
-    exit 0
-fi
-out=$(mktemp -d)
-count() {
-    ARN_COUNT=$1 ARN_COUNT_N=$n valgrind --tool=callgrind --callgrind-out-file="$out/$1.out" \
-        --collect-atstart=no '--toggle-collect=*timed_ops*' "$bin" >/dev/null 2>&1
-    total=$(sed -n 's/^summary: *//p; s/^totals: *//p' "$out/$1.out" | head -n 1)
-    echo "$total $n" | awk '{ printf "%.1f", $1 / $2 }'
-}
+toggle=timed_ops
+. "$(dirname "$0")/callgrind_modes.sh"
 ours=$(count arn)
 theirs=$(count arena_arc)
 arc=$(count arc)

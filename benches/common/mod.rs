@@ -31,3 +31,16 @@ pub fn report_group(group: &str, ids: &[&str], ratios: &[(usize, usize, &str)]) 
         }
     }
 }
+
+/// The instruction-count mode of a bench binary: `ARN_COUNT` names what to
+/// run and `ARN_COUNT_N` how many times (default 100 000), for the
+/// callgrind drivers.
+#[allow(dead_code)] // used by the benches with a callgrind driver
+pub fn count_mode() -> Option<(String, u64)> {
+    let mode = std::env::var("ARN_COUNT").ok()?;
+    let n = std::env::var("ARN_COUNT_N")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(100_000);
+    Some((mode, n))
+}

@@ -41,6 +41,20 @@ pub(crate) fn with_ref<T: Object, R>(h: u64, f: impl FnOnce(&T) -> Result<R>) ->
     f(unsafe { p.as_ref() })
 }
 
+/// Takes the object behind `h` out of the handle table, unless `busy` (run
+/// on the live object) refuses: a free from inside the object's own
+/// callback, say. A bad handle is `remove`'s to explain (a freed one is a
+/// double free); only a live object can be busy.
+pub(crate) fn free_unless_busy<T: Object>(
+    h: u64,
+    busy: impl FnOnce(&T) -> Result<()>,
+) -> Result<Box<T>> {
+    if let Ok(Err(e)) = with_ref(h, |x: &T| Ok(busy(x))) {
+        return Err(e);
+    }
+    handle::remove::<T>(h)
+}
+
 /// The hot-path form of `guard::value(name, || with(h, slow))`: `fast`
 /// tries the call on the object and `slow` runs, out of line, only when the
 /// handle is bad or `fast` returns `None`. Same contract as [`with`].

@@ -21,7 +21,7 @@ use super::map::{ByteMap, ByteStr};
 use super::vec::ByteVec;
 use crate::error::{Error, Result};
 use crate::ffi::handle::{self, Kind, Object};
-use crate::ffi::{args, guard, with_ref};
+use crate::ffi::{args, free_unless_busy, guard, with_ref};
 
 /// Handle of an arena-native vector; 0 is never valid.
 #[allow(non_camel_case_types)]
@@ -31,38 +31,154 @@ pub type arn_vector = u64;
 #[allow(non_camel_case_types)]
 pub type arn_map = u64;
 
+/// What a C container keeps in its arena: the vector's or the map's
+/// storage.
+trait Storage: Send + 'static {
+    const KIND: Kind;
+    /// The container's name in messages.
+    const WHAT: &'static str;
+    /// How a stale-handle error names what went with a reset.
+    const RESET: &'static str;
+
+    /// Gives the storage back to `arena`.
+    ///
+    /// # Safety
+    ///
+    /// `arena` is the container's own, not reset since it was made.
+    unsafe fn release(self, arena: &dyn ArenaAlloc);
+}
+
+impl Storage for ByteVec {
+    const KIND: Kind = Kind::Vector;
+    const WHAT: &'static str = "vector";
+    const RESET: &'static str = "vector's storage (its arena was reset)";
+
+    unsafe fn release(self, arena: &dyn ArenaAlloc) {
+        // SAFETY: the caller's promise. A refusal could only mean a bug
+        // (the block is the vector's own); the handle goes either way.
+        let _ = unsafe { self.free(arena) };
+    }
+}
+
+impl Storage for ByteMap {
+    const KIND: Kind = Kind::Map;
+    const WHAT: &'static str = "map";
+    const RESET: &'static str = "map's storage (its arena was reset)";
+
+    unsafe fn release(self, arena: &dyn ArenaAlloc) {
+        // SAFETY: the caller's promise.
+        unsafe { self.free(arena) }
+    }
+}
+
 /// The arena a container lives in, as it was when the container was made.
 struct Home {
     arena: arn_grow,
     epoch: u64,
-    /// How the container is named in a stale-handle error.
-    kind: &'static str,
 }
 
 impl Home {
-    /// Runs `f` with the arena, when it lives and was not reset since.
-    fn enter<R>(&self, h: u64, f: impl FnOnce(&dyn ArenaAlloc) -> Result<R>) -> Result<R> {
+    /// Runs `f` with the arena, when it lives and was not reset since;
+    /// `h` and `kind` name the container in a stale-handle error.
+    fn enter<R>(
+        &self,
+        h: u64,
+        kind: &'static str,
+        f: impl FnOnce(&dyn ArenaAlloc) -> Result<R>,
+    ) -> Result<R> {
         with_arena(self.arena, |a| {
             if a.epoch() != self.epoch {
-                return Err(Error::StaleHandle {
-                    handle: h,
-                    kind: self.kind,
-                });
+                return Err(Error::StaleHandle { handle: h, kind });
             }
             f(a)
         })
     }
 }
 
-/// Locks a container for one call; a held lock means an overlapping call.
-fn claim<'a, T>(m: &'a Mutex<T>, what: &str) -> Result<MutexGuard<'a, T>> {
-    match m.try_lock() {
-        Ok(g) => Ok(g),
-        Err(TryLockError::Poisoned(e)) => Ok(e.into_inner()),
-        Err(TryLockError::WouldBlock) => Err(Error::Busy(format!(
-            "the {what} is in use by another call (its iterate callback or another thread)"
-        ))),
+/// A C vector or map: its storage behind a lock taken for each call, and
+/// its arena.
+struct Container<T> {
+    home: Home,
+    inner: Mutex<T>,
+}
+
+// SAFETY: no `ALSO` kind.
+unsafe impl<T: Storage> Object for Container<T> {
+    const KIND: Kind = T::KIND;
+}
+
+impl<T: Storage> Container<T> {
+    /// Makes the storage in `arena` and a handle for it.
+    fn make(arena: arn_grow, build: impl FnOnce(&dyn ArenaAlloc) -> Result<T>) -> Result<u64> {
+        let (inner, epoch) = with_arena(arena, |a| Ok((build(a)?, a.epoch())))?;
+        handle::insert(Container {
+            home: Home { arena, epoch },
+            inner: Mutex::new(inner),
+        })
     }
+
+    /// Runs `f` with the arena, when it lives and was not reset since.
+    fn enter<R>(&self, h: u64, f: impl FnOnce(&dyn ArenaAlloc) -> Result<R>) -> Result<R> {
+        self.home.enter(h, T::RESET, f)
+    }
+
+    /// Locks the storage for one call; a held lock means an overlapping
+    /// call.
+    fn claim(&self) -> Result<MutexGuard<'_, T>> {
+        match self.inner.try_lock() {
+            Ok(g) => Ok(g),
+            Err(TryLockError::Poisoned(e)) => Ok(e.into_inner()),
+            Err(TryLockError::WouldBlock) => Err(Error::Busy(format!(
+                "the {} is in use by another call (its iterate callback or another thread)",
+                T::WHAT
+            ))),
+        }
+    }
+}
+
+/// Runs `f` on the container behind `h`, its storage locked, and its arena.
+fn with_container<T: Storage, R>(
+    h: u64,
+    f: impl FnOnce(&mut T, &dyn ArenaAlloc) -> Result<R>,
+) -> Result<R> {
+    with_ref(h, |c: &Container<T>| {
+        let mut inner = c.claim()?;
+        c.enter(h, |a| f(&mut inner, a))
+    })
+}
+
+/// Frees the container behind `h`; its storage goes back to the arena when
+/// the arena still lives and was not reset.
+fn free_container<T: Storage>(h: u64) -> Result<()> {
+    let Container { home, inner } = *free_unless_busy(h, |c: &Container<T>| c.claim().map(drop))?;
+    let inner = inner.into_inner().unwrap_or_else(|e| e.into_inner());
+    let _gone = home.enter(h, T::RESET, |a| {
+        // SAFETY: `enter` admits only the container's own arena, not reset.
+        unsafe { inner.release(a) };
+        Ok(())
+    });
+    Ok(())
+}
+
+/// The walk of `vecit` / `mapit`: `body` visits the locked storage with
+/// the callback and returns 0 after a full walk or the callback's nonzero
+/// value; -1 on failure.
+fn walk<T: Storage, F>(
+    name: &'static str,
+    h: u64,
+    f: Option<F>,
+    body: impl FnOnce(&Container<T>, &T, F) -> Result<c_int>,
+) -> c_int {
+    let mut stopped = -1;
+    guard::status(name, || {
+        let f = f.ok_or_else(|| Error::invalid("fn is NULL"))?;
+        with_ref(h, |c: &Container<T>| {
+            let inner = c.claim()?;
+            stopped = body(c, &inner, f)?;
+            Ok(())
+        })
+    });
+    stopped
 }
 
 /// `len` bytes to read at `p`: NULL is allowed when `len` is 0.
@@ -99,28 +215,12 @@ unsafe fn output<'a, T>(p: *mut T, max: usize, what: &str) -> Result<&'a mut [T]
     Ok(unsafe { std::slice::from_raw_parts_mut(p, max) })
 }
 
-struct CVector {
-    home: Home,
-    vec: Mutex<ByteVec>,
-}
-
-// SAFETY: no `ALSO` kind.
-unsafe impl Object for CVector {
-    const KIND: Kind = Kind::Vector;
-}
-
-const VECTOR_RESET: &str = "vector's storage (its arena was reset)";
-const MAP_RESET: &str = "map's storage (its arena was reset)";
-
 /// Runs `f` on the vector behind `h` and its arena.
 fn with_vector<R>(
     h: arn_vector,
     f: impl FnOnce(&mut ByteVec, &dyn ArenaAlloc) -> Result<R>,
 ) -> Result<R> {
-    with_ref(h, |c: &CVector| {
-        let mut v = claim(&c.vec, "vector")?;
-        c.home.enter(h, |a| f(&mut v, a))
-    })
+    with_container(h, f)
 }
 
 /// Element callback of `vecit`: `ctx` as given, the element's index and a
@@ -155,18 +255,7 @@ pub type arn_map_fn = Option<
 #[unsafe(no_mangle)]
 pub extern "C" fn vecmk(arena: arn_grow, elem_size: usize, capacity: usize) -> arn_vector {
     guard::value("vecmk", || {
-        let (vec, epoch) = with_arena(arena, |a| {
-            Ok((ByteVec::new(a, elem_size, capacity)?, a.epoch()))
-        })?;
-        let home = Home {
-            arena,
-            epoch,
-            kind: VECTOR_RESET,
-        };
-        handle::insert(CVector {
-            home,
-            vec: Mutex::new(vec),
-        })
+        Container::make(arena, |a| ByteVec::new(a, elem_size, capacity))
     })
 }
 
@@ -329,32 +418,21 @@ pub extern "C" fn veccl(v: arn_vector) -> c_int {
 /// `fn` is safe to call with `ctx` and the elements.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn vecit(v: arn_vector, r#fn: arn_vector_fn, ctx: *mut c_void) -> c_int {
-    let mut stopped = -1;
-    guard::status("vecit", || {
-        let f = r#fn.ok_or_else(|| Error::invalid("fn is NULL"))?;
-        with_ref(v, |c: &CVector| {
-            let vec = claim(&c.vec, "vector")?;
-            for i in 0.. {
-                // Check the arena before each element: the callback may
-                // have reset it.
-                let Some(p) = c
-                    .home
-                    .enter(v, |_| Ok((i < vec.len()).then(|| vec.at(i))))?
-                else {
-                    break;
-                };
-                // SAFETY: the caller's promise; `p` is a live element.
-                let r = unsafe { f(ctx, i, p?.as_ptr().cast()) };
-                if r != 0 {
-                    stopped = r;
-                    return Ok(());
-                }
+    walk("vecit", v, r#fn, |c, vec: &ByteVec, f| {
+        for i in 0.. {
+            // Check the arena before each element: the callback may have
+            // reset it.
+            let Some(p) = c.enter(v, |_| Ok((i < vec.len()).then(|| vec.at(i))))? else {
+                break;
+            };
+            // SAFETY: the caller's promise; `p` is a live element.
+            let r = unsafe { f(ctx, i, p?.as_ptr().cast()) };
+            if r != 0 {
+                return Ok(r);
             }
-            stopped = 0;
-            Ok(())
-        })
-    });
-    stopped
+        }
+        Ok(0)
+    })
 }
 
 /// Frees the vector: its storage goes back to the arena (when the arena
@@ -364,16 +442,7 @@ pub unsafe extern "C" fn vecit(v: arn_vector, r#fn: arn_vector_fn, ctx: *mut c_v
 /// `ARN_E_BUSY` from inside `vecit`'s callback, other handle errors.
 #[unsafe(no_mangle)]
 pub extern "C" fn vecfr(v: arn_vector) -> c_int {
-    guard::status("vecfr", || {
-        if let Ok(Err(e)) = with_ref(v, |c: &CVector| Ok(claim(&c.vec, "vector").map(drop))) {
-            return Err(e);
-        }
-        let c = handle::remove::<CVector>(v)?;
-        let vec = c.vec.into_inner().unwrap_or_else(|e| e.into_inner());
-        // SAFETY: `enter` admits only the vector's own arena, not reset.
-        let _gone = c.home.enter(v, |a| unsafe { vec.free(a) });
-        Ok(())
-    })
+    guard::status("vecfr", || free_container::<ByteVec>(v))
 }
 
 /// Audits the vector: treats the pointer-sized field at byte `offset` of
@@ -413,25 +482,12 @@ pub unsafe extern "C" fn vecau(
     })
 }
 
-struct CMap {
-    home: Home,
-    map: Mutex<ByteMap>,
-}
-
-// SAFETY: no `ALSO` kind.
-unsafe impl Object for CMap {
-    const KIND: Kind = Kind::Map;
-}
-
 /// Runs `f` on the map behind `h` and its arena.
 fn with_map<R>(
     h: arn_map,
     f: impl FnOnce(&mut ByteMap, &dyn ArenaAlloc) -> Result<R>,
 ) -> Result<R> {
-    with_ref(h, |c: &CMap| {
-        let mut m = claim(&c.map, "map")?;
-        c.home.enter(h, |a| f(&mut m, a))
-    })
+    with_container(h, f)
 }
 
 /// Makes a hash map in growing arena `arena` with room for `capacity`
@@ -445,16 +501,7 @@ fn with_map<R>(
 #[unsafe(no_mangle)]
 pub extern "C" fn mapmk(arena: arn_grow, capacity: usize) -> arn_map {
     guard::value("mapmk", || {
-        let (map, epoch) = with_arena(arena, |a| Ok((ByteMap::new(a, capacity)?, a.epoch())))?;
-        let home = Home {
-            arena,
-            epoch,
-            kind: MAP_RESET,
-        };
-        handle::insert(CMap {
-            home,
-            map: Mutex::new(map),
-        })
+        Container::make(arena, |a| ByteMap::new(a, capacity))
     })
 }
 
@@ -633,27 +680,19 @@ pub unsafe extern "C" fn mapad(
 /// `fn` is safe to call with `ctx` and the entries.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn mapit(m: arn_map, r#fn: arn_map_fn, ctx: *mut c_void) -> c_int {
-    let mut stopped = -1;
-    guard::status("mapit", || {
-        let f = r#fn.ok_or_else(|| Error::invalid("fn is NULL"))?;
-        with_ref(m, |c: &CMap| {
-            let map = claim(&c.map, "map")?;
-            let mut entries = map.entries();
-            // Check the arena before reading each entry: the callback may
-            // have reset it.
-            while let Some((k, v)) = c.home.enter(m, |_| Ok(entries.next()))? {
-                // SAFETY: the caller's promise; both are live blocks.
-                let r = unsafe { f(ctx, k.as_ptr().cast(), k.len(), v.as_ptr().cast(), v.len()) };
-                if r != 0 {
-                    stopped = r;
-                    return Ok(());
-                }
+    walk("mapit", m, r#fn, |c, map: &ByteMap, f| {
+        let mut entries = map.entries();
+        // Check the arena before reading each entry: the callback may have
+        // reset it.
+        while let Some((k, v)) = c.enter(m, |_| Ok(entries.next()))? {
+            // SAFETY: the caller's promise; both are live blocks.
+            let r = unsafe { f(ctx, k.as_ptr().cast(), k.len(), v.as_ptr().cast(), v.len()) };
+            if r != 0 {
+                return Ok(r);
             }
-            stopped = 0;
-            Ok(())
-        })
-    });
-    stopped
+        }
+        Ok(0)
+    })
 }
 
 /// Frees the map: its entries and table go back to the arena (when the
@@ -663,19 +702,7 @@ pub unsafe extern "C" fn mapit(m: arn_map, r#fn: arn_map_fn, ctx: *mut c_void) -
 /// from inside `mapit`'s callback, other handle errors.
 #[unsafe(no_mangle)]
 pub extern "C" fn mapfr(m: arn_map) -> c_int {
-    guard::status("mapfr", || {
-        if let Ok(Err(e)) = with_ref(m, |c: &CMap| Ok(claim(&c.map, "map").map(drop))) {
-            return Err(e);
-        }
-        let c = handle::remove::<CMap>(m)?;
-        let map = c.map.into_inner().unwrap_or_else(|e| e.into_inner());
-        // SAFETY: `enter` admits only the map's own arena, not reset.
-        let _gone = c.home.enter(m, |a| {
-            unsafe { map.free(a) };
-            Ok(())
-        });
-        Ok(())
-    })
+    guard::status("mapfr", || free_container::<ByteMap>(m))
 }
 
 /// Audits the map's values: treats the pointer-sized field at byte

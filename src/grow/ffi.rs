@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use super::{ArenaAlloc, GrowArena, GrowArenaBuilder, GrowStats, MemorySource, SharedGrowArena};
 use crate::error::{Error, Result};
 use crate::ffi::handle::{self, Kind, Object};
-use crate::ffi::{args, guard, with_ref};
+use crate::ffi::{args, free_unless_busy, guard, with_ref};
 use std::alloc::Layout;
 
 /// Handle of a growing arena; 0 is never valid.
@@ -111,6 +111,31 @@ impl CGrow {
             Arena::Plain(a) => a,
             Arena::Locked(a) => a,
         }
+    }
+
+    fn stats(&self) -> GrowStats {
+        match &self.arena {
+            Arena::Plain(a) => a.stats(),
+            Arena::Locked(a) => a.stats(),
+        }
+    }
+
+    /// Resets the arena, unless called from one of its own callbacks.
+    ///
+    /// # Safety
+    ///
+    /// The C contract of `grwrs`: the caller gives up every block, and no
+    /// other call runs on an unlocked arena.
+    unsafe fn reset(&self) -> Result<()> {
+        self.not_in_callback("reset")?;
+        match &self.arena {
+            // SAFETY: the caller's promise, and this is not inside one of
+            // the arena's callbacks (checked).
+            Arena::Plain(a) => unsafe { a.reset_shared() },
+            // SAFETY: as above; the lock serialises the core.
+            Arena::Locked(a) => unsafe { a.reset_shared() },
+        }
+        Ok(())
     }
 
     /// Refuses what a callback of this arena may not do to it.
@@ -363,18 +388,8 @@ pub extern "C" fn grwim(arena: arn_grow, ptr: *const c_void) -> c_int {
 #[unsafe(no_mangle)]
 pub extern "C" fn grwrs(arena: arn_grow) -> c_int {
     guard::status("grwrs", || {
-        with_ref(arena, |g: &CGrow| {
-            g.not_in_callback("reset")?;
-            match &g.arena {
-                // SAFETY: the C contract: the caller gives up every block;
-                // no other call runs on an unlocked arena, and this is not
-                // inside one of its callbacks (checked).
-                Arena::Plain(a) => unsafe { a.reset_shared() },
-                // SAFETY: as above; the lock serialises the core.
-                Arena::Locked(a) => unsafe { a.reset_shared() },
-            }
-            Ok(())
-        })
+        // SAFETY: the C contract of this function.
+        with_ref(arena, |g: &CGrow| unsafe { g.reset() })
     })
 }
 
@@ -388,12 +403,7 @@ pub extern "C" fn grwrs(arena: arn_grow) -> c_int {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn grwst(arena: arn_grow, out: *mut GrowStats) -> c_int {
     guard::status("grwst", || {
-        let s = with_ref(arena, |g: &CGrow| {
-            Ok(match &g.arena {
-                Arena::Plain(a) => a.stats(),
-                Arena::Locked(a) => a.stats(),
-            })
-        })?;
+        let s = with_ref(arena, |g: &CGrow| Ok(g.stats()))?;
         // SAFETY: the caller's promise.
         unsafe { args::write(out, "out", s) }
     })
@@ -407,11 +417,6 @@ pub unsafe extern "C" fn grwst(arena: arn_grow, out: *mut GrowStats) -> c_int {
 #[unsafe(no_mangle)]
 pub extern "C" fn grwfr(arena: arn_grow) -> c_int {
     guard::status("grwfr", || {
-        // A bad handle is `remove`'s to explain (a freed one is a double
-        // free); only a live one can be busy.
-        if let Err(e @ Error::Busy(_)) = with_ref(arena, |g: &CGrow| g.not_in_callback("free")) {
-            return Err(e);
-        }
-        handle::remove::<CGrow>(arena).map(drop)
+        free_unless_busy(arena, |g: &CGrow| g.not_in_callback("free")).map(drop)
     })
 }

@@ -1011,14 +1011,6 @@ impl Default for GrowArena {
     }
 }
 
-impl fmt::Debug for GrowArena {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("GrowArena")
-            .field("stats", &self.stats())
-            .finish_non_exhaustive()
-    }
-}
-
 impl GrowArena {
     /// An arena with the defaults: 64 KiB chunks from the system, one kept
     /// across reset.
@@ -1036,27 +1028,6 @@ impl GrowArena {
             source: Box::new(SystemMemory),
         }
     }
-
-    /// Frees every block at once, keeping up to `retain` chunks for reuse.
-    pub fn reset(&mut self) {
-        // SAFETY: `&mut self`: nothing borrows a block any more.
-        unsafe { Ops(&*self).reset() }
-    }
-
-    /// # Safety
-    ///
-    /// [`reset`](Self::reset) through a shared reference, for the C layer:
-    /// nothing uses a block of the arena afterwards, and no call on the
-    /// arena is running on this thread but the caller.
-    pub(crate) unsafe fn reset_shared(&self) {
-        // SAFETY: the caller's promise.
-        unsafe { Ops(self).reset() }
-    }
-
-    /// A snapshot of the counters.
-    pub fn stats(&self) -> GrowStats {
-        self.with(|c| c.snapshot())
-    }
 }
 
 impl Access for GrowArena {
@@ -1072,12 +1043,6 @@ impl Access for GrowArena {
     }
 }
 
-impl Drop for GrowArena {
-    fn drop(&mut self) {
-        Ops(&*self).release_all();
-    }
-}
-
 /// The growing arena with an internal lock: safe from any thread.
 pub struct SharedGrowArena {
     core: SpinLock<Core>,
@@ -1090,35 +1055,6 @@ unsafe impl Send for SharedGrowArena {}
 // SAFETY: as above.
 unsafe impl Sync for SharedGrowArena {}
 
-impl fmt::Debug for SharedGrowArena {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SharedGrowArena")
-            .field("stats", &self.stats())
-            .finish_non_exhaustive()
-    }
-}
-
-impl SharedGrowArena {
-    /// Frees every block at once, keeping up to `retain` chunks for reuse.
-    pub fn reset(&mut self) {
-        // SAFETY: `&mut self`: nothing borrows a block any more.
-        unsafe { Ops(&*self).reset() }
-    }
-
-    /// # Safety
-    ///
-    /// As [`GrowArena::reset_shared`].
-    pub(crate) unsafe fn reset_shared(&self) {
-        // SAFETY: the caller's promise.
-        unsafe { Ops(self).reset() }
-    }
-
-    /// A snapshot of the counters.
-    pub fn stats(&self) -> GrowStats {
-        self.with(|c| c.snapshot())
-    }
-}
-
 impl Access for SharedGrowArena {
     #[inline(always)]
     fn with<R>(&self, f: impl FnOnce(&mut Core) -> R) -> R {
@@ -1130,14 +1066,48 @@ impl Access for SharedGrowArena {
     }
 }
 
-impl Drop for SharedGrowArena {
-    fn drop(&mut self) {
-        Ops(&*self).release_all();
-    }
-}
-
+/// What both arena types have alike, written once: reset, counters,
+/// `Drop`, `Debug` and [`ArenaAlloc`].
 macro_rules! arena_alloc {
-    ($t:ty) => {
+    ($t:ident) => {
+        impl $t {
+            /// Frees every block at once, keeping up to `retain` chunks for
+            /// reuse.
+            pub fn reset(&mut self) {
+                // SAFETY: `&mut self`: nothing borrows a block any more.
+                unsafe { Ops(&*self).reset() }
+            }
+
+            /// # Safety
+            ///
+            /// [`reset`](Self::reset) through a shared reference, for the C
+            /// layer: nothing uses a block of the arena afterwards, and no
+            /// call on the arena is running on this thread but the caller.
+            pub(crate) unsafe fn reset_shared(&self) {
+                // SAFETY: the caller's promise.
+                unsafe { Ops(self).reset() }
+            }
+
+            /// A snapshot of the counters.
+            pub fn stats(&self) -> GrowStats {
+                self.with(|c| c.snapshot())
+            }
+        }
+
+        impl Drop for $t {
+            fn drop(&mut self) {
+                Ops(&*self).release_all();
+            }
+        }
+
+        impl fmt::Debug for $t {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(stringify!($t))
+                    .field("stats", &self.stats())
+                    .finish_non_exhaustive()
+            }
+        }
+
         // SAFETY: blocks come from chunks the arena owns until reset or
         // drop; the side table keeps live blocks disjoint.
         unsafe impl ArenaAlloc for $t {

@@ -9,7 +9,7 @@ use std::ffi::{c_int, c_void};
 
 use super::{ObjectPool, PoolOpts, PoolStats, arn_ctor, arn_reset};
 use crate::ffi::handle::{self, Kind, Object};
-use crate::ffi::{args, guard, hot_ref, status_hot_ref, with_ref};
+use crate::ffi::{args, free_unless_busy, guard, hot_ref, status_hot_ref, with_ref};
 
 /// Handle of an object pool; 0 is never valid.
 #[allow(non_camel_case_types)]
@@ -174,11 +174,11 @@ pub extern "C" fn polsh(p: arn_pool) -> c_int {
 pub extern "C" fn polfr(p: arn_pool) -> c_int {
     guard::status("polfr", || {
         // A callback of the pool may call this on it while the pool is
-        // still working on its behalf: refuse. A bad handle is explained by
-        // `remove` (a freed one as a double free).
-        if with_ref(p, |x: &ObjectPool| Ok(x.in_callback())).unwrap_or(false) {
-            return Err(ObjectPool::busy());
-        }
-        handle::remove::<ObjectPool>(p).map(drop)
+        // still working on its behalf: refuse.
+        free_unless_busy(p, |x: &ObjectPool| match x.in_callback() {
+            true => Err(ObjectPool::busy()),
+            false => Ok(()),
+        })
+        .map(drop)
     })
 }
