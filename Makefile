@@ -25,7 +25,7 @@ run_each = fail=0; for t in $(C_TESTS); do \
 	  printf '%s: ' $$t; $(1) ./$(BUILD)/$(2)$$t || fail=1; \
 	done; exit $$fail
 
-.PHONY: all lib header header-check test cargo-test loom c-test link-check example bench callgrind-bytes \
+.PHONY: all lib header header-check test cargo-test loom c-test link-check example bench callgrind-bytes callgrind-chunk \
         callgrind asan valgrind miri lint install clean
 
 all: lib header
@@ -85,7 +85,7 @@ valgrind: c-test
 
 # Criterion, side by side with bumpalo, malloc and arena-alligator, after
 # the instruction counts.
-bench: callgrind callgrind-bytes
+bench: callgrind callgrind-bytes callgrind-chunk
 	$(CARGO) bench --bench alloc
 	$(CARGO) bench --bench bytes
 	$(CARGO) bench --bench chunk
@@ -95,6 +95,11 @@ bench: callgrind callgrind-bytes
 callgrind-bytes:
 	@bin=$$($(CARGO) bench --bench bytes --no-run 2>&1 | sed -n 's/.*(\(.*deps\/bytes-[^)]*\)).*/\1/p' | head -n 1); \
 	  ./benches/callgrind_bytes.sh "$$bin"
+
+# Instructions per shared-slice op, ours, arena-arc's and Arc<[u64]>'s.
+callgrind-chunk:
+	@bin=$$($(CARGO) bench --bench chunk --no-run 2>&1 | sed -n 's/.*(\(.*deps\/chunk-[^)]*\)).*/\1/p' | head -n 1); \
+	  ./benches/callgrind_chunk.sh "$$bin"
 
 # Instructions per call, counted by callgrind (repeatable on a noisy box).
 callgrind: lib | $(BUILD)
