@@ -431,6 +431,34 @@ typedef struct arn_chunk_stats {
 } arn_chunk_stats;
 
 /**
+ * Handle of an arena-native vector; 0 is never valid.
+ */
+typedef uint64_t arn_vector;
+
+/**
+ * Handle of a growing arena; 0 is never valid.
+ */
+typedef uint64_t arn_grow;
+
+/**
+ * Element callback of `vecit`: `ctx` as given, the element's index and a
+ * pointer to it (writable, valid during the call).
+ */
+typedef int (*arn_vector_fn)(void *ctx, size_t index, void *elem);
+
+/**
+ * Handle of an arena-native map; 0 is never valid.
+ */
+typedef uint64_t arn_map;
+
+/**
+ * Entry callback of `mapit`: `ctx` as given, the key and value bytes
+ * (valid during the call; a zero-length one is a non-NULL pointer that
+ * must not be read).
+ */
+typedef int (*arn_map_fn)(void *ctx, const void *key, size_t klen, const void *val, size_t vlen);
+
+/**
  * Handle of a fixed-slot byte arena; 0 is never valid.
  */
 typedef uint64_t arn_fixed;
@@ -477,34 +505,6 @@ typedef struct arn_fixed_metrics {
    */
   size_t slot_size;
 } arn_fixed_metrics;
-
-/**
- * Handle of an arena-native vector; 0 is never valid.
- */
-typedef uint64_t arn_vector;
-
-/**
- * Handle of a growing arena; 0 is never valid.
- */
-typedef uint64_t arn_grow;
-
-/**
- * Element callback of `vecit`: `ctx` as given, the element's index and a
- * pointer to it (writable, valid during the call).
- */
-typedef int (*arn_vector_fn)(void *ctx, size_t index, void *elem);
-
-/**
- * Handle of an arena-native map; 0 is never valid.
- */
-typedef uint64_t arn_map;
-
-/**
- * Entry callback of `mapit`: `ctx` as given, the key and value bytes
- * (valid during the call; a zero-length one is a non-NULL pointer that
- * must not be read).
- */
-typedef int (*arn_map_fn)(void *ctx, const void *key, size_t klen, const void *val, size_t vlen);
 
 /**
  * Options of `grwmk` (`arn_grow_opts`). Zeroed, it means the defaults
@@ -1267,85 +1267,6 @@ arn_slice slccl(arn_slice s);
 int slcdr(arn_slice s);
 
 /**
- * The `ARN_E_*` code of this thread's last failed call, or 0 (`ARN_OK`)
- * when none failed since the thread started or since `arnec()`.
- *
- * A successful call does not clear it.
- */
-int arner(void);
-
-/**
- * The message of this thread's last error: the function's name, the class
- * and the numbers involved, e.g. `arnal: arena out of memory: asked 128
- * bytes, 64 left of 1048576`. An empty string when there is none.
- *
- * Never NULL. The string belongs to the library and stays valid until this
- * thread's next failed call or `arnec()`; copy it to keep it.
- */
-const char *arnem(void);
-
-/**
- * Clears this thread's last error: `arner()` returns 0 and `arnem()` "".
- */
-void arnec(void);
-
-/**
- * Makes a fixed-slot byte arena of `slot_count` slots of `slot_size` bytes,
- * from which any thread allocates buffers (`fxdal`) without a lock.
- * `options` may be NULL for the defaults (8-byte alignment, memory not
- * zeroed on reuse, no auto-spill, pages faulted on first use).
- *
- * Returns the arena's handle, to be freed with `fxdfr`; 0 on failure:
- * `ARN_E_INVALID_ARGUMENT` for a zero count or size, an alignment that is
- * not a power of two or above 4096, or sizes whose product overflows;
- * `ARN_E_SYSTEM` when the system refuses the memory.
- *
- * # Safety
- *
- * `options` is NULL or valid for reading an `arn_byte_opts`.
- */
-arn_fixed fxdmk(size_t slot_count, size_t slot_size, const struct arn_byte_opts *options);
-
-/**
- * Allocates a buffer over a free slot, from any thread, without a lock.
- * The buffer's capacity is the slot size; write it with `bufwr`, then
- * freeze it (`bufrz`) or drop it (`bufdr`).
- *
- * Returns the buffer's handle; 0 on failure: `ARN_E_CAPACITY` when every
- * slot is out, handle errors for a bad `arena`.
- */
-arn_buffer fxdal(arn_fixed arena);
-
-/**
- * Like `fxdal`, but when every slot is out, waits up to `timeout_ms`
- * milliseconds for one to come back (the C face of `allocate_async`).
- *
- * Returns the buffer's handle; 0 on failure: `ARN_E_TIMEOUT` when no slot
- * came back in time, handle errors for a bad `arena`.
- */
-arn_buffer fxdwt(arn_fixed arena, uint64_t timeout_ms);
-
-/**
- * Writes a snapshot of the arena's counters to `*out`.
- *
- * Returns 0; `ARN_E_INVALID_ARGUMENT` for a NULL `out`, handle errors.
- *
- * # Safety
- *
- * `out` is NULL or valid for writing an `arn_fixed_metrics`.
- */
-int fxdmt(arn_fixed arena, struct arn_fixed_metrics *out);
-
-/**
- * Frees the arena handle. Buffers and bytes from it stay valid; its
- * memory is unmapped when the last of them is dropped.
- *
- * Returns 0; `ARN_E_DOUBLE_FREE` for an arena already freed, other handle
- * errors for a bad `arena`.
- */
-int fxdfr(arn_fixed arena);
-
-/**
  * Makes a vector of `elem_size`-byte elements in growing arena `arena`,
  * with room for `capacity` elements (0: nothing allocated until the first
  * push). Its storage is one arena block aligned to 16 bytes, grown by
@@ -1649,6 +1570,85 @@ int mapfr(arn_map m);
  * `max` entries each.
  */
 int mapau(arn_map m, size_t offset, size_t *out_count, const void **keys, size_t *klens, size_t max);
+
+/**
+ * The `ARN_E_*` code of this thread's last failed call, or 0 (`ARN_OK`)
+ * when none failed since the thread started or since `arnec()`.
+ *
+ * A successful call does not clear it.
+ */
+int arner(void);
+
+/**
+ * The message of this thread's last error: the function's name, the class
+ * and the numbers involved, e.g. `arnal: arena out of memory: asked 128
+ * bytes, 64 left of 1048576`. An empty string when there is none.
+ *
+ * Never NULL. The string belongs to the library and stays valid until this
+ * thread's next failed call or `arnec()`; copy it to keep it.
+ */
+const char *arnem(void);
+
+/**
+ * Clears this thread's last error: `arner()` returns 0 and `arnem()` "".
+ */
+void arnec(void);
+
+/**
+ * Makes a fixed-slot byte arena of `slot_count` slots of `slot_size` bytes,
+ * from which any thread allocates buffers (`fxdal`) without a lock.
+ * `options` may be NULL for the defaults (8-byte alignment, memory not
+ * zeroed on reuse, no auto-spill, pages faulted on first use).
+ *
+ * Returns the arena's handle, to be freed with `fxdfr`; 0 on failure:
+ * `ARN_E_INVALID_ARGUMENT` for a zero count or size, an alignment that is
+ * not a power of two or above 4096, or sizes whose product overflows;
+ * `ARN_E_SYSTEM` when the system refuses the memory.
+ *
+ * # Safety
+ *
+ * `options` is NULL or valid for reading an `arn_byte_opts`.
+ */
+arn_fixed fxdmk(size_t slot_count, size_t slot_size, const struct arn_byte_opts *options);
+
+/**
+ * Allocates a buffer over a free slot, from any thread, without a lock.
+ * The buffer's capacity is the slot size; write it with `bufwr`, then
+ * freeze it (`bufrz`) or drop it (`bufdr`).
+ *
+ * Returns the buffer's handle; 0 on failure: `ARN_E_CAPACITY` when every
+ * slot is out, handle errors for a bad `arena`.
+ */
+arn_buffer fxdal(arn_fixed arena);
+
+/**
+ * Like `fxdal`, but when every slot is out, waits up to `timeout_ms`
+ * milliseconds for one to come back (the C face of `allocate_async`).
+ *
+ * Returns the buffer's handle; 0 on failure: `ARN_E_TIMEOUT` when no slot
+ * came back in time, handle errors for a bad `arena`.
+ */
+arn_buffer fxdwt(arn_fixed arena, uint64_t timeout_ms);
+
+/**
+ * Writes a snapshot of the arena's counters to `*out`.
+ *
+ * Returns 0; `ARN_E_INVALID_ARGUMENT` for a NULL `out`, handle errors.
+ *
+ * # Safety
+ *
+ * `out` is NULL or valid for writing an `arn_fixed_metrics`.
+ */
+int fxdmt(arn_fixed arena, struct arn_fixed_metrics *out);
+
+/**
+ * Frees the arena handle. Buffers and bytes from it stay valid; its
+ * memory is unmapped when the last of them is dropped.
+ *
+ * Returns 0; `ARN_E_DOUBLE_FREE` for an arena already freed, other handle
+ * errors for a bad `arena`.
+ */
+int fxdfr(arn_fixed arena);
 
 /**
  * Makes a growing arena. `options` may be NULL for the defaults: 64 KiB

@@ -16,6 +16,7 @@ pub mod buddy;
 pub mod buffer;
 pub mod bump;
 pub mod chunk;
+pub mod collections;
 pub mod error;
 pub mod ffi;
 pub mod fixed;
@@ -35,13 +36,13 @@ pub use buddy::{BuddyArena, BuddyArenaBuilder, BuddyMetrics};
 pub use buffer::{Buffer, BuildError, BytesExt, Dealloc, InitPolicy, PageSize, Unfaulted};
 pub use bump::{Bump, BumpStats};
 pub use chunk::{ArcSingle, ArcSlice, ChunkAllocator, ChunkStats, MAX_CHUNK_CAPACITY};
+pub use collections::{ArenaMap, ArenaVec, Pointers, Violation, Walker, audit, audit_as};
 pub use error::{Error, Result};
 pub use fixed::{FixedArena, FixedArenaBuilder, FixedMetrics};
 pub use grow::{
     ArenaAlloc, GROW_DEFAULT_CHUNK, GROW_GRANULE, GrowArena, GrowArenaBuilder, GrowStats,
     MemorySource, SharedGrowArena, SystemMemory,
 };
-pub use grow::{ArenaMap, ArenaVec, Pointers, Violation, Walker, audit, audit_as};
 pub use mem::{ARN_MAX_ALIGN, align_size};
 pub use mmap::{ARN_MMAP_HUGE_PAGE, ARN_MMAP_PAGE, MmapArena, MmapOpts, MmapStats};
 pub use pool::{

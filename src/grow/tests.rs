@@ -7,7 +7,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use proptest::prelude::*;
 
+use super::class::{CLASSES, MAX_BLOCK, class_of, class_size};
 use super::*;
+use crate::error::Error;
 
 fn lay(size: usize) -> Layout {
     Layout::from_size_align(size, 8).unwrap()

@@ -8,8 +8,8 @@ use std::mem;
 use std::ops::{Deref, DerefMut};
 use std::ptr::{self, NonNull};
 
-use super::{ArenaAlloc, GrowArena};
 use crate::error::{Error, Result};
+use crate::grow::{ArenaAlloc, GrowArena};
 
 /// A block of `bytes` bytes aligned to `align`: a new one when `old` is
 /// `None`, else `old` grown (in place when the arena can, else moved).

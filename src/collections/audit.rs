@@ -5,7 +5,8 @@
 use std::fmt::{self, Write as _};
 use std::ptr::NonNull;
 
-use super::{ArenaAlloc, ArenaMap, ArenaVec};
+use super::{ArenaMap, ArenaVec};
+use crate::grow::ArenaAlloc;
 
 /// A pointer found outside the arena.
 #[derive(Debug, Clone, PartialEq, Eq)]

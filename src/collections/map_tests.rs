@@ -7,7 +7,8 @@ use std::rc::Rc;
 use proptest::prelude::*;
 
 use super::map::ByteMap;
-use super::{ArenaAlloc, ArenaMap, ArenaVec, GrowArena, SharedGrowArena, audit_as};
+use super::{ArenaMap, ArenaVec, audit_as};
+use crate::grow::{ArenaAlloc, GrowArena, SharedGrowArena};
 
 /// Sizes shrink under Miri, which runs each operation thousands of times
 /// slower; the shapes (growth, tombstones, chunk roll-over) stay.
@@ -204,7 +205,7 @@ fn the_audit_names_map_entries() {
 
 #[test]
 fn the_hasher_spreads_integers_and_bytes() {
-    use super::map::MixHasher;
+    use super::table::MixHasher;
     use std::hash::{BuildHasher, Hasher};
     #[derive(Default)]
     struct Build;

@@ -15,13 +15,13 @@
 use std::ffi::{c_int, c_void};
 use std::sync::{Mutex, MutexGuard, TryLockError};
 
-use super::ArenaAlloc;
-use super::ffi::{arn_grow, with_arena};
 use super::map::{ByteMap, ByteStr};
 use super::vec::ByteVec;
 use crate::error::{Error, Result};
 use crate::ffi::handle::{self, Kind, Object};
 use crate::ffi::{args, free_unless_busy, guard, with_ref};
+use crate::grow::ArenaAlloc;
+use crate::grow::ffi::{arn_grow, with_arena};
 
 /// Handle of an arena-native vector; 0 is never valid.
 #[allow(non_camel_case_types)]

@@ -5,8 +5,9 @@ use std::rc::Rc;
 
 use proptest::prelude::*;
 
-use super::{ArenaAlloc, ArenaVec, GrowArena, SharedGrowArena, Violation, audit, audit_as};
+use super::{ArenaVec, Violation, audit, audit_as};
 use crate::error::Error;
+use crate::grow::{ArenaAlloc, GrowArena, SharedGrowArena};
 
 /// Model runs are shorter under Miri, which runs each operation thousands
 /// of times slower; growth and chunk roll-over still happen.
