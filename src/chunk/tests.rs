@@ -8,7 +8,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use proptest::prelude::*;
 
+use std::mem;
+
+use super::raw::*;
 use super::*;
+use crate::error::Error;
 
 /// Counts its drops in a shared counter (any thread).
 #[derive(Debug)]
