@@ -150,8 +150,9 @@
 #define ARN_MMAP_PAGE 4096
 
 /**
- * The alignment of a reservation made with huge pages: the size of an
- * x86-64 / arm64 (4 KiB granule) transparent huge page.
+ * The size of an x86-64 / arm64 (4 KiB granule) transparent huge page:
+ * the alignment of every mapping made with huge pages (mmap arenas and
+ * byte arenas).
  */
 #define ARN_MMAP_HUGE_PAGE (2 << 20)
 

@@ -11,6 +11,7 @@
 //! the C layer reports through `arner()` / `arnem()`.
 
 pub mod arena;
+mod bitmap;
 pub mod block;
 pub mod buddy;
 pub mod buffer;
@@ -21,6 +22,7 @@ pub mod error;
 pub mod ffi;
 pub mod fixed;
 pub mod grow;
+mod hash;
 mod mem;
 pub mod mmap;
 pub mod pool;

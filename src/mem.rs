@@ -7,7 +7,7 @@
 
 use std::alloc::{Layout, alloc_zeroed, dealloc};
 use std::cell::Cell;
-use std::ptr::{self, NonNull};
+use std::ptr::NonNull;
 
 use crate::error::{Error, Result};
 
@@ -31,10 +31,16 @@ pub(crate) const fn align_up(n: usize, align: usize) -> Option<usize> {
     }
 }
 
-/// Checks an explicit alignment: a power of two no larger than
-/// [`ARN_MAX_ALIGN`].
+/// Whether `align` is an alignment an explicit-alignment call accepts: a
+/// power of two no larger than [`ARN_MAX_ALIGN`].
+#[inline(always)]
+pub(crate) const fn is_align(align: usize) -> bool {
+    align.is_power_of_two() && align <= ARN_MAX_ALIGN
+}
+
+/// Checks an explicit alignment (see [`is_align`]).
 pub(crate) fn check_align(align: usize) -> Result<()> {
-    if align.is_power_of_two() && align <= ARN_MAX_ALIGN {
+    if is_align(align) {
         Ok(())
     } else {
         Err(Error::invalid(format!(
@@ -51,12 +57,25 @@ pub fn align_size(size: usize, align: usize) -> Result<usize> {
         .ok_or_else(|| Error::invalid(format!("size {size} aligned to {align} overflows")))
 }
 
+/// The test of every bump fast path (arena, scratch, mmap arena, bump,
+/// stack, region): `bytes` rounded up to 8, when that is nonzero and at
+/// most `room`. A size of 0, a size that overflows and one that does not
+/// fit are all told apart by one compare: rounding wraps an overflowing
+/// size to 0, and `size - 1` wraps 0 to the largest value.
+#[inline(always)]
+pub(crate) fn fit(bytes: usize, room: usize) -> Option<usize> {
+    let size = bytes.wrapping_add(WORD - 1) & !(WORD - 1);
+    if size.wrapping_sub(1) >= room {
+        None
+    } else {
+        Some(size)
+    }
+}
+
 /// The fast path of the upward bump allocators (arena, scratch, mmap
-/// arena): rounds `bytes` up to 8 and takes that many from `offset` when
-/// they fit below `limit`, counting the allocation in `count`. Returns the
-/// offset of the allocation; `None` for a size of 0, a size that overflows
-/// or one that does not fit, all told apart by one compare: rounding wraps
-/// an overflowing size to 0, and `size - 1` wraps 0 to the largest value.
+/// arena): takes `bytes` rounded up to 8 from `offset` when they [`fit`]
+/// below `limit`, counting the allocation in `count`. Returns the offset
+/// of the allocation.
 ///
 /// `offset` stays a multiple of 8 as long as it starts as one.
 #[inline(always)]
@@ -67,10 +86,7 @@ pub(crate) fn bump_up(
     bytes: usize,
 ) -> Option<usize> {
     let off = offset.get();
-    let size = bytes.wrapping_add(WORD - 1) & !(WORD - 1);
-    if size.wrapping_sub(1) >= limit - off {
-        return None;
-    }
+    let size = fit(bytes, limit - off)?;
     offset.set(off + size);
     count.set(count.get() + 1);
     Some(off)
@@ -119,25 +135,6 @@ pub(crate) unsafe fn zero_small(p: *mut u8, n: usize) {
             p.add(n - 8).cast::<u64>().write_unaligned(0);
         }
     }
-}
-
-/// `n` (nonzero) zeroed words from the heap, fallibly. They come from
-/// `calloc`, which leaves large arrays as untouched fresh pages.
-pub(crate) fn zeroed_words(n: usize) -> Result<Box<[Cell<u64>]>> {
-    debug_assert!(n > 0);
-    let layout = Layout::array::<Cell<u64>>(n)
-        .map_err(|_| Error::invalid(format!("bitmap of {n} words is too large")))?;
-    // SAFETY: the layout has a nonzero size.
-    let p = unsafe { alloc_zeroed(layout) }.cast::<Cell<u64>>();
-    if p.is_null() {
-        return Err(Error::System {
-            bytes: layout.size(),
-        });
-    }
-    // SAFETY: `p` is a fresh global allocation with the layout of `n`
-    // `Cell<u64>`s (the layout `Box<[Cell<u64>]>` frees with), and all-zero
-    // bytes are a valid `Cell<u64>`.
-    Ok(unsafe { Box::from_raw(ptr::slice_from_raw_parts_mut(p, n)) })
 }
 
 /// An owned, zero-initialised heap buffer.

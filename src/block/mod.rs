@@ -26,8 +26,9 @@ pub(crate) mod ffi;
 use std::cell::Cell;
 use std::ptr::NonNull;
 
+use crate::bitmap::{bit, set_tail, zeroed_words};
 use crate::error::{Error, Result};
-use crate::mem::{WORD, ZeroedBuf, align_up, zero_small, zeroed_words};
+use crate::mem::{WORD, ZeroedBuf, align_up, zero_small};
 
 /// Counters of a block allocator (C: `arn_block_stats`).
 #[repr(C)]
@@ -88,12 +89,8 @@ impl BlockPool {
         let words = count.div_ceil(64);
         let bits = zeroed_words(words)?;
         let full = zeroed_words(words.div_ceil(64))?;
-        if count % 64 != 0 {
-            bits[words - 1].set(!0 << (count % 64));
-        }
-        if words % 64 != 0 {
-            full[full.len() - 1].set(!0 << (words % 64));
-        }
+        set_tail(&bits, count);
+        set_tail(&full, words);
         let shift = stride.trailing_zeros();
         let odd = stride >> shift;
         Ok(BlockPool {
@@ -277,7 +274,7 @@ impl BlockPool {
             return false;
         }
         let index = off / self.stride;
-        self.bits[index >> 6].get() & (1 << (index & 63)) != 0
+        bit(&self.bits, index)
     }
 
     /// The counters.

@@ -56,7 +56,6 @@ mod loom_tests;
 #[cfg(all(test, not(arn_loom)))]
 mod tests;
 
-use std::cell::UnsafeCell;
 use std::ptr::NonNull;
 use std::time::Duration;
 
@@ -66,7 +65,7 @@ use crate::buffer::{
     byte_arena_builder,
 };
 use crate::error::{Error, Result};
-use crate::sync::{AtomicUsize, Ordering};
+use crate::sync::SpinLock;
 
 /// Bits of a token that hold the block's order; the index sits above.
 const ORDER_BITS: u32 = 6;
@@ -336,107 +335,6 @@ impl Free {
         (self.mask | self.parked_mask)
             .checked_ilog2()
             .map(|k| k as usize)
-    }
-}
-
-/// The lock around a buddy arena's state. Its critical sections are a few
-/// dozen instructions, so it is taken with one compare-and-swap and given
-/// back with a plain store (`std::sync::Mutex` gives back with a swap, to
-/// learn whether it must wake a sleeper: a second locked instruction per
-/// call, a quarter of a roundtrip's time). A thread that finds it taken
-/// spins briefly, then yields its time slice until it is free.
-struct SpinLock<T> {
-    held: AtomicUsize,
-    value: UnsafeCell<T>,
-}
-
-// SAFETY: the value is reached only through a guard, and one guard exists
-// at a time (the compare-and-swap on `held`).
-unsafe impl<T: Send> Sync for SpinLock<T> {}
-
-impl<T> SpinLock<T> {
-    fn new(value: T) -> SpinLock<T> {
-        SpinLock {
-            held: AtomicUsize::new(0),
-            value: UnsafeCell::new(value),
-        }
-    }
-
-    #[inline(always)]
-    fn lock(&self) -> SpinGuard<'_, T> {
-        if self
-            .held
-            .compare_exchange_weak(0, 1, Ordering::Acquire, Ordering::Relaxed)
-            .is_err()
-        {
-            self.lock_slow();
-        }
-        SpinGuard { lock: self }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn lock_slow(&self) {
-        let mut spins = 0u32;
-        loop {
-            while self.held.load(Ordering::Relaxed) != 0 {
-                if cfg!(arn_loom) || spins >= 64 {
-                    yield_now();
-                } else {
-                    std::hint::spin_loop();
-                    spins += 1;
-                }
-            }
-            if self
-                .held
-                .compare_exchange_weak(0, 1, Ordering::Acquire, Ordering::Relaxed)
-                .is_ok()
-            {
-                return;
-            }
-        }
-    }
-}
-
-#[cfg(not(arn_loom))]
-fn yield_now() {
-    std::thread::yield_now();
-}
-
-#[cfg(arn_loom)]
-fn yield_now() {
-    loom::thread::yield_now();
-}
-
-/// The holder of a [`SpinLock`]; dropping it (also while unwinding) gives
-/// the lock back.
-struct SpinGuard<'a, T> {
-    lock: &'a SpinLock<T>,
-}
-
-impl<T> std::ops::Deref for SpinGuard<'_, T> {
-    type Target = T;
-
-    #[inline(always)]
-    fn deref(&self) -> &T {
-        // SAFETY: the guard holds the lock, so nothing else reaches the
-        // value.
-        unsafe { &*self.lock.value.get() }
-    }
-}
-
-impl<T> std::ops::DerefMut for SpinGuard<'_, T> {
-    #[inline(always)]
-    fn deref_mut(&mut self) -> &mut T {
-        // SAFETY: as in `deref`, and the guard is borrowed mutably.
-        unsafe { &mut *self.lock.value.get() }
-    }
-}
-
-impl<T> Drop for SpinGuard<'_, T> {
-    #[inline(always)]
-    fn drop(&mut self) {
-        self.lock.held.store(0, Ordering::Release);
     }
 }
 

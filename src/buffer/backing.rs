@@ -17,9 +17,6 @@ pub enum PageSize {
     Huge,
 }
 
-/// The size and alignment of a huge page.
-pub(crate) const HUGE_PAGE: usize = 2 << 20;
-
 /// Hands caller memory back when the arena over it is gone.
 pub type Dealloc = Box<dyn FnOnce(NonNull<u8>, usize) + Send>;
 
@@ -49,7 +46,7 @@ impl Backing {
     pub(crate) fn map(len: usize, page: PageSize, prefault: bool) -> Result<Backing, BuildError> {
         let align = match page {
             PageSize::Standard => 1,
-            PageSize::Huge => HUGE_PAGE,
+            PageSize::Huge => crate::mmap::ARN_MMAP_HUGE_PAGE,
         };
         let too_big = || BuildError::Overflow {
             what: "the arena's memory",

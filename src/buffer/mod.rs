@@ -485,7 +485,7 @@ impl Options {
                 value: align,
             });
         }
-        if align > crate::mem::ARN_MAX_ALIGN {
+        if !crate::mem::is_align(align) {
             return Err(BuildError::Alignment { align });
         }
         Ok(align)

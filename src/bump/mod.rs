@@ -11,7 +11,7 @@ use std::cell::Cell;
 use std::ptr::NonNull;
 
 use crate::error::{Error, Result};
-use crate::mem::{WORD, ZeroedBuf, align_up, bad_size};
+use crate::mem::{WORD, ZeroedBuf, align_up, bad_size, fit};
 
 /// Counters of a bump allocator (C: `arn_bump_stats`).
 #[repr(C)]
@@ -73,12 +73,7 @@ impl Bump {
     #[inline(always)]
     pub fn try_alloc_ptr(&self, size: usize) -> Option<NonNull<u8>> {
         let head = self.head.get();
-        // An overflowing size rounds to 0 and fails with size 0.
-        let rounded = size.wrapping_add(WORD - 1) & !(WORD - 1);
-        if rounded.wrapping_sub(1) >= head {
-            return None;
-        }
-        let head = head - rounded;
+        let head = head - fit(size, head)?;
         self.head.set(head);
         self.allocations.set(self.allocations.get() + 1);
         // SAFETY: head < top <= len.

@@ -4,6 +4,7 @@ use std::ptr::{self, NonNull};
 
 use super::raw::*;
 use crate::error::{Error, Result};
+use crate::mem::{ARN_MAX_ALIGN, is_align};
 
 /// The C allocator's core: elements are `elem_size` opaque bytes, packed
 /// in a slice; each slice starts aligned. The untyped core counts room in
@@ -26,9 +27,9 @@ impl ByteChunks {
     /// means 8, else a power of two up to 4096.
     pub(crate) fn new(elem_size: usize, align: usize, cap: usize) -> Result<Self> {
         let align = if align == 0 { 8 } else { align };
-        if !align.is_power_of_two() || align > 4096 {
+        if !is_align(align) {
             return Err(Error::invalid(format!(
-                "element alignment {align} is not a power of two up to 4096"
+                "element alignment {align} is not a power of two up to {ARN_MAX_ALIGN}"
             )));
         }
         if elem_size == 0 {

@@ -205,7 +205,7 @@ fn the_audit_names_map_entries() {
 
 #[test]
 fn the_hasher_spreads_integers_and_bytes() {
-    use super::table::MixHasher;
+    use crate::hash::MixHasher;
     use std::hash::{BuildHasher, Hasher};
     #[derive(Default)]
     struct Build;

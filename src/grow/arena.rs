@@ -11,9 +11,9 @@ use super::class::{
     GRANULE_SHIFT, GROW_DEFAULT_CHUNK, GROW_GRANULE, MAX_BLOCK, MIN_CHUNK, class_size,
 };
 use super::core::{Chunk, Core, GrowStats, Need};
-use super::lock::SpinLock;
 use super::source::{MemorySource, SystemMemory};
 use crate::error::{Error, Result};
+use crate::sync::SpinLock;
 
 /// Access to the core: exclusive for the plain arena, under the lock for
 /// the shared one. `with` must not be re-entered (nothing inside calls out).

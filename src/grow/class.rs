@@ -9,8 +9,6 @@ pub(super) const GRANULE_SHIFT: u32 = 4;
 pub(super) const FREED: u8 = 0x80;
 /// Number of size classes, counting the unused class 0.
 pub(super) const CLASSES: usize = 128;
-/// The largest alignment an allocation may ask for.
-pub(super) const MAX_ALIGN: usize = 4096;
 /// Default chunk size.
 pub const GROW_DEFAULT_CHUNK: usize = 64 * 1024;
 /// Smallest chunk size accepted.

@@ -4,10 +4,9 @@
 
 use std::ptr::{self, NonNull};
 
-use super::class::{
-    CLASSES, FREED, GRANULE_SHIFT, GROW_GRANULE, MAX_ALIGN, MAX_BLOCK, class_of, class_size,
-};
+use super::class::{CLASSES, FREED, GRANULE_SHIFT, GROW_GRANULE, MAX_BLOCK, class_of, class_size};
 use crate::error::{Error, Result};
+use crate::mem::ARN_MAX_ALIGN as MAX_ALIGN;
 
 /// Counters of a growing arena (`arn_grow_stats` in C).
 #[repr(C)]

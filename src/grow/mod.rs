@@ -40,7 +40,6 @@ mod arena;
 mod class;
 mod core;
 pub(crate) mod ffi;
-mod lock;
 mod source;
 
 pub use alloc::ArenaAlloc;

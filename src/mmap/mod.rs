@@ -42,8 +42,9 @@ use crate::mem::{WORD, align_up, bad_size, bump_up};
 /// larger.
 pub const ARN_MMAP_PAGE: usize = 4096;
 
-/// The alignment of a reservation made with huge pages: the size of an
-/// x86-64 / arm64 (4 KiB granule) transparent huge page.
+/// The size of an x86-64 / arm64 (4 KiB granule) transparent huge page:
+/// the alignment of every mapping made with huge pages (mmap arenas and
+/// byte arenas).
 pub const ARN_MMAP_HUGE_PAGE: usize = 2 << 20;
 
 /// Options of an mmap arena (C: `arn_mmap_opts`).

@@ -26,8 +26,7 @@ const MIX: u64 = 0x9E37_79B9_7F4A_7C15;
 
 #[inline(always)]
 fn fold(x: u64) -> u64 {
-    let m = u128::from(x) * u128::from(MIX);
-    (m as u64) ^ ((m >> 64) as u64)
+    crate::hash::fold(x, MIX)
 }
 
 impl Hasher for AddrHasher {

@@ -12,7 +12,7 @@ use std::cell::{Cell, RefCell};
 use std::ptr::{self, NonNull};
 
 use crate::error::{Error, Result};
-use crate::mem::{WORD, ZeroedBuf, bad_size};
+use crate::mem::{WORD, ZeroedBuf, bad_size, fit};
 
 /// Size of the arenas a region makes on demand.
 pub const REGION_ARENA_SIZE: usize = 64 * 1024;
@@ -97,11 +97,7 @@ impl Region {
     #[inline(always)]
     pub fn try_alloc_ptr(&self, size: usize) -> Option<NonNull<u8>> {
         let next = self.next.get();
-        // An overflowing size rounds to 0, and 0 - 1 fails the compare.
-        let rounded = size.wrapping_add(WORD - 1) & !(WORD - 1);
-        if rounded.wrapping_sub(1) >= self.end.get().addr() - next.addr() {
-            return None;
-        }
+        let rounded = fit(size, self.end.get().addr() - next.addr())?;
         // SAFETY: next + rounded <= end, inside the current arena.
         self.next.set(unsafe { next.add(rounded) });
         // SAFETY: a nonzero room means `next` points into an arena.

@@ -26,8 +26,9 @@ pub(crate) mod ffi;
 use std::cell::Cell;
 use std::ptr::{self, NonNull};
 
+use crate::bitmap::{bit, clear_bits, set_bit, zeroed_words};
 use crate::error::{Error, Result};
-use crate::mem::{WORD, ZeroedBuf, align_up, bad_size, zeroed_words};
+use crate::mem::{WORD, ZeroedBuf, align_up, bad_size, fit};
 
 /// A fixed-capacity, zero-filled stack of bytes with markers.
 ///
@@ -117,13 +118,7 @@ impl Stack {
     #[inline(always)]
     pub unsafe fn try_push_ptr(&self, src: *const u8, n: usize) -> Option<NonNull<u8>> {
         let top = self.top.get();
-        // One compare covers a zero size, an overflowing size and the room
-        // left: rounding wraps an overflowing size to 0, and `0 - 1` wraps
-        // to the largest value.
-        let rounded = n.wrapping_add(WORD - 1) & !(WORD - 1);
-        if rounded.wrapping_sub(1) >= self.buf.len() - top {
-            return None;
-        }
+        let rounded = fit(n, self.buf.len() - top)?;
         // SAFETY: top + rounded <= len, so the pointer is inside the buffer.
         let dst = unsafe { self.buf.base().add(top) };
         if !src.is_null() {
@@ -243,39 +238,6 @@ impl Stack {
             format!("marker {marker} was never taken (top is {top})")
         })
     }
-}
-
-#[inline]
-fn bit(bits: &[Cell<u64>], i: usize) -> bool {
-    bits[i / 64].get() >> (i % 64) & 1 == 1
-}
-
-#[inline]
-fn set_bit(bits: &[Cell<u64>], i: usize) {
-    let w = &bits[i / 64];
-    w.set(w.get() | 1 << (i % 64));
-}
-
-/// Clears bits `from..to`, a word at a time.
-fn clear_bits(bits: &[Cell<u64>], from: usize, to: usize) {
-    if from >= to {
-        return;
-    }
-    let (first, last) = (from / 64, (to - 1) / 64);
-    // Bits at and above `from` in the first word, at and below `to - 1` in
-    // the last.
-    let low = !0u64 << (from % 64);
-    let high = !0u64 >> (63 - (to - 1) % 64);
-    if first == last {
-        let w = &bits[first];
-        w.set(w.get() & !(low & high));
-        return;
-    }
-    bits[first].set(bits[first].get() & !low);
-    for w in &bits[first + 1..last] {
-        w.set(0);
-    }
-    bits[last].set(bits[last].get() & !high);
 }
 
 #[cfg(test)]
