@@ -105,6 +105,8 @@ callgrind-chunk:
 callgrind: lib | $(BUILD)
 	$(CC) $(CSTRICT) -O2 -g -Iinclude benches/callgrind.c -o $(BUILD)/callgrind $(LINK)
 	@./benches/callgrind.sh $(BUILD)/callgrind
+	@bin=$$($(CARGO) bench --bench grow --no-run 2>&1 | sed -n 's/.*(\(.*deps\/grow-[^)]*\)).*/\1/p' | head -n 1); \
+	  ./benches/callgrind_grow.sh $(BUILD)/callgrind "$$bin"
 
 # Undefined-behaviour check of the Rust unit tests (needs nightly + miri;
 # not part of `make test`, which uses stable only).
