@@ -25,7 +25,7 @@ run_each = fail=0; for t in $(C_TESTS); do \
 	  printf '%s: ' $$t; $(1) ./$(BUILD)/$(2)$$t || fail=1; \
 	done; exit $$fail
 
-.PHONY: all lib header header-check test cargo-test loom c-test link-check example bench callgrind-bytes callgrind-chunk \
+.PHONY: all lib header header-check test cargo-test loom c-test link-check example examples-hooks bench callgrind-bytes callgrind-chunk \
         callgrind asan valgrind miri lint install clean
 
 all: lib header
@@ -75,6 +75,26 @@ link-check: lib | $(BUILD)
 example: lib | $(BUILD)
 	$(CC) $(CSTRICT) $(CFLAGS) -Iinclude examples/tour.c -o $(BUILD)/tour $(LINK)
 	./$(BUILD)/tour
+
+# The growing arena under library allocator hooks (examples/hooks/): each
+# program is built and run when pkg-config finds its library's development
+# package (any of the names after the colon), and skipped with a message
+# when not.
+HOOKS := lua:lua5.4,lua-5.4,lua54,lua sqlite:sqlite3 cjson:libcjson zlib:zlib curl:libcurl
+examples-hooks: lib | $(BUILD)
+	@for h in $(HOOKS); do \
+	  name=$${h%%:*}; found=; \
+	  for pkg in $$(echo $${h#*:} | tr , ' '); do \
+	    if pkg-config --exists $$pkg 2>/dev/null; then found=$$pkg; break; fi; \
+	  done; \
+	  if [ -z "$$found" ]; then \
+	    echo "examples-hooks: $$name skipped: no development package ($${h#*:}) found by pkg-config"; \
+	    continue; \
+	  fi; \
+	  $(CC) $(CSTRICT) $(CFLAGS) -Iinclude $$(pkg-config --cflags $$found) examples/hooks/$$name.c \
+	    -o $(BUILD)/hook_$$name $(LINK) $$(pkg-config --libs $$found) || exit 1; \
+	  ./$(BUILD)/hook_$$name || exit 1; \
+	done
 
 asan: lib | $(BUILD)
 	@$(call build_each,-O1 -g $(SAN),asan_)
