@@ -25,7 +25,7 @@ run_each = fail=0; for t in $(C_TESTS); do \
 	  printf '%s: ' $$t; $(1) ./$(BUILD)/$(2)$$t || fail=1; \
 	done; exit $$fail
 
-.PHONY: all lib header header-check test cargo-test loom c-test link-check example examples-hooks bench callgrind-bytes callgrind-chunk \
+.PHONY: all lib header header-check test cargo-test loom c-test link-check example examples-hooks bench bench-hooks callgrind-bytes callgrind-chunk \
         callgrind asan valgrind miri lint install clean
 
 all: lib header
@@ -110,6 +110,12 @@ bench: callgrind callgrind-bytes callgrind-chunk
 	$(CARGO) bench --bench bytes
 	$(CARGO) bench --bench chunk
 	$(CARGO) bench --bench grow
+
+# The growing arena under SQLite, Lua and a malloc/realloc/free trace
+# against glibc: medians of time and peak RSS, and their ratios
+# (benches/hooks/run.sh; ROUNDS=n sets the runs per allocator).
+bench-hooks: lib | $(BUILD)
+	./benches/hooks/run.sh $(BUILD) $(LINK)
 
 # Instructions per byte-arena roundtrip, ours and arena-alligator's.
 callgrind-bytes:

@@ -210,14 +210,17 @@ impl<A: Access + ?Sized> Ops<'_, A> {
             } => {
                 // SAFETY: the chunk of a live block (the caller's), from
                 // this source with this size; nothing else resizes it.
-                match unsafe { self.0.source().resize(base, size, want) } {
-                    Some(b) => Ok(self.0.with(|core| core.resized(id, b, want))),
-                    None if want > size => {
-                        let usable = size - (raw as usize - base.as_ptr() as usize);
-                        // SAFETY: the caller's promise.
-                        unsafe { self.moved(p, align, new_size, usable) }
-                    }
-                    None => Ok(p),
+                let resized = unsafe { self.0.source().resize(base, size, want) };
+                if let Some(b) = resized {
+                    return Ok(self.0.with(|core| core.resized(id, b, want)));
+                }
+                self.0.with(|core| core.unresized(id));
+                if want > size {
+                    let usable = size - (raw as usize - base.as_ptr() as usize);
+                    // SAFETY: the caller's promise.
+                    unsafe { self.moved(p, align, new_size, usable) }
+                } else {
+                    Ok(p)
                 }
             }
         }

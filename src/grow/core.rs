@@ -531,17 +531,23 @@ impl Core {
 
     /// Takes chunk `id` out of the table.
     pub(super) fn remove_chunk(&mut self, id: usize) -> Chunk {
+        self.unmap(id);
         let chunk = std::mem::replace(&mut self.chunks[id], Chunk::vacant());
-        self.frames
-            .remove(id as u32, chunk.base as usize, chunk.size);
         self.vacant.push(id as u32);
+        self.n.chunks -= 1;
+        chunk
+    }
+
+    /// Stops finding pointers in chunk `id` (its memory is about to move
+    /// or go).
+    fn unmap(&mut self, id: usize) {
+        let c = &self.chunks[id];
+        self.frames.remove(id as u32, c.base as usize, c.size);
         for e in &mut self.near {
             if e.id == id {
                 *e = FAR;
             }
         }
-        self.n.chunks -= 1;
-        chunk
     }
 
     /// The chunk holding `p`: the one its frame found last, else the
@@ -832,34 +838,47 @@ impl Core {
             // SAFETY: not null.
             return Resize::Done(unsafe { NonNull::new_unchecked(p) });
         }
+        let size = c.size;
+        // While the source resizes it, without the lock, the chunk's old
+        // range may go to another chunk: nothing may find it there.
+        self.unmap(id);
         Resize::Source {
             id,
             base,
-            size: c.size,
+            size,
             want,
         }
+    }
+
+    /// The memory source did not resize chunk `id`: it is found again.
+    pub(super) fn unresized(&mut self, id: usize) {
+        let c = &self.chunks[id];
+        self.frames.add(id as u32, c.base as usize, c.size);
     }
 
     /// Records that the memory source resized chunk `id` (of a large
     /// block) to `size` bytes at `base`; returns the block's new address.
     pub(super) fn resized(&mut self, id: usize, base: NonNull<u8>, size: usize) -> NonNull<u8> {
-        let old = self.remove_chunk(id);
-        let at = old.block as usize - old.base as usize;
-        if base.as_ptr() != old.base {
-            self.quarantine.push(old.block);
+        let c = &mut self.chunks[id];
+        let at = c.block as usize - c.base as usize;
+        let (old_block, old_size) = (c.block, c.size);
+        c.base = base.as_ptr();
+        c.size = size;
+        c.block = c.at(0).wrapping_add(at);
+        let block = c.block;
+        if block != old_block {
+            self.quarantine.push(old_block);
         }
-        if size > old.size {
+        if size > old_size {
             self.n.grown += 1;
         } else {
             self.n.shrunk += 1;
         }
-        self.n.large_bytes = self.n.large_bytes - old.size + size;
-        self.n.large_live = self.n.large_live - (old.size - at) + (size - at);
-        let mut chunk = Chunk::large(base.as_ptr(), size);
-        chunk.block = chunk.at(0).wrapping_add(at);
-        let block = chunk.block;
-        let new_id = self.add_chunk(chunk);
-        debug_assert_eq!(new_id, id, "the slot just vacated is reused");
+        self.n.large_bytes = self.n.large_bytes - old_size + size;
+        self.n.large_live = self.n.large_live - (old_size - at) + (size - at);
+        self.quarantine
+            .forget_within(base.as_ptr() as usize, size, |_| {});
+        self.frames.add(id as u32, base.as_ptr() as usize, size);
         // SAFETY: inside the chunk.
         unsafe { NonNull::new_unchecked(block) }
     }

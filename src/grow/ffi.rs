@@ -140,6 +140,25 @@ impl CGrow {
         }
     }
 
+    /// The fast path of `grwre` for a live block and a nonzero size: the
+    /// whole reallocation (the arena type known, no error built).
+    ///
+    /// # Safety
+    ///
+    /// As `grwre`.
+    #[inline(always)]
+    unsafe fn realloc_fast(&self, ptr: *mut c_void, new_size: usize) -> Option<*mut c_void> {
+        // SAFETY: `ptr` is not null (checked by the caller).
+        let p = unsafe { NonNull::new_unchecked(ptr.cast::<u8>()) };
+        let q = match &self.arena {
+            // SAFETY: the caller's promise; the arena checks the pointer.
+            Arena::Plain(a) => unsafe { a.realloc(p, super::GROW_GRANULE, new_size) },
+            // SAFETY: as above.
+            Arena::Locked(a) => unsafe { a.realloc(p, super::GROW_GRANULE, new_size) },
+        };
+        q.ok().map(|q| q.as_ptr().cast())
+    }
+
     /// `grwre` the careful way: every edge of `realloc`.
     ///
     /// # Safety
@@ -428,15 +447,21 @@ pub unsafe extern "C" fn grwre(arena: arn_grow, ptr: *mut c_void, new_size: usiz
     hot_ref(
         "grwre",
         arena,
-        // SAFETY: the caller's promise. The edges go the careful way; a
-        // failure changes nothing, so the careful path may run the call
+        // A failure changes nothing, so the careful path may run the call
         // again to explain it.
-        |g: &CGrow| {
-            if ptr.is_null() || new_size == 0 {
-                return None;
+        move |g: &CGrow| {
+            if ptr.is_null() {
+                if new_size == 0 {
+                    return Some(std::ptr::null_mut());
+                }
+                return g.alloc_fast(new_size, 0);
+            }
+            if new_size == 0 {
+                // SAFETY: the caller's promise; the arena checks the pointer.
+                return unsafe { g.free_fast(ptr) }.then(std::ptr::null_mut);
             }
             // SAFETY: the caller's promise.
-            unsafe { g.realloc(ptr, new_size) }.ok()
+            unsafe { g.realloc_fast(ptr, new_size) }
         },
         // SAFETY: as above.
         |g| unsafe { g.realloc(ptr, new_size) },

@@ -131,9 +131,12 @@ impl Frames {
         for (key, _) in self.span(base, size) {
             let mask = self.slots.len() - 1;
             let mut i = self.home(key);
-            while self.slots[i].key != key {
-                debug_assert!(self.slots[i].key != 0, "frame of a chunk not recorded");
+            while self.slots[i].key != key && self.slots[i].key != 0 {
                 i = (i + 1) & mask;
+            }
+            if self.slots[i].key == 0 {
+                debug_assert!(false, "a frame of chunk {id} not recorded");
+                continue;
             }
             let s = &mut self.slots[i];
             if s.lo == id {

@@ -723,6 +723,52 @@ fn the_shared_arena_serves_threads() {
     a.validate();
 }
 
+/// Large blocks resized by the memory source without the lock, while
+/// other threads take and give back chunks: the old range of a moved chunk
+/// may come back for another one meanwhile.
+#[test]
+fn large_blocks_resize_while_other_threads_work() {
+    let a = GrowArena::builder()
+        .chunk_size(4096)
+        .build_shared()
+        .unwrap();
+    std::thread::scope(|s| {
+        for t in 0..2u8 {
+            let a = &a;
+            s.spawn(move || {
+                let rounds = if cfg!(miri) { 20 } else { 3000 };
+                let mut p = a.alloc(lay(2000)).unwrap();
+                for i in 0..rounds {
+                    let n = [70_000, 2000, 300_000, 5000, 130_000, 24][(i + t as usize) % 6];
+                    // SAFETY: ours, replaced by the result.
+                    p = unsafe { a.realloc(p, 16, n) }.unwrap();
+                    // SAFETY: at least `n` bytes.
+                    unsafe { p.as_ptr().write_bytes(t, n) };
+                    let q = a
+                        .alloc(lay(if i % 2 == 0 {
+                            1500 + i % 3000
+                        } else {
+                            65_536 + i * 64 % 140_000
+                        }))
+                        .unwrap();
+                    // SAFETY: ours.
+                    unsafe { a.free(q) }.unwrap();
+                    // SAFETY: as above.
+                    assert!(
+                        unsafe { std::slice::from_raw_parts(p.as_ptr(), n) }
+                            .iter()
+                            .all(|&b| b == t)
+                    );
+                }
+                // SAFETY: ours.
+                unsafe { a.free(p) }.unwrap();
+            });
+        }
+    });
+    assert_eq!(a.stats().bytes_live, 0);
+    a.validate();
+}
+
 #[test]
 fn a_source_may_allocate_from_its_own_shared_arena() {
     use std::sync::OnceLock;
