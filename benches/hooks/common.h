@@ -5,9 +5,12 @@
 
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+
+#include "arn.h"
 
 static int arena_mode(int argc, char **argv) {
     if (argc == 2 && strcmp(argv[1], "arena") == 0)
@@ -16,6 +19,17 @@ static int arena_mode(int argc, char **argv) {
         return 0;
     fprintf(stderr, "usage: %s glibc|arena\n", argv[0]);
     return -1;
+}
+
+/* The arena of the benchmark: the defaults, or ARN_CHUNK bytes per chunk. */
+static arn_grow make_arena(void) {
+    const char *chunk = getenv("ARN_CHUNK");
+    if (!chunk)
+        return grwmk(NULL);
+    arn_grow_opts o = {0};
+    o.chunk_size = (size_t)atol(chunk);
+    o.retain = 1;
+    return grwmk(&o);
 }
 
 static double now(void) {

@@ -56,7 +56,7 @@ int main(int argc, char **argv) {
     if (mode < 0)
         return 2;
     double t0 = now();
-    arn_grow arena = mode ? grwmk(NULL) : 0;
+    arn_grow arena = mode ? make_arena() : 0;
     lua_State *L = mode ? lua_newstate(arena_alloc, &arena) : lua_newstate(glibc_alloc, NULL);
     luaL_openlibs(L);
     if (luaL_dostring(L, script) != LUA_OK) {

@@ -16,7 +16,7 @@ static int mem_size(void *p) { return (int)grwsz(arena, p); }
 static int mem_roundup(int n) { return (n + 15) & ~15; }
 static int mem_init(void *app) {
     (void)app;
-    arena = grwmk(NULL);
+    arena = make_arena();
     return arena ? SQLITE_OK : SQLITE_NOMEM;
 }
 static void mem_shutdown(void *app) {

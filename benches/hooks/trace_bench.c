@@ -43,7 +43,7 @@ int main(int argc, char **argv) {
     static unsigned char *slot[SLOTS];
     static size_t len[SLOTS];
     double t0 = now();
-    arn_grow g = mode ? grwmk(NULL) : 0;
+    arn_grow g = mode ? make_arena() : 0;
     for (long op = 0; op < OPS; op++) {
         size_t i = next() % SLOTS;
         uint64_t what = next() % 10;

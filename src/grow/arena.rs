@@ -127,6 +127,8 @@ impl<A: Access + ?Sized> Ops<'_, A> {
     }
 
     /// Gives chunks back to the source.
+    #[cold]
+    #[inline(never)]
     fn give_back(&self, gone: Vec<Chunk>) {
         for c in gone {
             // SAFETY: every chunk came from this source with this size,
@@ -136,13 +138,16 @@ impl<A: Access + ?Sized> Ops<'_, A> {
     }
 
     /// Runs `f` on the core, then gives back what it left in `gone`.
+    #[inline]
     fn settled<R>(&self, f: impl FnOnce(&mut Core) -> R) -> R {
         let (r, gone) = self.0.with(|core| {
             let r = f(core);
-            core.settle();
-            (r, std::mem::take(&mut core.gone))
+            let gone = core.settle().then(|| std::mem::take(&mut core.gone));
+            (r, gone)
         });
-        self.give_back(gone);
+        if let Some(gone) = gone {
+            self.give_back(gone);
+        }
         r
     }
 

@@ -209,18 +209,17 @@ impl Core {
                 }
                 continue;
             }
-            // The bin below the class may hold a run large enough: the
-            // closest fits.
-            if floor < c && self.bins[floor] != NIL {
-                if let Some(got) = self.take_fit(floor, n) {
-                    return Some(got);
-                }
-            }
             if self.first_bin(c) == Some(c) {
                 if let Some(got) = self.take_bin(c, n, false) {
                     return Some(got);
                 }
                 continue;
+            }
+            // The bin below the class may hold a run large enough.
+            if floor < c && self.bins[floor] != NIL {
+                if let Some(got) = self.take_fit(floor, n) {
+                    return Some(got);
+                }
             }
             if self.ext.end - self.ext.top >= n {
                 let (id, g, _) = self.carve(n);
@@ -240,7 +239,7 @@ impl Core {
     /// granules, and takes it.
     fn take_fit(&mut self, b: usize, n: usize) -> Option<(usize, usize)> {
         let mut r = self.bins[b];
-        for _ in 0..8 {
+        for _ in 0..4 {
             if r == NIL || !self.free_run(r) {
                 return None;
             }

@@ -59,7 +59,7 @@ pub(super) const NIL: u64 = u64::MAX;
 /// Recently released large blocks whose addresses are remembered.
 const QUARANTINE: usize = 64;
 /// Entries of the cache of chunks found last.
-const NEAR: usize = 64;
+const NEAR: usize = 256;
 
 /// A chunk found lately: its range, id and side table (an empty range
 /// when unused; a null table for a large block's chunk).
@@ -292,9 +292,10 @@ pub(super) struct Core {
     pub(super) quick: [u64; QUICK + 1],
     pub(super) qlen: [u8; QUICK + 1],
     pub(super) ext: Extent,
-    /// The chunks found last, by address frame: a pointer in the range of
-    /// its frame's entry is found with one compare.
+    /// The chunks found last, by address (in units of `near_shift` bits):
+    /// a pointer in the range of its entry is found with one compare.
     near: [Near; NEAR],
+    near_shift: u32,
     /// Chunks by id; vacant slots have no memory.
     pub(super) chunks: Vec<Chunk>,
     vacant: Vec<u32>,
@@ -323,6 +324,9 @@ impl Core {
             qlen: [0; QUICK + 1],
             ext: Extent::NONE,
             near: [FAR; NEAR],
+            // A quarter of a chunk per entry: only the entries at a chunk's
+            // ends are shared with a neighbour.
+            near_shift: usize::BITS - 1 - large.max(1).leading_zeros(),
             chunks: Vec::new(),
             vacant: Vec::new(),
             bins: [NIL; CLASSES],
@@ -542,8 +546,13 @@ impl Core {
     /// or go).
     fn unmap(&mut self, id: usize) {
         let c = &self.chunks[id];
-        self.frames.remove(id as u32, c.base as usize, c.size);
-        for e in &mut self.near {
+        let (base, size) = (c.base as usize, c.size);
+        self.frames.remove(id as u32, base, size);
+        // Only the entries of addresses inside the chunk can name it.
+        let first = base >> self.near_shift;
+        let span = ((base + size - 1) >> self.near_shift) - first + 1;
+        for i in 0..span.min(NEAR) {
+            let e = &mut self.near[(first + i) % NEAR];
             if e.id == id {
                 *e = FAR;
             }
@@ -554,17 +563,17 @@ impl Core {
     /// frame table.
     #[inline(always)]
     fn locate(&mut self, p: *const u8) -> Option<usize> {
-        let e = self.near[self.frames.frame(p as usize) % NEAR];
+        let e = self.near(p);
         if (p as usize).wrapping_sub(e.base) < e.size {
             return Some(e.id);
         }
         self.locate_far(p)
     }
 
-    /// The cache entry that holds `p`, after [`locate`](Self::locate).
+    /// The cache entry for `p` (it holds `p` if its range does).
     #[inline(always)]
     fn near(&self, p: *const u8) -> Near {
-        self.near[self.frames.frame(p as usize) % NEAR]
+        self.near[(p as usize >> self.near_shift) % NEAR]
     }
 
     #[inline(never)]
@@ -573,7 +582,7 @@ impl Core {
         for id in [hi, lo] {
             if let Some(c) = self.chunks.get(id as usize) {
                 if (p as usize).wrapping_sub(c.base as usize) < c.size {
-                    self.near[self.frames.frame(p as usize) % NEAR] = Near {
+                    self.near[(p as usize >> self.near_shift) % NEAR] = Near {
                         base: c.base as usize,
                         size: c.size,
                         id: id as usize,
@@ -765,7 +774,17 @@ impl Core {
 
     /// Sends the spares beyond `retain` to `gone`; whether any chunk waits
     /// there.
+    #[inline]
     pub(super) fn settle(&mut self) -> bool {
+        if self.spare.len() > self.retain {
+            self.settle_spares();
+        }
+        !self.gone.is_empty()
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn settle_spares(&mut self) {
         while self.spare.len() > self.retain {
             let c = self.spare.pop().expect("more spares than retained");
             self.n.spare_bytes -= c.size;
@@ -773,7 +792,6 @@ impl Core {
             self.quarantine.push_chunk(c.base, c.size);
             self.gone.push(c);
         }
-        !self.gone.is_empty()
     }
 
     /// The usable size of the live block at `p`.

@@ -48,12 +48,6 @@ impl Frames {
         fold(key, K0) as usize & (self.slots.len() - 1)
     }
 
-    /// The frame of `addr`.
-    #[inline(always)]
-    pub(super) fn frame(&self, addr: usize) -> usize {
-        addr >> self.shift
-    }
-
     /// The chunks that may hold `addr`: (the one covering its frame's
     /// first byte, the one starting inside its frame), either `NONE`.
     pub(super) fn get(&self, addr: usize) -> (u32, u32) {
