@@ -39,14 +39,19 @@ impl Core {
     pub(super) fn link(&mut self, id: usize, g: usize, n: usize) {
         let b = bin_of(n);
         let r = pack(id, g);
-        let head = self.bins[b];
+        let mut head = self.bins[b];
+        // A bin whose first run is not free any more was damaged through a
+        // freed block: it is cut rather than written through.
+        if head != NIL && !self.free_run(head) {
+            head = NIL;
+        }
         let node = self.node(r);
         // SAFETY: a free block of ours, at least 16 bytes, 16-aligned.
         unsafe { node.write(head) };
         // SAFETY: as above.
         unsafe { node.add(1).write(NIL) };
         if head != NIL {
-            // SAFETY: the head of a bin is a free block of ours.
+            // SAFETY: the head of the bin, a free block of ours (checked).
             unsafe { self.node(head).add(1).write(r) };
         }
         self.bins[b] = r;
