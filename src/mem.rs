@@ -72,6 +72,42 @@ pub(crate) fn fit(bytes: usize, room: usize) -> Option<usize> {
     }
 }
 
+/// The test of the upward bump fast paths for an alignment above 8 (stack,
+/// mmap arena, region): the padding from address `at` up to the next
+/// multiple of `align`, and `bytes` rounded up to 8, when both together
+/// fit in `room`. Still one compare for the size: a padding larger than
+/// the room leaves no room at all.
+///
+/// `align` is a power of two (checked by the caller).
+#[inline(always)]
+pub(crate) fn fit_aligned(
+    at: usize,
+    bytes: usize,
+    align: usize,
+    room: usize,
+) -> Option<(usize, usize)> {
+    let pad = at.wrapping_neg() & (align - 1);
+    let size = fit(bytes, room.saturating_sub(pad))?;
+    Some((pad, size))
+}
+
+/// The same for the downward bump (bump allocator): `bytes` rounded up to
+/// 8 end at address `at` and start at a multiple of `align` below it;
+/// returns how many bytes that takes (size plus padding) when they fit in
+/// the `room` below `at`.
+#[inline(always)]
+pub(crate) fn fit_aligned_down(
+    at: usize,
+    bytes: usize,
+    align: usize,
+    room: usize,
+) -> Option<usize> {
+    let size = fit(bytes, room)?;
+    // `size <= room <= at`: no wrap.
+    let taken = at - ((at - size) & !(align - 1));
+    (taken <= room).then_some(taken)
+}
+
 /// The fast path of the upward bump allocators (arena, scratch, mmap
 /// arena): takes `bytes` rounded up to 8 from `offset` when they [`fit`]
 /// below `limit`, counting the allocation in `count`. Returns the offset
@@ -224,6 +260,27 @@ mod tests {
         for a in [0, 3, 12, 8192, usize::MAX] {
             assert!(check_align(a).is_err());
         }
+    }
+
+    #[test]
+    fn aligned_fits_pad_to_the_alignment_and_refuse_what_does_not_fit() {
+        // Up: from address 0x1008, 64-aligned: 56 bytes of padding.
+        assert_eq!(fit_aligned(0x1008, 1, 64, 64), Some((56, 8)));
+        assert_eq!(fit_aligned(0x1008, 9, 64, 64), None);
+        assert_eq!(fit_aligned(0x1000, 64, 64, 64), Some((0, 64)));
+        assert_eq!(
+            fit_aligned(0x1008, 8, 4096, 100),
+            None,
+            "padding past the room"
+        );
+        assert_eq!(fit_aligned(0x1000, 0, 64, 64), None);
+        assert_eq!(fit_aligned(0x1000, usize::MAX, 64, 64), None);
+        // Down: ending at 0x1030, 32-aligned start.
+        assert_eq!(fit_aligned_down(0x1030, 8, 32, 0x30), Some(0x10));
+        assert_eq!(fit_aligned_down(0x1030, 17, 32, 0x30), Some(0x30));
+        assert_eq!(fit_aligned_down(0x1030, 17, 32, 0x2f), None);
+        assert_eq!(fit_aligned_down(0x1030, 0x31, 16, 0x30), None);
+        assert_eq!(fit_aligned_down(0x1030, 0, 16, 0x30), None);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::cell::Cell;
 use std::ptr::NonNull;
 
 use crate::error::{Error, Result};
-use crate::mem::{WORD, ZeroedBuf, align_up, bad_size, fit};
+use crate::mem::{WORD, ZeroedBuf, align_up, bad_size, check_align, fit, fit_aligned_down};
 
 /// Counters of a bump allocator (C: `arn_bump_stats`).
 #[repr(C)]
@@ -80,6 +80,27 @@ impl Bump {
         Some(unsafe { NonNull::new_unchecked(self.buf.base().add(head)) })
     }
 
+    /// Hands out `size` zeroed bytes aligned to `align`, a power of two up
+    /// to [`ARN_MAX_ALIGN`](crate::ARN_MAX_ALIGN); the padding below them
+    /// counts as used. Fails as [`Bump::alloc`], and with
+    /// [`Error::InvalidArgument`] for a bad alignment.
+    #[inline]
+    pub fn alloc_aligned_ptr(&self, size: usize, align: usize) -> Result<NonNull<u8>> {
+        check_align(align)?;
+        if align <= WORD {
+            return self.alloc_ptr(size);
+        }
+        let head = self.head.get();
+        let at = self.buf.base() as usize + head;
+        let Some(taken) = fit_aligned_down(at, size, align, head) else {
+            return Err(self.refuse_aligned(size, align));
+        };
+        self.head.set(head - taken);
+        self.allocations.set(self.allocations.get() + 1);
+        // SAFETY: taken <= head, so the start lies inside the buffer.
+        Ok(unsafe { NonNull::new_unchecked(self.buf.base().add(head - taken)) })
+    }
+
     /// Moves the head back to the top and zeroes what was handed out.
     pub fn reset(&mut self) {
         let top = self.top();
@@ -104,6 +125,21 @@ impl Bump {
 
     fn top(&self) -> usize {
         self.buf.len() & !(WORD - 1)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn refuse_aligned(&self, size: usize, align: usize) -> Error {
+        match self.refuse(size) {
+            Error::OutOfMemory { needed, .. } => Error::OutOfMemory {
+                what: "bump allocator",
+                asked: size,
+                needed: needed.saturating_add(align - WORD),
+                left: self.head.get(),
+                capacity: self.buf.len(),
+            },
+            e => e,
+        }
     }
 
     #[cold]
@@ -142,6 +178,37 @@ mod tests {
             }
         );
         assert!(b.alloc(8).unwrap().iter().all(|&x| x == 0));
+    }
+
+    #[test]
+    fn aligned_allocations_pad_downwards() {
+        let b = Bump::new(4096 * 3).unwrap();
+        for align in [16, 64, 256, 4096] {
+            let p = b.alloc_aligned_ptr(24, align).unwrap().as_ptr() as usize;
+            assert_eq!(p % align, 0);
+            assert!(b.buf.contains(p as *const u8, 0, b.buf.len()));
+        }
+        let before = b.stats();
+        assert!(matches!(
+            b.alloc_aligned_ptr(8, 3),
+            Err(Error::InvalidArgument(_))
+        ));
+        assert!(matches!(
+            b.alloc_aligned_ptr(0, 64),
+            Err(Error::InvalidArgument(_))
+        ));
+        assert!(matches!(
+            b.alloc_aligned_ptr(8, 8192),
+            Err(Error::InvalidArgument(_))
+        ));
+        assert!(matches!(
+            b.alloc_aligned_ptr(4096 * 3, 4096),
+            Err(Error::OutOfMemory { .. })
+        ));
+        assert_eq!(b.stats(), before);
+        // Small alignments take the plain path.
+        let p = b.alloc_aligned_ptr(3, 4).unwrap().as_ptr() as usize;
+        assert_eq!(p % 8, 0);
     }
 
     #[test]

@@ -36,7 +36,7 @@ use std::io;
 use std::ptr::NonNull;
 
 use crate::error::{Error, Result};
-use crate::mem::{WORD, align_up, bad_size, bump_up};
+use crate::mem::{WORD, align_up, bad_size, bump_up, check_align, fit_aligned};
 
 /// The commit granularity: 4096 bytes, or the system page size where it is
 /// larger.
@@ -281,6 +281,53 @@ impl MmapArena {
         Ok(self
             .try_alloc_ptr(bytes)
             .expect("the allocation fits once its pages are committed"))
+    }
+
+    /// Hands out `bytes` zeroed bytes aligned to `align`, a power of two up
+    /// to [`ARN_MAX_ALIGN`](crate::ARN_MAX_ALIGN), committing the pages
+    /// they need; the padding before them counts as used. Fails as
+    /// [`MmapArena::alloc`], and with [`Error::InvalidArgument`] for a bad
+    /// alignment.
+    #[inline]
+    pub fn alloc_aligned_ptr(&self, bytes: usize, align: usize) -> Result<NonNull<u8>> {
+        check_align(align)?;
+        if align <= WORD {
+            return self.alloc_ptr(bytes);
+        }
+        let off = self.offset.get();
+        let at = self.base.as_ptr() as usize + off;
+        let (pad, size) = match fit_aligned(at, bytes, align, self.committed.get() - off) {
+            Some(fits) => fits,
+            None => self.commit_aligned(bytes, align)?,
+        };
+        self.offset.set(off + pad + size);
+        self.allocations.set(self.allocations.get() + 1);
+        // SAFETY: off + pad + size <= committed, inside the mapping.
+        Ok(unsafe { NonNull::new_unchecked(self.base.as_ptr().add(off + pad)) })
+    }
+
+    /// The slow path of [`MmapArena::alloc_aligned_ptr`]: commits the pages
+    /// the allocation needs and returns its padding and rounded size.
+    #[cold]
+    #[inline(never)]
+    fn commit_aligned(&self, bytes: usize, align: usize) -> Result<(usize, usize)> {
+        if let Some(e) = bad_size(bytes) {
+            return Err(e);
+        }
+        let off = self.offset.get();
+        let at = self.base.as_ptr() as usize + off;
+        let refuse = |needed| Error::OutOfMemory {
+            what: "mmap arena",
+            asked: bytes,
+            needed,
+            left: self.reserved - off,
+            capacity: self.reserved,
+        };
+        let (pad, size) = fit_aligned(at, bytes, align, self.reserved - off)
+            .ok_or_else(|| refuse(bytes.saturating_add(align - 1)))?;
+        // `reserved` is a page multiple, so this cannot pass it.
+        self.grow((off + pad + size).next_multiple_of(self.page))?;
+        Ok((pad, size))
     }
 
     /// Commits the first `size` bytes, rounded up to whole pages. Committing

@@ -612,3 +612,35 @@ proptest! {
         }
     }
 }
+
+#[test]
+#[cfg_attr(miri, ignore)]
+fn aligned_allocations_pad_and_commit_what_they_need() {
+    let m = MmapArena::new(4 * 4096, &MmapOpts::default()).unwrap();
+    m.alloc(8).unwrap().fill(1);
+    let p = m.alloc_aligned_ptr(100, 4096).unwrap();
+    assert_eq!(p.as_ptr() as usize % 4096, 0);
+    assert!(bytes(p, 100).iter().all(|&b| b == 0));
+    // 8, then 4088 of padding, then 104: two pages committed.
+    assert_eq!((m.used(), m.committed()), (4096 + 104, 2 * 4096));
+    let q = m.alloc_aligned_ptr(24, 64).unwrap();
+    assert_eq!(q.as_ptr() as usize % 64, 0);
+    assert_eq!(q.as_ptr() as usize - p.as_ptr() as usize, 128);
+    let before = m.stats();
+    assert!(matches!(
+        m.alloc_aligned_ptr(8, 12),
+        Err(Error::InvalidArgument(_))
+    ));
+    assert!(matches!(
+        m.alloc_aligned_ptr(0, 64),
+        Err(Error::InvalidArgument(_))
+    ));
+    assert!(matches!(
+        m.alloc_aligned_ptr(3 * 4096, 4096),
+        Err(Error::OutOfMemory { .. })
+    ));
+    assert_eq!(m.stats(), before);
+    let r = m.alloc_aligned_ptr(4096, 4096).unwrap();
+    assert_eq!(r.as_ptr() as usize - m.base().as_ptr() as usize, 2 * 4096);
+    assert_eq!(m.committed(), 3 * 4096);
+}

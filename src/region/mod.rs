@@ -12,7 +12,7 @@ use std::cell::{Cell, RefCell};
 use std::ptr::{self, NonNull};
 
 use crate::error::{Error, Result};
-use crate::mem::{WORD, ZeroedBuf, bad_size, fit};
+use crate::mem::{BUF_ALIGN, WORD, ZeroedBuf, bad_size, check_align, fit, fit_aligned};
 
 /// Size of the arenas a region makes on demand.
 pub const REGION_ARENA_SIZE: usize = 64 * 1024;
@@ -88,7 +88,33 @@ impl Region {
     pub fn alloc_ptr(&self, size: usize) -> Result<NonNull<u8>> {
         match self.try_alloc_ptr(size) {
             Some(p) => Ok(p),
-            None => self.grow(size),
+            None => self.grow(size, WORD),
+        }
+    }
+
+    /// Hands out `size` zeroed bytes aligned to `align`, a power of two up
+    /// to [`ARN_MAX_ALIGN`](crate::ARN_MAX_ALIGN); the padding before them
+    /// counts as handed out. Fails as [`Region::alloc`], and with
+    /// [`Error::InvalidArgument`] for a bad alignment.
+    #[inline]
+    pub fn alloc_aligned_ptr(&self, size: usize, align: usize) -> Result<NonNull<u8>> {
+        check_align(align)?;
+        if align <= WORD {
+            return self.alloc_ptr(size);
+        }
+        let next = self.next.get();
+        let room = self.end.get().addr() - next.addr();
+        match fit_aligned(next.addr(), size, align, room) {
+            Some((pad, rounded)) => {
+                // SAFETY: next + pad + rounded <= end, inside the current
+                // arena (a nonzero room means there is one).
+                unsafe {
+                    let p = next.add(pad);
+                    self.next.set(p.add(rounded));
+                    Ok(NonNull::new_unchecked(p))
+                }
+            }
+            None => self.grow(size, align),
         }
     }
 
@@ -107,21 +133,35 @@ impl Region {
     /// The slow path: a new arena, of its own for a large request.
     #[cold]
     #[inline(never)]
-    fn grow(&self, size: usize) -> Result<NonNull<u8>> {
+    ///
+    /// `align` is a power of two from 8 up to the maximum. A buffer starts
+    /// 16-aligned, so an allocation needs at most `align - 16` bytes of
+    /// padding in a new one.
+    fn grow(&self, size: usize, align: usize) -> Result<NonNull<u8>> {
         if let Some(e) = bad_size(size) {
             return Err(e);
         }
         let rounded = size.next_multiple_of(WORD);
+        let need = rounded
+            .checked_add(align.saturating_sub(BUF_ALIGN))
+            .ok_or_else(|| {
+                Error::invalid(format!(
+                    "size {size} overflows with the padding for alignment {align}"
+                ))
+            })?;
+        let pad_in = |base: *mut u8| base.addr().wrapping_neg() & (align - 1);
         let mut arenas = self.arenas.borrow_mut();
         arenas.try_reserve(1).map_err(|_| Error::System {
             bytes: std::mem::size_of::<ZeroedBuf>() * (arenas.len() + 1),
         })?;
-        if rounded > REGION_ARENA_SIZE {
-            let buf = ZeroedBuf::new(rounded, "region arena")?;
-            let p = buf.base();
+        if need > REGION_ARENA_SIZE {
+            let buf = ZeroedBuf::new(need, "region arena")?;
+            let pad = pad_in(buf.base());
+            // SAFETY: pad + rounded <= need, the buffer's length.
+            let p = unsafe { buf.base().add(pad) };
             arenas.push(buf);
-            self.done.set(self.done.get() + rounded);
-            // SAFETY: a buffer's base is never null.
+            self.done.set(self.done.get() + pad + rounded);
+            // SAFETY: inside a buffer, whose base is never null.
             return Ok(unsafe { NonNull::new_unchecked(p) });
         }
         let buf = ZeroedBuf::new(REGION_ARENA_SIZE, "region arena")?;
@@ -129,13 +169,14 @@ impl Region {
         arenas.push(buf);
         self.done.set(self.done.get() + self.current_used());
         self.current.set(Some(arenas.len() - 1));
-        // SAFETY: rounded <= REGION_ARENA_SIZE, the buffer's length.
+        // SAFETY: pad + rounded <= need <= REGION_ARENA_SIZE, the buffer's
+        // length; a buffer's base is never null.
         unsafe {
-            self.next.set(base.add(rounded));
+            let p = base.add(pad_in(base));
+            self.next.set(p.add(rounded));
             self.end.set(base.add(REGION_ARENA_SIZE));
+            Ok(NonNull::new_unchecked(p))
         }
-        // SAFETY: a buffer's base is never null.
-        Ok(unsafe { NonNull::new_unchecked(base) })
     }
 
     fn current_used(&self) -> usize {

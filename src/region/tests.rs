@@ -91,3 +91,45 @@ fn bad_sizes_change_nothing() {
     ));
     assert_eq!(r.stats(), before);
 }
+
+#[test]
+fn aligned_allocations_pad_in_the_current_arena_and_in_new_ones() {
+    let r = Region::new();
+    // The first arena is made by an aligned request.
+    let a = r.alloc_aligned_ptr(24, 4096).unwrap();
+    assert_eq!(a.as_ptr() as usize % 4096, 0);
+    assert!(r.owns(a.as_ptr()));
+    let b = r.alloc_aligned_ptr(8, 64).unwrap();
+    assert_eq!(b.as_ptr() as usize % 64, 0);
+    assert_eq!(b.as_ptr() as usize - a.as_ptr() as usize, 64);
+    assert_eq!(r.stats().arns, 1);
+    // Too large for a 64 KiB arena with its padding: one of its own, and
+    // the current arena stays current.
+    let used = r.stats().current_arn_used;
+    let big = r.alloc_aligned_ptr(REGION_ARENA_SIZE - 8, 256).unwrap();
+    assert_eq!(big.as_ptr() as usize % 256, 0);
+    // SAFETY: the region handed out that many zeroed bytes.
+    let bytes = unsafe { std::slice::from_raw_parts(big.as_ptr(), REGION_ARENA_SIZE - 8) };
+    assert!(bytes.iter().all(|&x| x == 0));
+    assert_eq!((r.stats().arns, r.stats().current_arn_used), (2, used));
+    let before = r.stats();
+    assert!(matches!(
+        r.alloc_aligned_ptr(8, 48),
+        Err(Error::InvalidArgument(_))
+    ));
+    assert!(matches!(
+        r.alloc_aligned_ptr(8, 6),
+        Err(Error::InvalidArgument(_))
+    ));
+    assert!(matches!(
+        r.alloc_aligned_ptr(0, 64),
+        Err(Error::InvalidArgument(_))
+    ));
+    assert!(matches!(
+        r.alloc_aligned_ptr(usize::MAX - 8, 64),
+        Err(Error::InvalidArgument(_))
+    ));
+    assert_eq!(r.stats(), before);
+    // Small alignments are the plain path.
+    assert_eq!(r.alloc_aligned_ptr(1, 2).unwrap().as_ptr() as usize % 8, 0);
+}

@@ -28,7 +28,7 @@ use std::ptr::{self, NonNull};
 
 use crate::bitmap::{bit, clear_bits, set_bit, zeroed_words};
 use crate::error::{Error, Result};
-use crate::mem::{WORD, ZeroedBuf, align_up, bad_size, fit};
+use crate::mem::{WORD, ZeroedBuf, align_up, bad_size, check_align, fit, fit_aligned};
 
 /// A fixed-capacity, zero-filled stack of bytes with markers.
 ///
@@ -132,6 +132,30 @@ impl Stack {
         Some(unsafe { NonNull::new_unchecked(dst) })
     }
 
+    /// Pushes `n` zeroed bytes aligned to `align`, a power of two up to
+    /// [`ARN_MAX_ALIGN`](crate::ARN_MAX_ALIGN), and returns a pointer to
+    /// them, valid until they are popped. For an alignment above 8 the
+    /// zero padding below them is pushed too: it stays on the stack until
+    /// a pop or restore goes below it. Fails as [`Stack::push_zeroed`],
+    /// and with [`Error::InvalidArgument`] for a bad alignment.
+    #[inline]
+    pub fn push_aligned_ptr(&self, n: usize, align: usize) -> Result<NonNull<u8>> {
+        check_align(align)?;
+        if align <= WORD {
+            // SAFETY: a NULL source reads nothing.
+            return unsafe { self.push_ptr(ptr::null(), n) };
+        }
+        let top = self.top.get();
+        let at = self.buf.base() as usize + top;
+        let Some((pad, size)) = fit_aligned(at, n, align, self.buf.len() - top) else {
+            return Err(self.refuse_aligned(n, align));
+        };
+        self.top.set(top + pad + size);
+        // SAFETY: top + pad + size <= len, inside the buffer, whose base is
+        // not null; the bytes above the old top are zero.
+        Ok(unsafe { NonNull::new_unchecked(self.buf.base().add(top + pad)) })
+    }
+
     /// Pops `n` bytes, rounded up to 8, and zeroes them; markers above the
     /// new top are discarded.
     ///
@@ -222,6 +246,21 @@ impl Stack {
             needed: align_up(n, WORD).unwrap_or(n),
             left: self.buf.len() - self.top.get(),
             capacity: self.buf.len(),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn refuse_aligned(&self, n: usize, align: usize) -> Error {
+        match self.refuse(n) {
+            Error::OutOfMemory { needed, .. } => Error::OutOfMemory {
+                what: "stack allocator",
+                asked: n,
+                needed: needed.saturating_add(align - WORD),
+                left: self.buf.len() - self.top.get(),
+                capacity: self.buf.len(),
+            },
+            e => e,
         }
     }
 

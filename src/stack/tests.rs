@@ -28,6 +28,43 @@ fn pushes_are_aligned_copied_and_zero_padded() {
 }
 
 #[test]
+fn aligned_pushes_pad_and_pop_back_with_a_restore() {
+    let mut s = Stack::new(4096 * 2).unwrap();
+    s.push(b"x").unwrap();
+    let m = s.mark();
+    for align in [16, 64, 4096] {
+        let p = s.push_aligned_ptr(24, align).unwrap().as_ptr();
+        assert_eq!(p as usize % align, 0);
+        assert!(s.owns(p));
+        // SAFETY: 24 bytes just pushed.
+        assert!(
+            unsafe { std::slice::from_raw_parts(p, 24) }
+                .iter()
+                .all(|&b| b == 0)
+        );
+        // SAFETY: as above.
+        unsafe { p.write_bytes(0xEE, 24) };
+    }
+    let top = s.top();
+    assert!(matches!(
+        s.push_aligned_ptr(8, 24),
+        Err(Error::InvalidArgument(_))
+    ));
+    assert!(matches!(
+        s.push_aligned_ptr(0, 64),
+        Err(Error::InvalidArgument(_))
+    ));
+    assert!(matches!(
+        s.push_aligned_ptr(4096, 4096),
+        Err(Error::OutOfMemory { .. })
+    ));
+    assert_eq!(s.top(), top);
+    s.restore(m).unwrap();
+    assert_eq!(s.top(), 8);
+    assert!(s.push_zeroed(4096).unwrap().iter().all(|&b| b == 0));
+}
+
+#[test]
 fn overflow_and_bad_sizes_leave_it_unchanged() {
     let s = Stack::new(20).unwrap();
     s.push(&[1; 16]).unwrap();
