@@ -30,6 +30,7 @@ pub mod region;
 pub mod scratch;
 pub mod stack;
 mod sync;
+mod typed;
 pub mod version;
 
 pub use arena::{Arena, ArenaStats, Mark, TypedArena};
@@ -53,3 +54,4 @@ pub use pool::{
 pub use region::{REGION_ARENA_SIZE, Region, RegionStats};
 pub use scratch::Scratch;
 pub use stack::Stack;
+pub use typed::TypedAlloc;

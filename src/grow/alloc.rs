@@ -63,28 +63,6 @@ pub unsafe trait ArenaAlloc {
     /// tell that their blocks are gone.
     fn epoch(&self) -> u64;
 
-    /// Moves `value` into the arena. Its `Drop` never runs (like any arena
-    /// that frees in bulk).
-    #[allow(clippy::mut_from_ref)]
-    fn alloc_value<T>(&self, value: T) -> Result<&mut T>
-    where
-        Self: Sized,
-    {
-        let layout = Layout::new::<T>();
-        let p = if layout.size() == 0 {
-            NonNull::<T>::dangling().cast()
-        } else {
-            self.alloc(layout)?
-        };
-        let p = p.cast::<T>();
-        // SAFETY: `p` is a fresh block for a `T` (or dangling and aligned
-        // for a zero-sized one), ours until the arena's `&mut` reset.
-        unsafe {
-            p.as_ptr().write(value);
-            Ok(&mut *p.as_ptr())
-        }
-    }
-
     /// Copies `bytes` into the arena (the seed's `Bytes`).
     #[allow(clippy::mut_from_ref)]
     fn copy_bytes(&self, bytes: &[u8]) -> Result<&mut [u8]>

@@ -50,6 +50,14 @@ impl Scratch {
         self.arena.try_alloc_ptr(bytes)
     }
 
+    /// Hands out `bytes` zeroed bytes aligned to `align`, a power of two up
+    /// to [`ARN_MAX_ALIGN`](crate::ARN_MAX_ALIGN), as
+    /// [`Arena::alloc_aligned_ptr`].
+    #[inline]
+    pub fn alloc_aligned_ptr(&self, bytes: usize, align: usize) -> Result<NonNull<u8>> {
+        self.arena.alloc_aligned_ptr(bytes, align)
+    }
+
     /// Saves the current fill as a checkpoint on top of the others.
     ///
     /// Fails with [`Error::System`] only when the heap refuses room for the
