@@ -33,7 +33,7 @@ mod sync;
 mod typed;
 pub mod version;
 
-pub use arena::{Arena, ArenaStats, Mark, TypedArena};
+pub use arena::{Arena, ArenaStats, Mark, SlotArena, TypedArena};
 pub use block::{BlockPool, BlockStats};
 pub use buddy::{BuddyArena, BuddyArenaBuilder, BuddyMetrics};
 pub use buffer::{Buffer, BuildError, BytesExt, Dealloc, InitPolicy, PageSize, Unfaulted};

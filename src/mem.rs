@@ -177,6 +177,8 @@ pub(crate) unsafe fn zero_small(p: *mut u8, n: usize) {
 pub(crate) struct ZeroedBuf {
     ptr: NonNull<u8>,
     len: usize,
+    /// The alignment of `ptr`: [`BUF_ALIGN`] unless asked for more.
+    align: usize,
 }
 
 // SAFETY: the buffer is plain owned memory with no thread affinity.
@@ -185,16 +187,23 @@ unsafe impl Send for ZeroedBuf {}
 impl ZeroedBuf {
     /// Allocates `len` zeroed bytes. `what` names the allocator in errors.
     pub(crate) fn new(len: usize, what: &str) -> Result<ZeroedBuf> {
+        ZeroedBuf::new_aligned(len, BUF_ALIGN, what)
+    }
+
+    /// Allocates `len` zeroed bytes aligned to `align` (a power of two up
+    /// to [`ARN_MAX_ALIGN`]; below [`BUF_ALIGN`] means `BUF_ALIGN`).
+    pub(crate) fn new_aligned(len: usize, align: usize, what: &str) -> Result<ZeroedBuf> {
         if len == 0 {
             return Err(Error::invalid(format!("{what} size 0")));
         }
-        let layout = Layout::from_size_align(len, BUF_ALIGN).map_err(|_| {
+        let align = align.max(BUF_ALIGN);
+        let layout = Layout::from_size_align(len, align).map_err(|_| {
             Error::invalid(format!("{what} size {len} exceeds the largest allocation"))
         })?;
         // SAFETY: the layout has a nonzero size.
         let raw = unsafe { alloc_zeroed(layout) };
         let ptr = NonNull::new(raw).ok_or(Error::System { bytes: len })?;
-        Ok(ZeroedBuf { ptr, len })
+        Ok(ZeroedBuf { ptr, len, align })
     }
 
     #[inline(always)]
@@ -232,7 +241,7 @@ impl Drop for ZeroedBuf {
         unsafe {
             dealloc(
                 self.ptr.as_ptr(),
-                Layout::from_size_align_unchecked(self.len, BUF_ALIGN),
+                Layout::from_size_align_unchecked(self.len, self.align),
             )
         };
     }

@@ -68,13 +68,17 @@ impl Arena {
     /// Fails with [`Error::InvalidArgument`] for a size of 0 or one beyond
     /// the largest allocation, and [`Error::System`] when the heap refuses.
     pub fn new(size: usize) -> Result<Arena> {
-        Ok(Arena {
-            buf: ZeroedBuf::new(size, "arena")?,
+        Ok(Arena::with_buf(ZeroedBuf::new(size, "arena")?))
+    }
+
+    fn with_buf(buf: ZeroedBuf) -> Arena {
+        Arena {
+            buf,
             offset: Cell::new(0),
             objects: Cell::new(0),
             type_size: 0,
             stride: 0,
-        })
+        }
     }
 
     /// Hands out `bytes` zeroed bytes, 8-byte aligned.
@@ -284,6 +288,19 @@ pub struct TypedArena {
 impl TypedArena {
     /// Creates room for `capacity` elements of `type_size` bytes.
     pub fn new(type_size: usize, capacity: usize) -> Result<TypedArena> {
+        TypedArena::new_aligned(type_size, WORD, capacity)
+    }
+
+    /// Creates room for `capacity` elements of `type_size` bytes whose
+    /// slots are aligned to `align` (a power of two up to the maximum; 8
+    /// at least): the stride is `type_size` rounded up to it.
+    pub(crate) fn new_aligned(
+        type_size: usize,
+        align: usize,
+        capacity: usize,
+    ) -> Result<TypedArena> {
+        check_align(align)?;
+        let align = align.max(WORD);
         if type_size == 0 || capacity == 0 {
             return Err(Error::invalid(format!(
                 "typed arena of {capacity} elements of {type_size} bytes"
@@ -294,9 +311,9 @@ impl TypedArena {
                 "typed arena of {capacity} elements of {type_size} bytes overflows"
             ))
         };
-        let stride = align_up(type_size, WORD).ok_or_else(too_big)?;
+        let stride = align_up(type_size, align).ok_or_else(too_big)?;
         let size = stride.checked_mul(capacity).ok_or_else(too_big)?;
-        let mut arena = Arena::new(size)?;
+        let mut arena = Arena::with_buf(ZeroedBuf::new_aligned(size, align, "arena")?);
         arena.type_size = type_size;
         arena.stride = stride;
         Ok(TypedArena { arena })
@@ -384,6 +401,9 @@ impl TypedArena {
         self.arena.owns(p)
     }
 }
+
+mod slots;
+pub use slots::SlotArena;
 
 #[cfg(test)]
 mod tests;
