@@ -10,6 +10,7 @@
 //! on reset only what was used. Errors are one [`Error`] type whose codes
 //! the C layer reports through `arner()` / `arnem()`.
 
+mod alloc_api;
 pub mod arena;
 mod bitmap;
 pub mod block;
