@@ -139,6 +139,25 @@ fn remove_heavy_use_does_not_grow_forever() {
 }
 
 #[test]
+fn capacity_is_what_fits_before_the_table_moves() {
+    let a = small();
+    for want in [1, 3, 7, 8, 14, 15, 100] {
+        let mut m = ArenaMap::with_capacity_in(want, &a).unwrap();
+        let cap = m.capacity();
+        assert!(cap >= want);
+        let storage = m.storage();
+        for i in 0..cap as u64 {
+            m.insert(i, ()).unwrap();
+        }
+        assert_eq!(m.storage(), storage, "{cap} entries fit");
+        m.insert(u64::MAX, ()).unwrap();
+        assert_ne!(m.storage(), storage, "one more moves the table");
+        assert!(m.capacity() > cap);
+    }
+    assert_eq!(ArenaMap::<u8, u8>::new_in(&a).capacity(), 0);
+}
+
+#[test]
 fn drops_every_entry_exactly_once_and_frees_the_table() {
     struct D(Rc<Cell<u32>>);
     impl Drop for D {
