@@ -43,6 +43,7 @@ pub use chunk::{ArcSingle, ArcSlice, ChunkAllocator, ChunkStats, MAX_CHUNK_CAPAC
 pub use collections::{ArenaMap, ArenaVec, Pointers, Violation, Walker, audit, audit_as};
 pub use error::{Error, Result};
 pub use fixed::{FixedArena, FixedArenaBuilder, FixedMetrics};
+pub use hash::{MixHasher, MixState};
 pub use grow::{
     ArenaAlloc, GROW_DEFAULT_CHUNK, GROW_GRANULE, GrowArena, GrowArenaBuilder, GrowStats,
     MemorySource, SharedGrowArena, SystemMemory,

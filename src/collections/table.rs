@@ -15,22 +15,14 @@ use std::alloc::Layout;
 use std::cell::Cell;
 use std::hash::{Hash, Hasher};
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use allocator_api2::alloc::{AllocError, Allocator};
 use hashbrown::TryReserveError;
 
 use crate::error::Error;
 use crate::grow::ArenaAlloc;
-use crate::hash::{K0, K1, MixHasher, fold};
-
-/// A fresh seed for each map: a global counter and an address, mixed.
-pub(super) fn new_seed(addr: usize) -> u64 {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let here = &COUNTER as *const AtomicU64 as u64;
-    fold(n.wrapping_add(K0) ^ here, (addr as u64) ^ K1) | 1
-}
+use crate::hash::MixHasher;
+pub(super) use crate::hash::new_seed;
 
 /// `key`'s hash under the map seed `seed`.
 #[inline(always)]
