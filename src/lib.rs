@@ -10,6 +10,8 @@
 //! on reset only what was used. Errors are one [`Error`] type whose codes
 //! the C layer reports through `arner()` / `arnem()`.
 
+#![deny(missing_docs)]
+
 mod alloc_api;
 pub mod arena;
 mod bitmap;
@@ -27,12 +29,22 @@ mod hash;
 mod mem;
 pub mod mmap;
 pub mod pool;
+pub mod prelude;
 pub mod region;
 pub mod scratch;
 pub mod stack;
 mod sync;
 mod typed;
 pub mod version;
+
+/// The allocator trait the arenas implement (`&Arena: Allocator`, ...),
+/// re-exported so that its `Vec` and `Box` come in the version arn uses.
+pub use allocator_api2;
+/// Immutable shared bytes: what the byte arenas' buffers freeze into.
+pub use bytes::Bytes;
+/// The hash maps that take an allocator, re-exported in the version whose
+/// allocator trait the arenas implement.
+pub use hashbrown;
 
 pub use arena::{Arena, ArenaStats, Mark, SlotArena, TypedArena};
 pub use block::{BlockPool, BlockStats};
@@ -43,11 +55,11 @@ pub use chunk::{ArcSingle, ArcSlice, ChunkAllocator, ChunkStats, MAX_CHUNK_CAPAC
 pub use collections::{ArenaMap, ArenaVec, Pointers, Violation, Walker, audit, audit_as};
 pub use error::{Error, Result};
 pub use fixed::{FixedArena, FixedArenaBuilder, FixedMetrics};
-pub use hash::{MixHasher, MixState};
 pub use grow::{
     ArenaAlloc, GROW_DEFAULT_CHUNK, GROW_GRANULE, GrowArena, GrowArenaBuilder, GrowStats,
     MemorySource, SharedGrowArena, SystemMemory,
 };
+pub use hash::{MixHasher, MixState};
 pub use mem::{ARN_MAX_ALIGN, align_size};
 pub use mmap::{ARN_MMAP_HUGE_PAGE, ARN_MMAP_PAGE, MmapArena, MmapOpts, MmapStats};
 pub use pool::{

@@ -50,22 +50,41 @@ pub enum InitPolicy {
 pub enum BuildError {
     /// A count or size that must be at least 1 was 0.
     #[error("{what} must be at least 1")]
-    Zero { what: &'static str },
+    Zero {
+        /// What was 0.
+        what: &'static str,
+    },
     /// A size that must be a power of two is not.
     #[error("{what} must be a power of two, not {value}")]
-    NotPowerOfTwo { what: &'static str, value: usize },
+    NotPowerOfTwo {
+        /// What it is.
+        what: &'static str,
+        /// The value given.
+        value: usize,
+    },
     /// An alignment above the page size.
     #[error("alignment {align} is above the maximum of 4096")]
-    Alignment { align: usize },
+    Alignment {
+        /// The alignment asked for.
+        align: usize,
+    },
     /// Sizes that do not fit together; the message says which.
     #[error("{0}")]
     Geometry(String),
     /// A size computation overflowed.
     #[error("{what} is too large: the size overflows")]
-    Overflow { what: &'static str },
+    Overflow {
+        /// What overflowed.
+        what: &'static str,
+    },
     /// The operating system refused the memory.
     #[error("the system refused {bytes} bytes of memory: {reason}")]
-    System { bytes: usize, reason: String },
+    System {
+        /// The bytes asked of it.
+        bytes: usize,
+        /// What it said.
+        reason: String,
+    },
 }
 
 impl From<BuildError> for Error {

@@ -19,7 +19,7 @@ type Owns<T> = (T, fn(T) -> T);
 ///
 /// Allocation takes `&mut self` (one producer at a time); the handles are
 /// independent of the allocator and may outlive it. See the [module
-/// docs](self) for the design and its overheads.
+/// docs](crate::chunk) for the design and its overheads.
 ///
 /// ```
 /// use arn::{ArcSingle, ChunkAllocator};
@@ -97,7 +97,7 @@ impl<T, const N: usize> ChunkAllocator<T, N> {
 
     /// An allocator with chunks of `chunk_capacity` elements.
     ///
-    /// Fails with [`Error::InvalidArgument`] when the capacity is 0, above
+    /// Fails with [`Error::InvalidArgument`](crate::Error::InvalidArgument) when the capacity is 0, above
     /// [`MAX_CHUNK_CAPACITY`], or its chunk would overflow the address space.
     pub fn try_with_capacity(chunk_capacity: usize) -> Result<Self> {
         let drop_elems = mem::needs_drop::<T>().then_some(drop_elems::<T> as DropElems);

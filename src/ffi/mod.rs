@@ -1,8 +1,8 @@
 //! The C boundary, written once for every allocator.
 //!
 //! An exported function is `guard::value` or `guard::status` around a
-//! closure that checks its arguments with [`args`], resolves its handle with
-//! [`with`] and calls the safe core. The guard turns an `Err` (or a panic)
+//! closure that checks its arguments with `args`, resolves its handle with
+//! `with` and calls the safe core. The guard turns an `Err` (or a panic)
 //! into the failure value and the thread's last error.
 
 pub(crate) mod args;

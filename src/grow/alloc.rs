@@ -8,7 +8,8 @@ use std::ptr::{self, NonNull};
 use crate::error::{Error, Result};
 
 /// What containers and typed helpers need from an arena; implemented by
-/// [`GrowArena`] and [`SharedGrowArena`].
+/// [`GrowArena`](crate::GrowArena) and
+/// [`SharedGrowArena`](crate::SharedGrowArena).
 ///
 /// # Safety
 ///

@@ -7,7 +7,7 @@ use std::ptr::NonNull;
 /// shared memory, a huge-page pool, a C callback pair.
 ///
 /// Called without any lock of the arena held, from whichever thread
-/// allocates (several at once for a [`SharedGrowArena`]); a source may
+/// allocates (several at once for a [`SharedGrowArena`](crate::SharedGrowArena)); a source may
 /// allocate from the arena it serves.
 pub trait MemorySource: Send + Sync {
     /// At least `size` bytes aligned to 16 (a page is best), or `None` when
