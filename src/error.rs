@@ -43,6 +43,14 @@ pub const ARN_E_TIMEOUT: c_int = 14;
 ///
 /// The `Display` text names the numbers involved; the C layer prefixes it
 /// with the name of the function that failed.
+///
+/// ```
+/// let arena = arn::Arena::new(64).unwrap();
+/// let err = arena.alloc(100).unwrap_err();
+/// assert!(matches!(err, arn::Error::OutOfMemory { asked: 100, .. }));
+/// assert_eq!(err.code(), arn::error::ARN_E_CAPACITY);
+/// assert_eq!(err.to_string(), "arena out of memory: asked 100 bytes (104 with rounding and alignment), 64 left of 64");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {

@@ -52,6 +52,24 @@ impl Mark {
 ///
 /// Allocation takes `&self` and hands out disjoint `&mut [u8]`; resetting
 /// takes `&mut self`, so no allocation can outlive a reset.
+///
+/// ```
+/// # fn main() -> arn::Result<()> {
+/// let mut arena = arn::Arena::new(4096)?;
+/// let bytes = arena.alloc(10)?; // zeroed, 8-aligned
+/// bytes[0] = 1;
+/// let page = arena.alloc_aligned(64, 4096)?; // any power of two up to 4096
+/// assert_eq!(page.as_ptr() as usize % 4096, 0);
+/// let n = arena.alloc_value(42u64)?; // typed values, slices and strings too
+/// let s = arena.alloc_str("in the arena")?;
+/// assert_eq!((*n, &*s), (42, "in the arena"));
+/// let mark = arena.mark();
+/// arena.copy(b"scratch")?;
+/// arena.rewind(mark)?; // back to the mark, zeroing what came after
+/// arena.reset(); // everything back; needs `&mut`, so no reference survives
+/// assert_eq!(arena.stats().offset, 0);
+/// # Ok(()) }
+/// ```
 pub struct Arena {
     buf: ZeroedBuf,
     offset: Cell<usize>,
@@ -276,6 +294,22 @@ impl Arena {
 ///
 /// Slots are 8-byte aligned and zero-filled; they are `stride` bytes apart,
 /// the element size rounded up to 8.
+///
+/// The C typed arena's Rust face; for values of a Rust type use
+/// [`SlotArena`], which is typed, aligned and drops what it holds.
+///
+/// ```
+/// # fn main() -> arn::Result<()> {
+/// let mut t = arn::TypedArena::new(12, 100)?; // 100 slots of 12 bytes
+/// let (index, slot) = t.alloc()?;
+/// slot[..4].copy_from_slice(&7u32.to_ne_bytes());
+/// assert_eq!(index, 0);
+/// assert_eq!(t.get_mut(0)?[..4], 7u32.to_ne_bytes());
+/// assert_eq!((t.len(), t.capacity()), (1, 100));
+/// t.reset();
+/// assert!(t.is_empty());
+/// # Ok(()) }
+/// ```
 // `repr(transparent)` lets the C layer treat a typed arena as an arena for
 // `arnrs`, `arnfr` and `arnst`.
 // Keep it a bare wrapper: no other field and no `Drop` (checked at compile

@@ -48,6 +48,18 @@ pub struct BlockStats {
 ///
 /// Allocation takes `&self` and hands out disjoint blocks; freeing takes
 /// `&mut self`, so no block handed out as a reference outlives a free.
+/// ```
+/// # fn main() -> arn::Result<()> {
+/// let mut pool = arn::BlockPool::new(48, 1000)?; // 1000 blocks of 48 bytes
+/// let block = pool.alloc_ptr()?; // zeroed
+/// assert!(pool.owns(block.as_ptr()));
+/// pool.free_ptr(block.as_ptr())?; // back, zeroed again
+/// assert!(pool.free_ptr(block.as_ptr()).is_err(), "a double free is caught");
+/// let b = pool.alloc()?;
+/// b[0] = 1;
+/// assert_eq!(pool.stats().used, 1);
+/// # Ok(()) }
+/// ```
 pub struct BlockPool {
     buf: ZeroedBuf,
     /// One bit per block, 1 = in use.

@@ -26,6 +26,21 @@ pub struct BumpStats {
 }
 
 /// A fixed-capacity, zero-filled, downward bump allocator.
+///
+/// ```
+/// # fn main() -> arn::Result<()> {
+/// let mut bump = arn::Bump::new(1024)?;
+/// let a = bump.alloc(24)?; // zeroed, 8-aligned, taken from the top down
+/// a.fill(1);
+/// let wide = bump.alloc_aligned_ptr(100, 64)?;
+/// assert_eq!(wide.as_ptr() as usize % 64, 0);
+/// let xs = bump.alloc_slice_copy(&[1u16, 2, 3])?;
+/// assert_eq!(xs, &[1, 2, 3]);
+/// assert_eq!(bump.stats().allocations, 3);
+/// bump.reset(); // zeroes what was handed out
+/// assert_eq!(bump.used(), 0);
+/// # Ok(()) }
+/// ```
 pub struct Bump {
     buf: ZeroedBuf,
     /// Offset of the lowest handed-out byte; starts at the usable top.

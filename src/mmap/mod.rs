@@ -174,6 +174,20 @@ impl Plan {
 ///
 /// Allocation takes `&self` and hands out disjoint zeroed `&mut [u8]`;
 /// resetting takes `&mut self`, so no allocation can outlive a reset.
+///
+/// ```
+/// # fn main() -> arn::Result<()> {
+/// // 1 GiB of address space: nothing is committed until it is used.
+/// let mut m = arn::MmapArena::new(1 << 30, &Default::default())?;
+/// let a = m.alloc(10_000)?; // commits three pages
+/// a[9_999] = 1;
+/// let v = m.alloc_slice_fill_with(1000, |i| i as u32)?;
+/// assert_eq!(v[999], 999);
+/// assert_eq!(m.committed(), 4 * 4096);
+/// m.reset(); // committed pages go back to the OS
+/// assert_eq!(m.committed(), 0);
+/// # Ok(()) }
+/// ```
 pub struct MmapArena {
     /// Start of the reservation, a multiple of `page` (of 2 MiB with huge
     /// pages).

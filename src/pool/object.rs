@@ -151,6 +151,19 @@ enum Maker {
 ///
 /// Dropping the pool runs the destructor on every object it owns, handed
 /// out or not, and frees its own blocks.
+///
+/// The pool of the C functions, objects as raw pointers; Rust code
+/// usually wants [`Pool`](crate::Pool).
+///
+/// ```
+/// # fn main() -> arn::Result<()> {
+/// let pool = arn::ObjectPool::blocks(128, 4)?; // 4 zeroed 128-byte blocks
+/// let obj = pool.get()?;
+/// assert!(pool.put(obj.as_ptr()).is_ok());
+/// assert!(pool.put(obj.as_ptr()).is_err(), "returned twice");
+/// assert_eq!(pool.stats().available, 4);
+/// # Ok(()) }
+/// ```
 pub struct ObjectPool {
     book: RefCell<Book>,
     maker: Maker,

@@ -36,6 +36,21 @@ pub struct RegionStats {
 ///
 /// Allocation takes `&self` and hands out disjoint `&mut [u8]`; freeing
 /// everything takes `&mut self`, so no allocation outlives it.
+///
+/// ```
+/// # fn main() -> arn::Result<()> {
+/// let mut region = arn::Region::new();
+/// let small = region.alloc(100)?; // zeroed, from a 64 KiB arena made on demand
+/// small[99] = 1;
+/// let big = region.alloc(1 << 20)?; // over 64 KiB: an arena of its own
+/// assert_eq!(big.len(), 1 << 20);
+/// let name = region.alloc_str("region")?;
+/// assert_eq!(name, "region");
+/// assert_eq!(region.stats().arns, 2);
+/// region.free_all(); // every arena at once; the region stays usable
+/// assert_eq!(region.stats().arns, 0);
+/// # Ok(()) }
+/// ```
 pub struct Region {
     /// Next free byte and end of the current arena; both null before the
     /// first arena, so that the fast path fails without a separate check.

@@ -15,6 +15,22 @@ use crate::error::{Error, Result};
 ///
 /// Allocation takes `&self`; taking and restoring checkpoints take
 /// `&mut self`, so no allocation outlives the restore that reclaims it.
+/// ```
+/// # fn main() -> arn::Result<()> {
+/// let mut scratch = arn::Scratch::new(4096)?;
+/// let keep = scratch.alloc_str("kept")?.len();
+/// scratch.checkpoint()?;
+/// scratch.alloc(1000)?; // temporary
+/// scratch.restore()?; // gone, zeroed
+/// assert_eq!(scratch.used(), 8);
+/// // The same as a scope: whatever the closure allocates is reclaimed.
+/// let sum = scratch.scope(|s| {
+///     let xs = s.alloc_slice_fill_with(100, |i| i as u64).unwrap();
+///     xs.iter().sum::<u64>()
+/// })?;
+/// assert_eq!((keep, sum, scratch.used()), (4, 4950, 8));
+/// # Ok(()) }
+/// ```
 pub struct Scratch {
     arena: Arena,
     checkpoints: Vec<Mark>,

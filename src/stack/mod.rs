@@ -35,6 +35,22 @@ use crate::mem::{WORD, ZeroedBuf, align_up, bad_size, check_align, fit, fit_alig
 /// Pushing and taking markers take `&self` and hand out disjoint
 /// `&mut [u8]`; popping and restoring take `&mut self`, so nothing pushed
 /// outlives its pop.
+///
+/// ```
+/// # fn main() -> arn::Result<()> {
+/// let mut stack = arn::Stack::new(4096)?;
+/// let frame = stack.mark();
+/// let header = stack.push(b"head")?; // a copy, 8-aligned
+/// assert_eq!(header, b"head");
+/// let body = stack.push_zeroed(100)?;
+/// body[0] = 9;
+/// let x = stack.alloc_value(1.5f64)?; // typed values are pushes too
+/// assert_eq!(*x, 1.5);
+/// stack.pop(8)?; // the f64, zeroed again
+/// stack.restore(frame)?; // back to the marker; it stays live
+/// assert_eq!(stack.top(), 0);
+/// # Ok(()) }
+/// ```
 pub struct Stack {
     buf: ZeroedBuf,
     /// Bytes on the stack, padding included; a multiple of 8.
