@@ -38,60 +38,61 @@ pub(crate) fn dangling(layout: Layout) -> NonNull<[u8]> {
     NonNull::slice_from_raw_parts(p, 0)
 }
 
-/// `allocate` of the fixed-buffer family.
+/// `allocate` of every arena (the growing ones are `TypedAlloc` through
+/// `ArenaAlloc::alloc`).
 #[inline(always)]
-fn fixed_allocate<A: TypedAlloc>(a: &A, layout: Layout) -> Result<NonNull<[u8]>, AllocError> {
+fn allocate_in<A: TypedAlloc + ?Sized>(a: &A, layout: Layout) -> Result<NonNull<[u8]>, AllocError> {
     if layout.size() == 0 {
         return Ok(dangling(layout));
     }
-    match a.alloc_layout(layout) {
-        Ok(p) => Ok(NonNull::slice_from_raw_parts(p, layout.size())),
+    answer(a.alloc_layout(layout), layout.size())
+}
+
+/// An arena's answer as the trait wants it: `size` bytes at the pointer.
+#[inline(always)]
+fn answer(r: crate::Result<NonNull<u8>>, size: usize) -> Result<NonNull<[u8]>, AllocError> {
+    match r {
+        Ok(p) => Ok(NonNull::slice_from_raw_parts(p, size)),
         Err(_) => Err(AllocError),
     }
 }
 
-macro_rules! fixed_allocator {
-    ($($t:ty),+) => {$(
-        // SAFETY: `alloc_layout` hands out disjoint memory aligned as
-        // asked, valid until a reset, restore, pop or drop, each of which
-        // needs the allocator itself, not the `&` this is implemented on.
-        // Deallocating leaves it in place, so it stays valid until then.
+/// `Allocator for &$t` for each type: `allocate` through [`allocate_in`],
+/// the family's other methods as given.
+macro_rules! allocator {
+    ($t:ty => { $($methods:tt)* }) => {
+        // SAFETY: as said where the macro is used, for the family.
         unsafe impl Allocator for &$t {
             #[inline]
             fn allocate(&self, layout: Layout) -> Result<NonNull<[u8]>, AllocError> {
-                fixed_allocate(*self, layout)
+                allocate_in(*self, layout)
             }
 
-            /// Handed-out memory is already zero.
-            #[inline]
-            fn allocate_zeroed(&self, layout: Layout) -> Result<NonNull<[u8]>, AllocError> {
-                fixed_allocate(*self, layout)
-            }
-
-            /// Nothing: the memory comes back with the allocator's next
-            /// reset (or restore, pop, drop).
-            #[inline]
-            unsafe fn deallocate(&self, _ptr: NonNull<u8>, _layout: Layout) {}
+            $($methods)*
         }
-    )+};
+    };
+    ($t:ty, $($rest:ty),+ => { $($methods:tt)* }) => {
+        allocator!($t => { $($methods)* });
+        allocator!($($rest),+ => { $($methods)* });
+    };
 }
 
-fixed_allocator!(Arena, Scratch, Bump, Region, Stack, MmapArena);
+// SAFETY: `alloc_layout` hands out disjoint memory aligned as asked,
+// valid until a reset, restore, pop or drop, each of which needs the
+// allocator itself, not the `&` this is implemented on. Deallocating leaves
+// it in place, so it stays valid until then.
+allocator!(Arena, Scratch, Bump, Region, Stack, MmapArena => {
+    /// Handed-out memory is already zero.
+    #[inline]
+    fn allocate_zeroed(&self, layout: Layout) -> Result<NonNull<[u8]>, AllocError> {
+        allocate_in(*self, layout)
+    }
 
-/// `allocate` of the growing arenas.
-#[inline(always)]
-fn grow_allocate<A: ArenaAlloc + ?Sized>(
-    a: &A,
-    layout: Layout,
-) -> Result<NonNull<[u8]>, AllocError> {
-    if layout.size() == 0 {
-        return Ok(dangling(layout));
-    }
-    match a.alloc(layout) {
-        Ok(p) => Ok(NonNull::slice_from_raw_parts(p, layout.size())),
-        Err(_) => Err(AllocError),
-    }
-}
+    /// Nothing: the memory comes back with the allocator's next reset (or
+    /// restore, pop, drop).
+    #[inline]
+    unsafe fn deallocate(&self, _ptr: NonNull<u8>, _layout: Layout) {}
+});
 
 /// `deallocate` of the growing arenas.
 ///
@@ -122,7 +123,7 @@ unsafe fn grow_resize<A: ArenaAlloc + ?Sized>(
     new: Layout,
 ) -> Result<NonNull<[u8]>, AllocError> {
     if old.size() == 0 {
-        return grow_allocate(a, new);
+        return allocate_in(a, new);
     }
     if new.size() == 0 {
         // SAFETY: the caller's promise.
@@ -131,73 +132,58 @@ unsafe fn grow_resize<A: ArenaAlloc + ?Sized>(
     }
     // SAFETY: the caller's promise: a live block of this arena, used only
     // through the returned pointer after success.
-    match unsafe { a.realloc(ptr, new.align(), new.size()) } {
-        Ok(p) => Ok(NonNull::slice_from_raw_parts(p, new.size())),
-        Err(_) => Err(AllocError),
-    }
+    answer(
+        unsafe { a.realloc(ptr, new.align(), new.size()) },
+        new.size(),
+    )
 }
 
-macro_rules! grow_allocator {
-    ($($t:ty),+) => {$(
-        // SAFETY: blocks are disjoint and valid until freed here, or until
-        // the arena is reset or dropped, which need the arena itself.
-        unsafe impl Allocator for &$t {
-            #[inline]
-            fn allocate(&self, layout: Layout) -> Result<NonNull<[u8]>, AllocError> {
-                grow_allocate(*self, layout)
-            }
-
-            #[inline]
-            unsafe fn deallocate(&self, ptr: NonNull<u8>, layout: Layout) {
-                // SAFETY: the caller's promise.
-                unsafe { grow_deallocate(*self, ptr, layout) }
-            }
-
-            #[inline]
-            unsafe fn grow(
-                &self,
-                ptr: NonNull<u8>,
-                old: Layout,
-                new: Layout,
-            ) -> Result<NonNull<[u8]>, AllocError> {
-                // SAFETY: the caller's promise.
-                unsafe { grow_resize(*self, ptr, old, new) }
-            }
-
-            unsafe fn grow_zeroed(
-                &self,
-                ptr: NonNull<u8>,
-                old: Layout,
-                new: Layout,
-            ) -> Result<NonNull<[u8]>, AllocError> {
-                // SAFETY: the caller's promise.
-                let p = unsafe { grow_resize(*self, ptr, old, new) }?;
-                // SAFETY: the block holds `new.size()` bytes, the first
-                // `old.size()` of them kept.
-                unsafe {
-                    p.cast::<u8>()
-                        .as_ptr()
-                        .add(old.size())
-                        .write_bytes(0, new.size() - old.size())
-                };
-                Ok(p)
-            }
-
-            #[inline]
-            unsafe fn shrink(
-                &self,
-                ptr: NonNull<u8>,
-                old: Layout,
-                new: Layout,
-            ) -> Result<NonNull<[u8]>, AllocError> {
-                // SAFETY: the caller's promise.
-                unsafe { grow_resize(*self, ptr, old, new) }
-            }
+/// `grow` and `shrink` of the growing arenas: one body, [`grow_resize`].
+macro_rules! resize {
+    ($($name:ident),+) => {$(
+        #[inline]
+        unsafe fn $name(
+            &self,
+            ptr: NonNull<u8>,
+            old: Layout,
+            new: Layout,
+        ) -> Result<NonNull<[u8]>, AllocError> {
+            // SAFETY: the caller's promise.
+            unsafe { grow_resize(*self, ptr, old, new) }
         }
     )+};
 }
 
-grow_allocator!(GrowArena, SharedGrowArena);
+// SAFETY: blocks are disjoint and valid until freed here, or until the
+// arena is reset or dropped, which need the arena itself.
+allocator!(GrowArena, SharedGrowArena => {
+    #[inline]
+    unsafe fn deallocate(&self, ptr: NonNull<u8>, layout: Layout) {
+        // SAFETY: the caller's promise.
+        unsafe { grow_deallocate(*self, ptr, layout) }
+    }
+
+    resize!(grow, shrink);
+
+    unsafe fn grow_zeroed(
+        &self,
+        ptr: NonNull<u8>,
+        old: Layout,
+        new: Layout,
+    ) -> Result<NonNull<[u8]>, AllocError> {
+        // SAFETY: the caller's promise.
+        let p = unsafe { grow_resize(*self, ptr, old, new) }?;
+        // SAFETY: the block holds `new.size()` bytes, the first
+        // `old.size()` of them kept.
+        unsafe {
+            p.cast::<u8>()
+                .as_ptr()
+                .add(old.size())
+                .write_bytes(0, new.size() - old.size())
+        };
+        Ok(p)
+    }
+});
 
 #[cfg(test)]
 mod tests;
