@@ -6,11 +6,11 @@ CC      ?= cc
 CXX     ?= c++
 PREFIX  ?= /usr/local
 
-LIBDIR  := target/release
+OUT     := target/release
 BUILD   := build
 CSTRICT := -std=c11 -Wall -Wextra -Wpedantic -Werror
 CFLAGS  ?= -O2 -g
-LINK    := -L$(LIBDIR) -larn -Wl,-rpath,$(CURDIR)/$(LIBDIR) -pthread
+LINK    := -L$(OUT) -larn -Wl,-rpath,$(CURDIR)/$(OUT) -pthread
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 C_TESTS := $(patsubst c_tests/%.c,%,$(wildcard c_tests/test_*.c))
@@ -32,7 +32,7 @@ all: lib header
 
 lib:
 	$(CARGO) build --release
-	ln -sf libarn.so $(LIBDIR)/libarn.so.0
+	ln -sf libarn.so $(OUT)/libarn.so.0
 
 # Regenerates include/arn.h from the sources (tests/header.rs runs cbindgen).
 header:
@@ -65,7 +65,7 @@ c-test: lib | $(BUILD)
 # The static library links on its own, and the header compiles as C++.
 link-check: lib | $(BUILD)
 	$(CC) $(CSTRICT) $(CFLAGS) -Iinclude examples/tour.c -o $(BUILD)/tour_static \
-	  $(LIBDIR)/libarn.a -lpthread -ldl -lm
+	  $(OUT)/libarn.a -lpthread -ldl -lm
 	./$(BUILD)/tour_static >/dev/null
 	@if command -v $(CXX) >/dev/null 2>&1; then \
 	  $(CXX) -std=c++17 -Wall -Wextra -Wpedantic -Werror -Iinclude c_tests/header_cxx.cpp \
@@ -117,8 +117,8 @@ lint:
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include
-	install -m 644 $(LIBDIR)/libarn.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 $(LIBDIR)/libarn.so $(DESTDIR)$(PREFIX)/lib/libarn.so.0
+	install -m 644 $(OUT)/libarn.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(OUT)/libarn.so $(DESTDIR)$(PREFIX)/lib/libarn.so.0
 	ln -sf libarn.so.0 $(DESTDIR)$(PREFIX)/lib/libarn.so
 	install -m 644 $(HEADER) $(DESTDIR)$(PREFIX)/include/
 
