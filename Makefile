@@ -10,23 +10,29 @@ OUT     := target/release
 BUILD   := build
 CSTRICT := -std=c11 -Wall -Wextra -Wpedantic -Werror
 CFLAGS  ?= -O2 -g
+CXXSTRICT := -std=c++17 -Wall -Wextra -Wpedantic -Werror
 LINK    := -L$(OUT) -larn -Wl,-rpath,$(CURDIR)/$(OUT) -pthread
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 C_TESTS := $(patsubst c_tests/%.c,%,$(wildcard c_tests/test_*.c))
+CXX_TESTS := $(patsubst c_tests/%.cpp,%,$(wildcard c_tests/test_*.cpp))
 HEADER  := include/arn.h
 
-# $(call build_each,FLAGS,PREFIX): compiles every C test to build/PREFIXtest_x.
+# $(call build_each,FLAGS,PREFIX): compiles every C and C++ test (arn.hpp)
+# to build/PREFIXtest_x.
 build_each = set -e; for t in $(C_TESTS); do \
 	  $(CC) $(CSTRICT) $(1) -Iinclude c_tests/$$t.c -o $(BUILD)/$(2)$$t $(LINK); \
+	done; \
+	for t in $(CXX_TESTS); do \
+	  $(CXX) $(CXXSTRICT) $(1) -Iinclude c_tests/$$t.cpp -o $(BUILD)/$(2)$$t $(LINK); \
 	done
 # $(call run_each,RUNNER,PREFIX): runs them all, fails if any failed.
-run_each = fail=0; for t in $(C_TESTS); do \
+run_each = fail=0; for t in $(C_TESTS) $(CXX_TESTS); do \
 	  printf '%s: ' $$t; $(1) ./$(BUILD)/$(2)$$t || fail=1; \
 	done; exit $$fail
 
 .PHONY: all lib header header-check test cargo-test loom c-test link-check example bench callgrind-bytes callgrind-chunk \
-        callgrind asan valgrind miri lint install clean
+        callgrind asan valgrind miri lint clean
 
 all: lib header
 
