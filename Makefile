@@ -31,7 +31,7 @@ run_each = fail=0; for t in $(C_TESTS) $(CXX_TESTS); do \
 	  printf '%s: ' $$t; $(1) ./$(BUILD)/$(2)$$t || fail=1; \
 	done; exit $$fail
 
-.PHONY: all lib header header-check test cargo-test loom c-test link-check example bench callgrind-bytes callgrind-chunk \
+.PHONY: all lib header header-check test cargo-test loom c-test link-check consumer-test example bench callgrind-bytes callgrind-chunk \
         callgrind asan valgrind miri lint clean
 
 all: lib header
@@ -48,7 +48,7 @@ header:
 header-check:
 	$(CARGO) test --quiet --test header
 
-test: cargo-test header-check c-test link-check loom
+test: cargo-test header-check c-test link-check consumer-test loom
 
 cargo-test:
 	$(CARGO) test
@@ -77,6 +77,11 @@ link-check: lib | $(BUILD)
 	  $(CXX) -std=c++17 -Wall -Wextra -Wpedantic -Werror -Iinclude c_tests/header_cxx.cpp \
 	    -o $(BUILD)/header_cxx $(LINK) && ./$(BUILD)/header_cxx && echo "link-check: static C and C++ ok"; \
 	else echo "link-check: no C++ compiler, C++ header check skipped"; fi
+
+# Installs into a temporary DESTDIR and builds the README's C, C++ and
+# CMake consumers against it (pkg-config, find_package, shared and static).
+consumer-test: lib
+	./tests/consumer/run.sh
 
 example: lib | $(BUILD)
 	$(CC) $(CSTRICT) $(CFLAGS) -Iinclude examples/tour.c -o $(BUILD)/tour $(LINK)
@@ -121,13 +126,8 @@ lint:
 	$(CARGO) fmt --check
 	$(CARGO) clippy --all-targets -- -D warnings
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include
-	install -m 644 $(OUT)/libarn.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 $(OUT)/libarn.so $(DESTDIR)$(PREFIX)/lib/libarn.so.0
-	ln -sf libarn.so.0 $(DESTDIR)$(PREFIX)/lib/libarn.so
-	install -m 644 $(HEADER) $(DESTDIR)$(PREFIX)/include/
-
 clean:
 	$(CARGO) clean
 	rm -rf $(BUILD)
+
+include pkg/install.mk
