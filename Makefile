@@ -31,7 +31,7 @@ run_each = fail=0; for t in $(C_TESTS) $(CXX_TESTS); do \
 	  printf '%s: ' $$t; $(1) ./$(BUILD)/$(2)$$t || fail=1; \
 	done; exit $$fail
 
-.PHONY: all lib header header-check test cargo-test loom c-test link-check consumer-test example bench callgrind-bytes callgrind-chunk \
+.PHONY: all lib header header-check test cargo-test loom c-test link-check consumer-test python-test example bench callgrind-bytes callgrind-chunk \
         callgrind asan valgrind miri lint clean
 
 all: lib header
@@ -48,7 +48,7 @@ header:
 header-check:
 	$(CARGO) test --quiet --test header
 
-test: cargo-test header-check c-test link-check consumer-test loom
+test: cargo-test header-check c-test link-check consumer-test python-test loom
 
 cargo-test:
 	$(CARGO) test
@@ -82,6 +82,18 @@ link-check: lib | $(BUILD)
 # CMake consumers against it (pkg-config, find_package, shared and static).
 consumer-test: lib
 	./tests/consumer/run.sh
+
+# The Python package's tests (python/tests) on the library just built;
+# skipped only when there is no python3.
+python-test: lib
+	@if ! command -v python3 >/dev/null 2>&1; then \
+	  echo "python-test: python3 missing: Python tests skipped"; \
+	elif ! python3 -c 'import pytest' >/dev/null 2>&1; then \
+	  echo "python-test: pytest missing (python3 -m pip install pytest)"; exit 1; \
+	else \
+	  ARN_LIBRARY=$(CURDIR)/$(OUT)/libarn.so PYTHONDONTWRITEBYTECODE=1 \
+	    python3 -m pytest -q -p no:cacheprovider python/tests; \
+	fi
 
 example: lib | $(BUILD)
 	$(CC) $(CSTRICT) $(CFLAGS) -Iinclude examples/tour.c -o $(BUILD)/tour $(LINK)
