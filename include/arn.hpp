@@ -152,6 +152,13 @@ private:
     }
 };
 
+/* The counters a C stats call writes for `handle`. */
+template <class S> inline S stats_of(int (*call)(std::uint64_t, S *), std::uint64_t handle) {
+    S out{};
+    check_rc(call(handle, &out));
+    return out;
+}
+
 /* Calls a C walk with a callable, keeping exceptions on the C++ side: the
  * first one stops the walk and is rethrown after it. */
 template <class F> struct walker {
@@ -170,11 +177,7 @@ public:
     /** Offset back to 0; the used bytes are zeroed (`arnrs`). */
     void reset() { check_rc(::arnrs(h_)); }
     /** Counters (`arnst`). */
-    ::arn_arena_stats stats() const {
-        ::arn_arena_stats out{};
-        check_rc(::arnst(h_, &out));
-        return out;
-    }
+    ::arn_arena_stats stats() const { return stats_of(::arnst, h_); }
     /** Whether `ptr` lies in the bytes handed out since the last reset (`arnow`). */
     bool owns(const void *ptr) const { return check_zero([&] { return ::arnow(h_, ptr); }) == 1; }
 };
@@ -226,11 +229,7 @@ public:
 
     void *alloc(std::size_t n) { return detail::check(::bumpl(h_, n)); }
     void reset() { detail::check_rc(::bmprs(h_)); }
-    ::arn_bump_stats stats() const {
-        ::arn_bump_stats out{};
-        detail::check_rc(::bmpst(h_, &out));
-        return out;
-    }
+    ::arn_bump_stats stats() const { return detail::stats_of(::bmpst, h_); }
 };
 
 /** An object pool (`pol*`). */
@@ -247,11 +246,7 @@ public:
     void *get_object() { return detail::check(::polgt(h_)); }
     void put_object(void *obj) { detail::check_rc(::polrt(h_, obj)); }
     void shrink() { detail::check_rc(::polsh(h_)); }
-    ::arn_pool_stats stats() const {
-        ::arn_pool_stats out{};
-        detail::check_rc(::polst(h_, &out));
-        return out;
-    }
+    ::arn_pool_stats stats() const { return detail::stats_of(::polst, h_); }
 };
 
 /** A fixed-size block allocator (`blck*`). */
@@ -268,11 +263,7 @@ public:
     /** Gives a block back; the C code on failure (`blckf`). */
     int try_free(void *ptr) noexcept { return ::blckf(h_, ptr); }
     void free(void *ptr) { detail::check_rc(try_free(ptr)); }
-    ::arn_block_stats stats() const {
-        ::arn_block_stats out{};
-        detail::check_rc(::blcks(h_, &out));
-        return out;
-    }
+    ::arn_block_stats stats() const { return detail::stats_of(::blcks, h_); }
 };
 
 /** A stack allocator (`stck*`). */
@@ -305,11 +296,7 @@ public:
     void commit(std::size_t size) { detail::check_rc(::mmpcm(h_, size)); }
     void *alloc(std::size_t n) { return detail::check(::mmapl(h_, n)); }
     void reset() { detail::check_rc(::mmprs(h_)); }
-    ::arn_mmap_stats stats() const {
-        ::arn_mmap_stats out{};
-        detail::check_rc(::mmpst(h_, &out));
-        return out;
-    }
+    ::arn_mmap_stats stats() const { return detail::stats_of(::mmpst, h_); }
 };
 
 /** A region: 64 KiB arenas made on demand (`regin`, `regnl`, `rgn*`). */
@@ -324,11 +311,7 @@ public:
     void *alloc(std::size_t n) { return detail::check(try_alloc(n)); }
     /** Frees every arena; the region stays usable (`rgnfr`). */
     void free_all() { detail::check_rc(::rgnfr(h_)); }
-    ::arn_region_stats stats() const {
-        ::arn_region_stats out{};
-        detail::check_rc(::rgnst(h_, &out));
-        return out;
-    }
+    ::arn_region_stats stats() const { return detail::stats_of(::rgnst, h_); }
 };
 
 /** Scratch space with nested checkpoints (`scrt*`). */
@@ -410,11 +393,7 @@ public:
     buffer alloc_wait(std::uint64_t timeout_ms) {
         return buffer(adopt, detail::check(::fxdwt(h_, timeout_ms)));
     }
-    fixed_stats stats() const {
-        fixed_stats out{};
-        detail::check_rc(::fxdmt(h_, &out));
-        return out;
-    }
+    fixed_stats stats() const { return detail::stats_of(::fxdmt, h_); }
 };
 
 /** A buddy byte arena (`bdy*`), safe from any thread. */
@@ -429,11 +408,7 @@ public:
     buffer alloc_wait(std::size_t size, std::uint64_t timeout_ms) {
         return buffer(adopt, detail::check(::bdywt(h_, size, timeout_ms)));
     }
-    buddy_stats stats() const {
-        buddy_stats out{};
-        detail::check_rc(::bdymt(h_, &out));
-        return out;
-    }
+    buddy_stats stats() const { return detail::stats_of(::bdymt, h_); }
 };
 
 /* ---- chunk slices ---------------------------------------------------- */
@@ -462,11 +437,7 @@ public:
     slice alloc(std::size_t len, const void *init = nullptr) {
         return slice(adopt, detail::check(::chkal(h_, len, init)));
     }
-    ::arn_chunk_stats stats() const {
-        ::arn_chunk_stats out{};
-        detail::check_rc(::chkst(h_, &out));
-        return out;
-    }
+    ::arn_chunk_stats stats() const { return detail::stats_of(::chkst, h_); }
 };
 
 /* ---- growing arena, vector, map -------------------------------------- */
@@ -498,11 +469,7 @@ public:
         return r == 1;
     }
     void reset() { detail::check_rc(::grwrs(h_)); }
-    ::arn_grow_stats stats() const {
-        ::arn_grow_stats out{};
-        detail::check_rc(::grwst(h_, &out));
-        return out;
-    }
+    ::arn_grow_stats stats() const { return detail::stats_of(::grwst, h_); }
 
 private:
     explicit grow_arena(const ::arn_grow_opts *opts) : owner(detail::check(::grwmk(opts))) {}

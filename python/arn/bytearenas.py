@@ -25,64 +25,31 @@ def _timeout_ms(timeout: float) -> int:
     return int(timeout * 1000)
 
 
-class _Shared:
+class _Shared(Owner):
     """Read-only shared memory exported through the buffer protocol: each
     instance is also a ctypes array over the library's memory, so
     ``memoryview(x)`` and ``bytes(x)`` read it without a copy of the view.
 
     The memory lives while the handle does; ``close()`` drops the handle at
-    once, so memoryviews taken from the object must be dropped first. The
-    export's format is ctypes' ``<B``: ``memoryview(x).cast("B")`` indexes
-    and casts like a view of bytes."""
+    once (the memory goes back when the last handle over it, clones and
+    slices included, is closed), so memoryviews taken from the object must
+    be dropped first. The export's format is ctypes' ``<B``:
+    ``memoryview(x).cast("B")`` indexes and casts like a view of bytes."""
 
-    _drop = ""
     _h = 0
     _nbytes = 0
 
     @classmethod
     def _over(cls, handle: int, address: int, nbytes: int):
-        obj = _array_class(cls, nbytes).from_address(address)
+        obj = _array_class(cls, nbytes).from_address(address)  # no __init__ runs
         obj._h = handle
         obj._nbytes = nbytes
         return obj
-
-    def _live(self) -> int:
-        if not self._h:
-            raise errors.ClosedError(f"{_public(type(self)).__name__} is closed")
-        return self._h
-
-    @property
-    def closed(self) -> bool:
-        return not self._h
-
-    @property
-    def handle(self) -> int:
-        return self._live()
 
     @property
     def nbytes(self) -> int:
         self._live()
         return self._nbytes
-
-    def close(self) -> None:
-        """Drops this handle; the memory goes back when the last handle over
-        it (clones, slices) is dropped."""
-        h, self._h = self._h, 0
-        if h:
-            getattr(C, self._drop)(h)
-
-    def __enter__(self):
-        self._live()
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
 
     def __bytes__(self) -> bytes:
         self._live()
@@ -94,7 +61,7 @@ class _Shared:
         return bytes(item) if isinstance(index, slice) else item
 
     def __setitem__(self, index, value):
-        raise TypeError(f"{_public(type(self)).__name__} is read-only")
+        raise TypeError(f"{type(self).__name__} is read-only")
 
     def __iter__(self):
         self._live()
@@ -112,16 +79,8 @@ class _Shared:
 
     def __repr__(self):
         if not self._h:
-            return f"<arn.{_public(type(self)).__name__} closed>"
-        return f"<arn.{_public(type(self)).__name__} {bytes(self)[:32]!r}{'...' if self._nbytes > 32 else ''}>"
-
-
-def _public(cls):
-    """The public class (Bytes, Slice) of a per-length array class."""
-    for base in cls.__mro__:
-        if base.__dict__.get("_public_name"):
-            return base
-    return cls
+            return f"<arn.{type(self).__name__} closed>"
+        return f"<arn.{type(self).__name__} {bytes(self)[:32]!r}{'...' if self._nbytes > 32 else ''}>"
 
 
 @functools.lru_cache(maxsize=512)
@@ -136,8 +95,7 @@ class Bytes(_Shared):
     and ``b == b"..."`` work; the memory goes back to its arena when the
     last handle over it is closed."""
 
-    _public_name = True
-    _drop = "bytes_drop"
+    _free = "bytes_drop"
 
     @classmethod
     def _adopt(cls, handle: int):
@@ -166,8 +124,7 @@ class Slice(_Shared):
     """A reference-counted slice of a chunk allocator: ``len(s)`` elements of
     ``s.elem_size`` bytes, exported as bytes through the buffer protocol."""
 
-    _public_name = True
-    _drop = "slice_drop"
+    _free = "slice_drop"
     elem_size = 0
 
     @classmethod
