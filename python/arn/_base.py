@@ -13,7 +13,7 @@ import ctypes
 import weakref
 
 from . import errors
-from ._lib import C
+from ._lib import NAMES, C
 
 _FREED = "freed"
 _RESET = "reset"
@@ -129,12 +129,14 @@ class ViewOwner(Owner):
         self._views[key] = entry
         return view
 
-    def _entry(self, view, fn: str):
+    def _entry(self, view, call: str):
         """The live entry of a view this allocator handed out, or None for
-        any other buffer; raises for one whose memory went."""
+        any other buffer; raises for one whose memory went (the message
+        names the C function of ``call``, an attribute of C)."""
         entry = self._views.get(id(view))
         if entry is None or entry.ref() is not view:
             return None
+        fn = NAMES[call]
         if entry.gone == _FREED:
             raise errors.DoubleFreeError(errors.DOUBLE_FREE, f"{fn}: this memoryview was already given back")
         if entry.gone == _RESET:
@@ -142,10 +144,10 @@ class ViewOwner(Owner):
                 errors.STALE_HANDLE, f"{fn}: this memoryview's memory went with a reset")
         return entry
 
-    def _address(self, view, fn: str) -> int:
+    def _address(self, view, call: str) -> int:
         """The address behind ``view``: one of ours, or any writable buffer
         (the library then tells whether it is foreign)."""
-        entry = self._entry(view, fn)
+        entry = self._entry(view, call)
         return entry.address if entry is not None else address_of(view)
 
     def _owned_address(self, view):

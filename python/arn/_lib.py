@@ -171,6 +171,9 @@ _TABLE = [
     ("map_free", "mapfr", c_int, [handle], RC),
 ]
 
+# The C name of each attribute, for messages written on the Python side.
+NAMES = {attr: cname for attr, cname, *_ in _TABLE}
+
 VECTOR_FN = _VECTOR_FN
 MAP_FN = _MAP_FN
 

@@ -113,7 +113,7 @@ class Pool(ViewOwner):
 
     def put(self, view) -> None:
         """Gives the block back; the view is released."""
-        C.pool_put(self._live(), self._address(view, "polrt"))
+        C.pool_put(self._live(), self._address(view, "pool_put"))
         self._gone(view)
 
     def shrink(self) -> None:
@@ -137,7 +137,7 @@ class BlockPool(ViewOwner):
 
     def free(self, view) -> None:
         """Gives the block back (zeroed); the view is released."""
-        C.block_put(self._live(), self._address(view, "blckf"))
+        C.block_put(self._live(), self._address(view, "block_put"))
         self._gone(view)
 
     def stats(self) -> S.BlockStats:

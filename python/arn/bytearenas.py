@@ -11,7 +11,7 @@ import functools
 from . import _structs as S
 from . import errors
 from ._base import Owner, as_bytes
-from ._lib import C
+from ._lib import NAMES, C
 
 
 def _byte_opts(alignment, zero_init, auto_spill, prefault, huge_pages):
@@ -239,7 +239,7 @@ class Chunks(Owner):
             if len(init) != count * self.elem_size:
                 raise errors.InvalidArgumentError(
                     errors.INVALID_ARGUMENT,
-                    f"chkal: init has {len(init)} bytes, {count} elements of {self.elem_size} need "
+                    f"{NAMES['chunks_alloc']}: init has {len(init)} bytes, {count} elements of {self.elem_size} need "
                     f"{count * self.elem_size}")
         return Slice._adopt(C.chunks_alloc(self._live(), count, init), self.elem_size)
 

@@ -8,7 +8,7 @@ import ctypes
 from . import _structs as S
 from . import errors
 from ._base import Owner, ViewOwner, as_bytes
-from ._lib import MAP_FN, VECTOR_FN, C
+from ._lib import MAP_FN, NAMES, VECTOR_FN, C
 
 
 class GrowArena(ViewOwner):
@@ -33,15 +33,15 @@ class GrowArena(ViewOwner):
 
     def free(self, view) -> None:
         """Gives the block back for reuse; the view is released."""
-        C.grow_put(self._live(), self._address(view, "grwfe"))
+        C.grow_put(self._live(), self._address(view, "grow_put"))
         self._gone(view)
 
     def realloc(self, view, size: int) -> memoryview:
         """The block resized to ``size`` (in place when it can be), its bytes
         kept and any new ones zeroed; ``view`` is released."""
-        entry = self._entry(view, "grwre")
+        entry = self._entry(view, "grow_realloc")
         old = entry.size if entry is not None else len(view)
-        address = C.grow_realloc(self._live(), self._address(view, "grwre"), size)
+        address = C.grow_realloc(self._live(), self._address(view, "grow_realloc"), size)
         self._gone(view)
         if size > old:
             ctypes.memset(address + old, 0, size - old)
@@ -73,16 +73,16 @@ class Vector(Owner):
         self.elem_size = elem_size
         self._grow = grow  # keeps the arena's handle from closing first by accident
 
-    def _elem(self, data, fn: str) -> bytes:
+    def _elem(self, data, call: str) -> bytes:
         data = as_bytes(data)
         if len(data) != self.elem_size:
             raise errors.InvalidArgumentError(
                 errors.INVALID_ARGUMENT,
-                f"{fn}: element of {len(data)} bytes, the vector's are {self.elem_size}")
+                f"{NAMES[call]}: element of {len(data)} bytes, the vector's are {self.elem_size}")
         return data
 
     def append(self, data) -> None:
-        C.vector_push(self._live(), self._elem(data, "vecps"))
+        C.vector_push(self._live(), self._elem(data, "vector_push"))
 
     def _index(self, index: int) -> int:
         if index < 0:
@@ -96,24 +96,24 @@ class Vector(Owner):
         return ctypes.string_at(address, self.elem_size)
 
     def __setitem__(self, index: int, data) -> None:
-        C.vector_set(self._live(), self._index(index), self._elem(data, "vecst"))
+        C.vector_set(self._live(), self._index(index), self._elem(data, "vector_set"))
 
     def __delitem__(self, index: int) -> None:
         C.vector_remove_at(self._live(), self._index(index))
 
     def remove(self, data) -> bool:
         """Removes the first equal element; whether there was one."""
-        return C.vector_remove(self._live(), self._elem(data, "vecrm")) == 1
+        return C.vector_remove(self._live(), self._elem(data, "vector_remove")) == 1
 
     def index(self, data) -> int:
         """Index of the first equal element; ValueError when none is."""
-        found = C.vector_index(self._live(), self._elem(data, "vecix"))
+        found = C.vector_index(self._live(), self._elem(data, "vector_index"))
         if found < 0:
             raise ValueError("element not in vector")
         return found
 
     def __contains__(self, data) -> bool:
-        return C.vector_index(self._live(), self._elem(data, "vecix")) >= 0
+        return C.vector_index(self._live(), self._elem(data, "vector_index")) >= 0
 
     def __len__(self) -> int:
         return C.vector_len(self._live())

@@ -24,7 +24,7 @@ def test_grow_arena():
         c = g.copy(b"copied")
         assert bytes(c) == b"copied" and g.owns(c) and not g.owns(bytearray(4))
         g.free(bigger)
-        with pytest.raises(arn.DoubleFreeError):
+        with pytest.raises(arn.DoubleFreeError, match="^grwfe: "):
             g.free(bigger)
         with pytest.raises(arn.ForeignPointerError):
             g.free(bytearray(16))
@@ -56,7 +56,7 @@ def test_vector():
         assert [struct.unpack("<i", e)[0] for e in v] == [1, 2, 3, 4, 6, 7, 8, 9]
         with pytest.raises(arn.OutOfBoundsError):
             v[100]
-        with pytest.raises(arn.InvalidArgumentError):
+        with pytest.raises(arn.InvalidArgumentError, match="^vecps: element of 8 bytes"):
             v.append(b"too long")
         with pytest.raises(ValueError):
             v.index(struct.pack("<i", 123))
