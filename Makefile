@@ -6,33 +6,39 @@ CC      ?= cc
 CXX     ?= c++
 PREFIX  ?= /usr/local
 
-LIBDIR  := target/release
+OUT     := target/release
 BUILD   := build
 CSTRICT := -std=c11 -Wall -Wextra -Wpedantic -Werror
 CFLAGS  ?= -O2 -g
-LINK    := -L$(LIBDIR) -larn -Wl,-rpath,$(CURDIR)/$(LIBDIR) -pthread
+CXXSTRICT := -std=c++17 -Wall -Wextra -Wpedantic -Werror
+LINK    := -L$(OUT) -larn -Wl,-rpath,$(CURDIR)/$(OUT) -pthread
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 C_TESTS := $(patsubst c_tests/%.c,%,$(wildcard c_tests/test_*.c))
+CXX_TESTS := $(patsubst c_tests/%.cpp,%,$(wildcard c_tests/test_*.cpp))
 HEADER  := include/arn.h
 
-# $(call build_each,FLAGS,PREFIX): compiles every C test to build/PREFIXtest_x.
+# $(call build_each,FLAGS,PREFIX): compiles every C and C++ test (arn.hpp)
+# to build/PREFIXtest_x.
 build_each = set -e; for t in $(C_TESTS); do \
 	  $(CC) $(CSTRICT) $(1) -Iinclude c_tests/$$t.c -o $(BUILD)/$(2)$$t $(LINK); \
+	done; \
+	for t in $(CXX_TESTS); do \
+	  $(CXX) $(CXXSTRICT) $(1) -Iinclude c_tests/$$t.cpp -o $(BUILD)/$(2)$$t $(LINK); \
 	done
 # $(call run_each,RUNNER,PREFIX): runs them all, fails if any failed.
-run_each = fail=0; for t in $(C_TESTS); do \
+run_each = fail=0; for t in $(C_TESTS) $(CXX_TESTS); do \
 	  printf '%s: ' $$t; $(1) ./$(BUILD)/$(2)$$t || fail=1; \
 	done; exit $$fail
 
-.PHONY: all lib header header-check test cargo-test loom c-test link-check example bench callgrind-bytes callgrind-chunk \
-        callgrind asan valgrind miri lint install clean
+.PHONY: all lib header header-check test cargo-test loom c-test link-check consumer-test python-test example bench callgrind-bytes callgrind-chunk \
+        callgrind asan valgrind miri lint clean
 
 all: lib header
 
 lib:
 	$(CARGO) build --release
-	ln -sf libarn.so $(LIBDIR)/libarn.so.0
+	ln -sf libarn.so $(OUT)/libarn.so.0
 
 # Regenerates include/arn.h from the sources (tests/header.rs runs cbindgen).
 header:
@@ -42,7 +48,7 @@ header:
 header-check:
 	$(CARGO) test --quiet --test header
 
-test: cargo-test header-check c-test link-check loom
+test: cargo-test header-check c-test link-check consumer-test python-test loom
 
 cargo-test:
 	$(CARGO) test
@@ -65,12 +71,29 @@ c-test: lib | $(BUILD)
 # The static library links on its own, and the header compiles as C++.
 link-check: lib | $(BUILD)
 	$(CC) $(CSTRICT) $(CFLAGS) -Iinclude examples/tour.c -o $(BUILD)/tour_static \
-	  $(LIBDIR)/libarn.a -lpthread -ldl -lm
+	  $(OUT)/libarn.a -lpthread -ldl -lm
 	./$(BUILD)/tour_static >/dev/null
 	@if command -v $(CXX) >/dev/null 2>&1; then \
 	  $(CXX) -std=c++17 -Wall -Wextra -Wpedantic -Werror -Iinclude c_tests/header_cxx.cpp \
 	    -o $(BUILD)/header_cxx $(LINK) && ./$(BUILD)/header_cxx && echo "link-check: static C and C++ ok"; \
 	else echo "link-check: no C++ compiler, C++ header check skipped"; fi
+
+# Installs into a temporary DESTDIR and builds the README's C, C++ and
+# CMake consumers against it (pkg-config, find_package, shared and static).
+consumer-test: lib
+	./tests/consumer/run.sh
+
+# The Python package's tests (python/tests) on the library just built;
+# skipped only when there is no python3.
+python-test: lib
+	@if ! command -v python3 >/dev/null 2>&1; then \
+	  echo "python-test: python3 missing: Python tests skipped"; \
+	elif ! python3 -c 'import pytest' >/dev/null 2>&1; then \
+	  echo "python-test: pytest missing (python3 -m pip install pytest)"; exit 1; \
+	else \
+	  ARN_LIBRARY=$(CURDIR)/$(OUT)/libarn.so PYTHONDONTWRITEBYTECODE=1 \
+	    python3 -m pytest -q -p no:cacheprovider python/tests; \
+	fi
 
 example: lib | $(BUILD)
 	$(CC) $(CSTRICT) $(CFLAGS) -Iinclude examples/tour.c -o $(BUILD)/tour $(LINK)
@@ -115,13 +138,8 @@ lint:
 	$(CARGO) fmt --check
 	$(CARGO) clippy --all-targets -- -D warnings
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include
-	install -m 644 $(LIBDIR)/libarn.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 $(LIBDIR)/libarn.so $(DESTDIR)$(PREFIX)/lib/libarn.so.0
-	ln -sf libarn.so.0 $(DESTDIR)$(PREFIX)/lib/libarn.so
-	install -m 644 $(HEADER) $(DESTDIR)$(PREFIX)/include/
-
 clean:
 	$(CARGO) clean
 	rm -rf $(BUILD)
+
+include pkg/install.mk

@@ -7,7 +7,7 @@
  * Name prefixes:
  *   arn*  arena (arnmk arnal arnaa arncp arnsd arnow arnrs arnfr arnst),
  *         alignment (arnln), typed arena (arntm arnta arnti),
- *         errors (arner arnem arnec), version (arnvr)
+ *         errors (arner arnem arnec), version (arnvr arnvn)
  *   bmp*, bumpl  bump allocator (bmpmk bumpl bmprs bmpfr bmpst)
  *   pol*  object pool (polmk polmx polgt polrt polst polsh polfr)
  *   blck* fixed-size block allocator (blckm blckl blckf blcks blckd)
@@ -46,6 +46,8 @@
 #define ARN_VERSION_MINOR 1
 #define ARN_VERSION_PATCH 0
 #define ARN_VERSION_STRING "0.1.0"
+/* major * 10000 + minor * 100 + patch, as arnvn() returns it */
+#define ARN_VERSION_NUMBER 100
 
 
 
@@ -2146,6 +2148,15 @@ int stckf(arn_stack s);
  * The string is static and owned by the library.
  */
 const char *arnvr(void);
+
+/**
+ * The version of the library as one number, `major * 10000 + minor * 100
+ * + patch` (0.1.0 is 100), equal to the header's `ARN_VERSION_NUMBER` when
+ * header and library match; compare with `>=` to require a version.
+ *
+ * Never fails.
+ */
+unsigned int arnvn(void);
 
 #ifdef __cplusplus
 }  // extern "C"

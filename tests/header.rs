@@ -10,10 +10,11 @@ fn generate() -> String {
         .expect("cbindgen.toml parses");
     let version = env!("CARGO_PKG_VERSION");
     config.after_includes = Some(format!(
-        "\n#define ARN_VERSION_MAJOR {}\n#define ARN_VERSION_MINOR {}\n#define ARN_VERSION_PATCH {}\n#define ARN_VERSION_STRING \"{version}\"",
+        "\n#define ARN_VERSION_MAJOR {}\n#define ARN_VERSION_MINOR {}\n#define ARN_VERSION_PATCH {}\n#define ARN_VERSION_STRING \"{version}\"\n/* major * 10000 + minor * 100 + patch, as arnvn() returns it */\n#define ARN_VERSION_NUMBER {}",
         env!("CARGO_PKG_VERSION_MAJOR"),
         env!("CARGO_PKG_VERSION_MINOR"),
         env!("CARGO_PKG_VERSION_PATCH"),
+        version_number(),
     ));
     let mut out = Vec::new();
     cbindgen::Builder::new()
@@ -23,6 +24,14 @@ fn generate() -> String {
         .expect("cbindgen generates the header")
         .write(&mut out);
     String::from_utf8(out).expect("the header is UTF-8")
+}
+
+/// `major * 10000 + minor * 100 + patch`, from Cargo.toml's version.
+fn version_number() -> u32 {
+    let part = |s: &str| s.parse::<u32>().expect("a decimal version component");
+    part(env!("CARGO_PKG_VERSION_MAJOR")) * 10000
+        + part(env!("CARGO_PKG_VERSION_MINOR")) * 100
+        + part(env!("CARGO_PKG_VERSION_PATCH"))
 }
 
 #[test]
@@ -58,4 +67,16 @@ fn header_version_matches_the_crate() {
     // SAFETY: arnvr returns a static C string.
     let runtime = unsafe { std::ffi::CStr::from_ptr(arn::version::arnvr()) };
     assert_eq!(runtime.to_str().unwrap(), env!("CARGO_PKG_VERSION"));
+}
+
+#[test]
+fn version_number_matches_the_crate() {
+    let want = version_number();
+    let fresh = generate();
+    assert!(
+        fresh.contains(&format!("#define ARN_VERSION_NUMBER {want}\n")),
+        "the header's ARN_VERSION_NUMBER is not {want}"
+    );
+    assert_eq!(arn::version::arnvn(), want);
+    assert_eq!(arn::version::VERSION_NUMBER, want);
 }
