@@ -21,6 +21,7 @@ pub mod buffer;
 pub mod bump;
 pub mod chunk;
 pub mod collections;
+mod debug;
 pub mod error;
 pub mod ffi;
 pub mod fixed;
