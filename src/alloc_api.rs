@@ -77,22 +77,126 @@ macro_rules! allocator {
     };
 }
 
+/// `grow` and `shrink` with one body, the function `$body`.
+macro_rules! resize {
+    ($($name:ident),+ => $body:ident) => {$(
+        #[inline]
+        unsafe fn $name(
+            &self,
+            ptr: NonNull<u8>,
+            old: Layout,
+            new: Layout,
+        ) -> Result<NonNull<[u8]>, AllocError> {
+            // SAFETY: the caller's promise.
+            unsafe { $body(*self, ptr, old, new) }
+        }
+    )+};
+}
+
+/// `allocate_zeroed` and `deallocate` of the fixed-buffer family.
+macro_rules! fixed_methods {
+    () => {
+        /// Handed-out memory is already zero.
+        #[inline]
+        fn allocate_zeroed(&self, layout: Layout) -> Result<NonNull<[u8]>, AllocError> {
+            allocate_in(*self, layout)
+        }
+
+        /// Nothing: the memory comes back with the allocator's next reset
+        /// (or restore, pop, drop).
+        #[inline]
+        unsafe fn deallocate(&self, _ptr: NonNull<u8>, _layout: Layout) {}
+    };
+}
+
 // SAFETY: `alloc_layout` hands out disjoint memory aligned as asked,
 // valid until a reset, restore, pop or drop, each of which needs the
 // allocator itself, not the `&` this is implemented on. Deallocating leaves
 // it in place, so it stays valid until then.
-allocator!(Arena, Scratch, Bump, Region, Stack, MmapArena => {
-    /// Handed-out memory is already zero.
-    #[inline]
-    fn allocate_zeroed(&self, layout: Layout) -> Result<NonNull<[u8]>, AllocError> {
-        allocate_in(*self, layout)
-    }
-
-    /// Nothing: the memory comes back with the allocator's next reset (or
-    /// restore, pop, drop).
-    #[inline]
-    unsafe fn deallocate(&self, _ptr: NonNull<u8>, _layout: Layout) {}
+allocator!(Bump, Region, Stack, MmapArena => {
+    fixed_methods!();
 });
+
+// SAFETY: as above; `resize_last` moves the offset only over the caller's
+// own allocation (the arena's last), and zeroes what it gives back.
+allocator!(Arena, Scratch => {
+    fixed_methods!();
+
+    // In place when the block is the arena's last and the arena has room
+    // (a `Vec` pushing into an arena it alone uses grows without moving);
+    // shrinking stays in place (the last block gives its tail back). What
+    // growth adds is zero in this family, so `grow_zeroed` is `grow`.
+    resize!(grow, grow_zeroed, shrink => resize_fixed);
+});
+
+/// The arenas whose last allocation can change size in place.
+trait Last {
+    /// See `Arena::resize_last`.
+    fn resize_last(&self, p: *const u8, old: usize, new: usize) -> bool;
+}
+
+impl Last for Arena {
+    fn resize_last(&self, p: *const u8, old: usize, new: usize) -> bool {
+        Arena::resize_last(self, p, old, new)
+    }
+}
+
+impl Last for Scratch {
+    fn resize_last(&self, p: *const u8, old: usize, new: usize) -> bool {
+        Scratch::resize_last(self, p, old, new)
+    }
+}
+
+/// `grow` and `shrink` of the arena and scratch space: in place through
+/// `resize_last` when the block is the last one (or when shrinking keeps the
+/// alignment), else a new allocation with a copy of the contents (the old
+/// block stays until the reset, as any deallocation).
+///
+/// # Safety
+///
+/// As `Allocator::grow` / `shrink`.
+#[inline]
+unsafe fn resize_fixed<A: TypedAlloc + Last>(
+    a: &A,
+    ptr: NonNull<u8>,
+    old: Layout,
+    new: Layout,
+) -> Result<NonNull<[u8]>, AllocError> {
+    let aligned = ptr.as_ptr() as usize % new.align() == 0;
+    if old.size() != 0
+        && new.size() != 0
+        && aligned
+        && (a.resize_last(ptr.as_ptr(), old.size(), new.size()) || new.size() <= old.size())
+    {
+        return Ok(NonNull::slice_from_raw_parts(ptr, new.size()));
+    }
+    // SAFETY: the caller's promise.
+    unsafe { moved(a, ptr, old, new) }
+}
+
+/// A new allocation for `new` with the first bytes of the old one.
+///
+/// # Safety
+///
+/// `ptr` is an allocation of layout `old` from `a`.
+#[inline]
+unsafe fn moved<A: TypedAlloc>(
+    a: &A,
+    ptr: NonNull<u8>,
+    old: Layout,
+    new: Layout,
+) -> Result<NonNull<[u8]>, AllocError> {
+    let q = allocate_in(a, new)?;
+    // SAFETY: both are live and distinct; the copy fits in either.
+    unsafe {
+        ptr::copy_nonoverlapping(
+            ptr.as_ptr(),
+            q.cast::<u8>().as_ptr(),
+            old.size().min(new.size()),
+        )
+    };
+    Ok(q)
+}
 
 /// `deallocate` of the growing arenas.
 ///
@@ -138,22 +242,6 @@ unsafe fn grow_resize<A: ArenaAlloc + ?Sized>(
     )
 }
 
-/// `grow` and `shrink` of the growing arenas: one body, [`grow_resize`].
-macro_rules! resize {
-    ($($name:ident),+) => {$(
-        #[inline]
-        unsafe fn $name(
-            &self,
-            ptr: NonNull<u8>,
-            old: Layout,
-            new: Layout,
-        ) -> Result<NonNull<[u8]>, AllocError> {
-            // SAFETY: the caller's promise.
-            unsafe { grow_resize(*self, ptr, old, new) }
-        }
-    )+};
-}
-
 // SAFETY: blocks are disjoint and valid until freed here, or until the
 // arena is reset or dropped, which need the arena itself.
 allocator!(GrowArena, SharedGrowArena => {
@@ -163,7 +251,7 @@ allocator!(GrowArena, SharedGrowArena => {
         unsafe { grow_deallocate(*self, ptr, layout) }
     }
 
-    resize!(grow, shrink);
+    resize!(grow, shrink => grow_resize);
 
     unsafe fn grow_zeroed(
         &self,

@@ -215,3 +215,47 @@ fn an_arena_collection_cannot_outlive_a_reset() {
     a.reset();
     assert_eq!(a.offset(), 0);
 }
+
+#[test]
+fn the_arena_grows_and_shrinks_its_last_block_in_place() {
+    let a = Arena::new(1 << 16).unwrap();
+    let mut v: Vec<u64, &Arena> = Vec::new_in(&a);
+    for i in 0..1000 {
+        v.push(i);
+    }
+    // Doubling from 4 to 1024 elements without moving: one block's worth.
+    assert_eq!(a.offset(), 1024 * 8);
+    v.truncate(10);
+    v.shrink_to_fit();
+    assert_eq!(a.offset(), 10 * 8, "the tail went back to the arena");
+    // What came back is zero again, as all memory past the offset.
+    let fresh = a.alloc(100).unwrap();
+    assert!(fresh.iter().all(|&b| b == 0));
+    // No longer the last block: growing moves, the contents come along.
+    let before = v.as_ptr();
+    v.reserve(100);
+    assert_ne!(v.as_ptr(), before);
+    assert_eq!(v.iter().sum::<u64>(), 45);
+    assert_eq!(a.offset(), 10 * 8 + 104 + 110 * 8);
+
+    let s = Scratch::new(4096).unwrap();
+    let mut w: Vec<u8, &Scratch> = Vec::with_capacity_in(8, &s);
+    w.extend_from_slice(&[1; 100]);
+    assert_eq!(s.used(), 104);
+    // A stricter alignment than the block has moves it.
+    let p = (&s)
+        .allocate(std::alloc::Layout::from_size_align(8, 8).unwrap())
+        .unwrap();
+    let addr = p.cast::<u8>().as_ptr() as usize;
+    // SAFETY: `p` is live with that layout.
+    let q = unsafe {
+        (&s).grow(
+            p.cast(),
+            std::alloc::Layout::from_size_align(8, 8).unwrap(),
+            std::alloc::Layout::from_size_align(64, 4096).unwrap(),
+        )
+    }
+    .unwrap();
+    assert_eq!(q.cast::<u8>().as_ptr() as usize % 4096, 0);
+    assert_eq!(addr % 4096 == 0, addr == q.cast::<u8>().as_ptr() as usize);
+}

@@ -196,6 +196,38 @@ impl Arena {
         Ok(unsafe { CStr::from_bytes_with_nul_unchecked(dst) })
     }
 
+    /// Resizes the allocation of `old` bytes at `p` to `new` bytes (both
+    /// nonzero) in place when it is the arena's last: the offset moves,
+    /// and bytes given back are zeroed. False, changing nothing, when it is
+    /// not the last allocation or `new` bytes do not fit.
+    ///
+    /// The caller owns the allocation (`p` and `old` as handed out), so
+    /// nothing else refers to the bytes given back.
+    pub(crate) fn resize_last(&self, p: *const u8, old: usize, new: usize) -> bool {
+        let len = self.buf.len();
+        let start = (p as usize).wrapping_sub(self.buf.base() as usize);
+        // Where an allocation of `n` bytes at `start` leaves the offset:
+        // rounded up to 8, or the end of the buffer (as both paths do).
+        let end = |n: usize| {
+            let e = start.checked_add(n).filter(|&e| e <= len)?;
+            Some(align_up(e, WORD).map_or(len, |r| r.min(len)))
+        };
+        let off = self.offset.get();
+        let (Some(now), Some(then)) = (end(old), end(new)) else {
+            return false;
+        };
+        if start >= len || now != off {
+            return false;
+        }
+        if then < off {
+            // SAFETY: then..off lies in the buffer and belonged to the
+            // caller's allocation, which gives it back.
+            unsafe { self.buf.base().add(then).write_bytes(0, off - then) };
+        }
+        self.offset.set(then);
+        true
+    }
+
     /// True when `p` points into the bytes handed out since the last reset.
     pub fn owns(&self, p: *const u8) -> bool {
         self.buf.contains(p, 0, self.offset.get())

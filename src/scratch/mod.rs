@@ -74,6 +74,11 @@ impl Scratch {
         self.arena.alloc_aligned_ptr(bytes, align)
     }
 
+    /// See `Arena::resize_last`.
+    pub(crate) fn resize_last(&self, p: *const u8, old: usize, new: usize) -> bool {
+        self.arena.resize_last(p, old, new)
+    }
+
     /// Saves the current fill as a checkpoint on top of the others.
     ///
     /// Fails with [`Error::System`] only when the heap refuses room for the
