@@ -502,7 +502,7 @@ typedef struct arn_fixed_metrics {
    */
   size_t slots_free;
   /**
-   * Bytes per slot (a buffer's capacity).
+   * Bytes per slot, rounded up to the alignment (a buffer's capacity).
    */
   size_t slot_size;
 } arn_fixed_metrics;
@@ -1596,8 +1596,10 @@ const char *arnem(void);
 void arnec(void);
 
 /**
- * Makes a fixed-slot byte arena of `slot_count` slots of `slot_size` bytes,
- * from which any thread allocates buffers (`fxdal`) without a lock.
+ * Makes a fixed-slot byte arena of `slot_count` slots of `slot_size` bytes
+ * (rounded up to the alignment; the rounded size is every buffer's
+ * capacity), from which any thread allocates buffers (`fxdal`) without a
+ * lock.
  * `options` may be NULL for the defaults (8-byte alignment, memory not
  * zeroed on reuse, no auto-spill, pages faulted on first use).
  *

@@ -67,7 +67,8 @@ struct Shared {
     /// Allocations per slot, written by the slot's owner only.
     claims: Box<[AtomicU64]>,
     base: NonNull<u8>,
-    stride: usize,
+    /// Bytes per slot, the alignment padding included: slots lie this far
+    /// apart, and it is every buffer's capacity.
     slot_size: usize,
     count: usize,
     zero: bool,
@@ -144,7 +145,7 @@ impl Shared {
     #[inline(always)]
     fn slot_ptr(&self, slot: usize) -> NonNull<u8> {
         // SAFETY: `slot < count`, so the slot lies inside the backing.
-        unsafe { self.base.add(slot * self.stride) }
+        unsafe { self.base.add(slot * self.slot_size) }
     }
 
     /// Sets or clears `WAIT` on every word.
@@ -295,7 +296,7 @@ pub struct FixedMetrics {
     pub slots: usize,
     /// Slots free now.
     pub slots_free: usize,
-    /// Bytes per slot (a buffer's capacity).
+    /// Bytes per slot, rounded up to the alignment (a buffer's capacity).
     pub slot_size: usize,
 }
 
@@ -425,7 +426,7 @@ impl FixedArena {
         self.shared().count
     }
 
-    /// Bytes per slot: every buffer's capacity.
+    /// Bytes per slot, rounded up to the alignment: every buffer's capacity.
     pub fn slot_size(&self) -> usize {
         self.shared().slot_size
     }
@@ -484,6 +485,8 @@ pub struct FixedArenaBuilder {
 
 impl FixedArenaBuilder {
     /// Aligns every slot to `align` (a power of two up to 4096; default 8).
+    /// The slot size is rounded up to a multiple of it, and the rounded
+    /// size is every buffer's capacity.
     pub fn alignment(mut self, align: usize) -> Self {
         self.opts.align = Some(align);
         self
@@ -548,8 +551,7 @@ impl FixedArenaBuilder {
             tail,
             claims: (0..count).map(|_| AtomicU64::new(0)).collect(),
             base: backing.base(),
-            stride,
-            slot_size: self.slot_size,
+            slot_size: stride,
             count,
             zero,
             auto_spill,

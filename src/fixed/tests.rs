@@ -49,8 +49,39 @@ fn slots_are_inside_the_mapping_aligned_and_disjoint() {
     assert!(addrs.iter().all(|p| p % 64 == 0));
     assert!(addrs.windows(2).all(|w| w[1] - w[0] >= 64));
     assert_eq!(a.metrics().bytes_reserved, 100 * 64);
-    assert_eq!((a.slot_count(), a.slot_size()), (100, 40));
+    assert_eq!((a.slot_count(), a.slot_size()), (100, 64));
     assert!(format!("{a:?}").contains("slots: 100"));
+}
+
+#[test]
+fn alignment_padding_is_the_buffers_capacity() {
+    // One byte asked, 512 reserved per slot: the whole 512 are usable.
+    let a = FixedArena::builder(1, 1).alignment(512).build().unwrap();
+    assert_eq!(a.slot_size(), 512);
+    let mut buf = a.allocate().unwrap();
+    assert_eq!(buf.capacity(), 512);
+    buf.try_put_slice(&[0xAB; 512]).unwrap();
+    assert!(matches!(
+        buf.try_put_slice(b"x"),
+        Err(crate::Error::BufferFull { remaining: 0, .. })
+    ));
+    let m = a.metrics();
+    assert_eq!(
+        (m.slot_size, m.bytes_live, m.bytes_reserved),
+        (512, 512, 512)
+    );
+    let bytes = buf.freeze();
+    assert_eq!(bytes.len(), 512);
+    assert!(bytes.iter().all(|&b| b == 0xAB));
+    // A size already a multiple of the alignment is unchanged.
+    assert_eq!(
+        FixedArena::builder(2, 128)
+            .alignment(64)
+            .build()
+            .unwrap()
+            .slot_size(),
+        128
+    );
 }
 
 #[test]
