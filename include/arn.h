@@ -322,6 +322,11 @@ typedef struct arn_buddy_metrics {
    * Bytes the blocks cover.
    */
   size_t total_size;
+  /**
+   * Buffers frozen into `Bytes` over their block (spilled ones
+   * excluded).
+   */
+  uint64_t frozen;
 } arn_buddy_metrics;
 
 /**
@@ -505,6 +510,10 @@ typedef struct arn_fixed_metrics {
    * Bytes per slot, rounded up to the alignment (a buffer's capacity).
    */
   size_t slot_size;
+  /**
+   * Buffers frozen into `Bytes` over their slot (spilled ones excluded).
+   */
+  uint64_t frozen;
 } arn_fixed_metrics;
 
 /**

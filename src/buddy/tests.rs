@@ -1002,3 +1002,39 @@ proptest! {
         prop_assert_eq!(f.largest(), Some(top));
     }
 }
+
+#[test]
+fn freezes_are_counted_when_they_happen() {
+    let a = arena(4096, 512);
+    let mut b = a.allocate(700).unwrap();
+    b.put_slice(b"abc");
+    let bytes = b.freeze();
+    assert_eq!((a.metrics().frozen, a.metrics().frees), (1, 0));
+    a.allocate(512).unwrap().abandon();
+    assert_eq!(a.metrics().frozen, 1);
+    drop(bytes);
+    assert_eq!((a.metrics().frozen, a.metrics().frees), (1, 2));
+}
+
+#[test]
+fn an_armed_release_coalesces_at_once_and_tells_the_hook_the_order() {
+    let told = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut b = BuddyArena::builder(4096, 512);
+    let t = Arc::clone(&told);
+    b.opts.wake_hook = Some(Box::new(move |order| t.lock().unwrap().push(order)));
+    let a = b.build().unwrap();
+    let left = a.allocate(2048).unwrap();
+    let small = a.allocate(512).unwrap();
+    // Not armed: releases park their block and tell nobody.
+    drop(a.allocate(512).unwrap());
+    assert!(told.lock().unwrap().is_empty());
+    a.shared().arm(true);
+    // The parked 512 goes back first, so this one merges with it and with
+    // the free 1024 beside them: the right half, order 2.
+    drop(small);
+    // The left half then merges with the right: the whole region, order 3.
+    drop(left);
+    a.shared().arm(false);
+    assert_eq!(*told.lock().unwrap(), vec![2, 3]);
+    assert_eq!(a.allocate(4096).unwrap().capacity(), 4096);
+}

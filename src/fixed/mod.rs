@@ -21,8 +21,9 @@
 //!   arena's memory. So `Bytes` may outlive their arena, and nothing on
 //!   the fast path touches a shared counter.
 //!
-//! Allocation counts are kept per slot by the slot's owner (a plain store,
-//! no atomic read-modify-write); frees are allocations minus slots out.
+//! Allocation and freeze counts are kept per slot by the slot's owner (a
+//! plain store, no atomic read-modify-write); frees are allocations minus
+//! slots out.
 
 pub(crate) mod ffi;
 #[cfg(all(test, arn_loom))]
@@ -35,8 +36,8 @@ use std::time::Duration;
 
 use crate::buffer::wait::Waiters;
 use crate::buffer::{
-    Backing, Buffer, BuildError, Dealloc, Home, InitPolicy, Options, PageSize, Release, Unfaulted,
-    byte_arena_builder,
+    Backing, Buffer, BuildError, Dealloc, Home, InitPolicy, Options, PageSize, PieceOps, Release,
+    Unfaulted, byte_arena_builder,
 };
 use crate::error::{Error, Result};
 use crate::sync::{AtomicU64, AtomicUsize, Ordering, fence};
@@ -55,6 +56,23 @@ const LINE_WORDS: usize = 8;
 #[repr(align(64))]
 struct Line([AtomicU64; LINE_WORDS]);
 
+/// A slot's counters, written by the slot's owner only (so a plain store
+/// after a load: no read-modify-write), read by `metrics`.
+struct SlotCounts {
+    /// Allocations of this slot.
+    claims: AtomicU64,
+    /// Freezes of this slot's buffers.
+    frozen: AtomicU64,
+}
+
+impl SlotCounts {
+    /// One more, by the slot's owner.
+    #[inline(always)]
+    fn bump(c: &AtomicU64) {
+        c.store(c.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+    }
+}
+
 /// What every buffer of the arena points at; freed by the last of the
 /// arena and its outstanding slots.
 struct Shared {
@@ -64,8 +82,8 @@ struct Shared {
     words: usize,
     /// The bits of the last word past the last slot, set for good.
     tail: u64,
-    /// Allocations per slot, written by the slot's owner only.
-    claims: Box<[AtomicU64]>,
+    /// Allocations and freezes per slot.
+    counts: Box<[SlotCounts]>,
     base: NonNull<u8>,
     /// Bytes per slot, the alignment padding included: slots lie this far
     /// apart, and it is every buffer's capacity.
@@ -211,7 +229,24 @@ fn home() -> usize {
     0
 }
 
-/// Gives a slot back (the `release` of every fixed-arena [`Home`]).
+/// How every fixed-arena [`Home`] gives its slot back and counts a freeze.
+static OPS: PieceOps = PieceOps {
+    release,
+    freeze: count_freeze,
+};
+
+/// Counts a freeze of slot `token` (the `freeze` of [`OPS`]).
+///
+/// # Safety
+///
+/// `store` is a live arena's `Shared`, and the caller owns slot `token`.
+unsafe fn count_freeze(store: NonNull<()>, token: usize) {
+    // SAFETY: our slot is still out, so the arena is alive.
+    let s = unsafe { store.cast::<Shared>().as_ref() };
+    SlotCounts::bump(&s.counts[Shared::slot_of(token)].frozen);
+}
+
+/// Gives a slot back (the `release` of [`OPS`]).
 ///
 /// # Safety
 ///
@@ -269,7 +304,7 @@ unsafe fn release_slow(p: NonNull<Shared>, w: usize, bit: u64) {
         s.refs.fetch_sub(1, Ordering::Release);
     }
     if prev & WAIT != 0 {
-        s.waiters.wake();
+        s.waiters.wake(0);
     }
     // SAFETY: the pin taken above.
     unsafe { Shared::unref(p) };
@@ -298,6 +333,8 @@ pub struct FixedMetrics {
     pub slots_free: usize,
     /// Bytes per slot, rounded up to the alignment (a buffer's capacity).
     pub slot_size: usize,
+    /// Buffers frozen into `Bytes` over their slot (spilled ones excluded).
+    pub frozen: u64,
 }
 
 /// A fixed-slot byte arena: `slot_count` slots of `slot_size` bytes in one
@@ -399,12 +436,10 @@ impl FixedArena {
     fn buffer(&self, token: usize) -> Buffer {
         let s = self.shared();
         let slot = Shared::slot_of(token);
-        let claims = &s.claims[slot];
-        // Only the slot's owner writes its count: no read-modify-write.
-        claims.store(claims.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+        SlotCounts::bump(&s.counts[slot].claims);
         let home = Home {
             store: self.shared.cast(),
-            release,
+            ops: &OPS,
             token,
         };
         Buffer::new(s.slot_ptr(slot), s.slot_size, home, s.auto_spill)
@@ -435,7 +470,11 @@ impl FixedArena {
     pub fn metrics(&self) -> FixedMetrics {
         let s = self.shared();
         let live = s.live();
-        let allocations: u64 = s.claims.iter().map(|c| c.load(Ordering::Relaxed)).sum();
+        let allocations: u64 = s
+            .counts
+            .iter()
+            .map(|c| c.claims.load(Ordering::Relaxed))
+            .sum();
         FixedMetrics {
             allocations,
             failures: s.failures.load(Ordering::Relaxed),
@@ -446,7 +485,25 @@ impl FixedArena {
             slots: s.count,
             slots_free: s.count - live,
             slot_size: s.slot_size,
+            frozen: s
+                .counts
+                .iter()
+                .map(|c| c.frozen.load(Ordering::Relaxed))
+                .sum(),
         }
+    }
+
+    /// Keeps the arena armed while the guard lives: every release then
+    /// calls the wake hook (for waiters with their own policy).
+    #[cfg(feature = "async-alloc")]
+    pub(crate) fn watch(&self) -> impl Send + '_ {
+        let s = self.shared();
+        crate::buffer::wait::Watch::new(&s.waiters, s, Shared::arm)
+    }
+
+    /// Faults every page in on the calling thread.
+    pub(crate) fn fault_in(&self) {
+        self.shared().backing.fault_in();
     }
 }
 
@@ -526,7 +583,9 @@ impl FixedArenaBuilder {
             }
         };
         let (zero, auto_spill) = (self.opts.zero(), self.opts.auto_spill);
-        let backing = self.opts.backing(len, prefault)?;
+        let mut opts = self.opts;
+        let wake_hook = opts.wake_hook.take();
+        let backing = opts.backing(len, prefault)?;
         let words = count.div_ceil(PER_WORD);
         let used_in_last = count - (words - 1) * PER_WORD;
         let tail = SLOTS & !((1u64 << used_in_last) - 1);
@@ -549,7 +608,12 @@ impl FixedArenaBuilder {
             lines,
             words,
             tail,
-            claims: (0..count).map(|_| AtomicU64::new(0)).collect(),
+            counts: (0..count)
+                .map(|_| SlotCounts {
+                    claims: AtomicU64::new(0),
+                    frozen: AtomicU64::new(0),
+                })
+                .collect(),
             base: backing.base(),
             slot_size: stride,
             count,
@@ -558,7 +622,7 @@ impl FixedArenaBuilder {
             refs: AtomicUsize::new(1),
             failures: AtomicU64::new(0),
             spills: AtomicU64::new(0),
-            waiters: Waiters::new(),
+            waiters: Waiters::new(wake_hook),
             backing,
         });
         Ok(FixedArena {

@@ -85,6 +85,29 @@ fn alignment_padding_is_the_buffers_capacity() {
 }
 
 #[test]
+fn freezes_are_counted_when_they_happen() {
+    let a = FixedArena::builder(2, 8).auto_spill().build().unwrap();
+    let mut b = a.allocate().unwrap();
+    b.put_slice(b"abc");
+    let bytes = b.freeze();
+    // Counted while the bytes live, not when they come back.
+    assert_eq!((a.metrics().frozen, a.metrics().frees), (1, 0));
+    let empty = a.allocate().unwrap().freeze();
+    assert!(empty.is_empty());
+    assert_eq!(a.metrics().frozen, 2);
+    // A spilled buffer's bytes are on the heap: not an arena freeze.
+    let mut s = a.allocate().unwrap();
+    s.put_slice(&[1; 9]);
+    assert!(s.is_spilled());
+    drop(s.freeze());
+    // Abandoned buffers are not frozen either.
+    a.allocate().unwrap().abandon();
+    let m = a.metrics();
+    assert_eq!((m.frozen, m.allocations, m.spills), (2, 4, 1));
+    drop(bytes);
+}
+
+#[test]
 fn bad_configurations_are_build_errors() {
     let err = |b: FixedArenaBuilder| b.build().unwrap_err();
     assert_eq!(
