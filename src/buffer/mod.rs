@@ -364,6 +364,7 @@ impl Buffer {
 
     /// The first byte of the buffer's memory (arena memory: the buffer must
     /// not have spilled).
+    #[cfg(feature = "hazmat-raw-access")]
     pub(crate) fn base(&self) -> NonNull<u8> {
         debug_assert!(self.spill.is_none());
         self.ptr
@@ -371,6 +372,7 @@ impl Buffer {
 
     /// The buffer's memory for writes that bypass [`BufMut`]: the whole
     /// capacity counts as written-to from now on (for scrubbing).
+    #[cfg(feature = "hazmat-raw-access")]
     pub(crate) fn base_mut(&mut self) -> NonNull<u8> {
         debug_assert!(self.spill.is_none());
         self.touched = self.cap;
@@ -385,6 +387,7 @@ impl Buffer {
     ///
     /// `start <= end <= capacity`, the buffer has not spilled, and the
     /// bytes `start..end` are initialised.
+    #[cfg(feature = "hazmat-raw-access")]
     pub(crate) unsafe fn freeze_range(self, start: usize, end: usize) -> Bytes {
         debug_assert!(start <= end && end <= self.cap && self.spill.is_none());
         let this = ManuallyDrop::new(self);
@@ -652,6 +655,14 @@ macro_rules! byte_arena_builder {
         /// Replaces every option (the C functions' `arn_byte_opts`).
         pub(crate) fn options(mut self, opts: $crate::buffer::Options) -> Self {
             self.opts = opts;
+            self
+        }
+
+        /// Calls `hook` with the freed piece's order on every release while
+        /// the arena is armed (see `watch`).
+        #[cfg(feature = "async-alloc")]
+        pub(crate) fn wake_hook(mut self, hook: $crate::buffer::wait::WakeHook) -> Self {
+            self.opts.wake_hook = Some(hook);
             self
         }
 
