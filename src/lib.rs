@@ -18,6 +18,7 @@ pub mod buffer;
 pub mod bump;
 pub mod chunk;
 pub mod collections;
+pub mod compat;
 pub mod error;
 pub mod ffi;
 pub mod fixed;
