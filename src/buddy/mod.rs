@@ -796,15 +796,6 @@ impl BuddyArena {
         }
     }
 
-    /// Keeps the arena armed while the guard lives: every release then
-    /// coalesces at once and calls the wake hook with the order of the
-    /// free block it made (for waiters with their own policy).
-    #[cfg(feature = "async-alloc")]
-    pub(crate) fn watch(&self) -> impl Send + '_ {
-        let s = self.shared();
-        crate::buffer::wait::Watch::new(&s.waiters, s, Shared::arm)
-    }
-
     /// Faults every page in on the calling thread.
     pub(crate) fn fault_in(&self) {
         self.shared().backing.fault_in();
@@ -921,7 +912,8 @@ impl BuddyArenaBuilder {
                 live: 0,
                 pins: 0,
                 closed: false,
-                armed: false,
+                // A wake hook listens to every release: armed for good.
+                armed: wake_hook.is_some(),
                 #[cfg(arn_loom)]
                 waking: 0,
             }),

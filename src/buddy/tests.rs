@@ -1016,25 +1016,24 @@ fn freezes_are_counted_when_they_happen() {
     assert_eq!((a.metrics().frozen, a.metrics().frees), (1, 2));
 }
 
+#[cfg(feature = "async-alloc")]
 #[test]
-fn an_armed_release_coalesces_at_once_and_tells_the_hook_the_order() {
+fn a_wake_hook_arms_the_arena_and_hears_the_merged_order_of_every_release() {
     let told = Arc::new(std::sync::Mutex::new(Vec::new()));
-    let mut b = BuddyArena::builder(4096, 512);
     let t = Arc::clone(&told);
-    b.opts.wake_hook = Some(Box::new(move |order| t.lock().unwrap().push(order)));
-    let a = b.build().unwrap();
+    let a = BuddyArena::builder(4096, 512)
+        .wake_hook(Box::new(move |order| t.lock().unwrap().push(order)))
+        .build()
+        .unwrap();
     let left = a.allocate(2048).unwrap();
     let small = a.allocate(512).unwrap();
-    // Not armed: releases park their block and tell nobody.
+    // Its buddy is out: a free block of order 0, not parked.
     drop(a.allocate(512).unwrap());
-    assert!(told.lock().unwrap().is_empty());
-    a.shared().arm(true);
-    // The parked 512 goes back first, so this one merges with it and with
-    // the free 1024 beside them: the right half, order 2.
+    // Merges with that block and the free 1024 beside them: order 2.
     drop(small);
-    // The left half then merges with the right: the whole region, order 3.
+    // The left half merges with the right: the whole region, order 3.
     drop(left);
-    a.shared().arm(false);
-    assert_eq!(*told.lock().unwrap(), vec![2, 3]);
+    assert_eq!(*told.lock().unwrap(), vec![0, 2, 3]);
+    assert_eq!(a.metrics().coalesces, 3);
     assert_eq!(a.allocate(4096).unwrap().capacity(), 4096);
 }

@@ -553,7 +553,7 @@ pub(crate) struct Options {
     /// Caller memory (`from_raw`): where, how long, and its dealloc hook.
     pub(crate) memory: Option<(NonNull<u8>, usize, Option<Dealloc>)>,
     /// Called with the freed piece's order (0 for a fixed arena) by every
-    /// release while someone waits for room.
+    /// release.
     pub(crate) wake_hook: Option<wait::WakeHook>,
 }
 
@@ -658,8 +658,8 @@ macro_rules! byte_arena_builder {
             self
         }
 
-        /// Calls `hook` with the freed piece's order on every release while
-        /// the arena is armed (see `watch`).
+        /// Calls `hook` with the freed piece's order on every release (the
+        /// arena is armed for good: releases take their waking path).
         #[cfg(feature = "async-alloc")]
         pub(crate) fn wake_hook(mut self, hook: $crate::buffer::wait::WakeHook) -> Self {
             self.opts.wake_hook = Some(hook);

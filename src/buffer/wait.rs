@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use crate::sync::{Condvar, Mutex, lock};
 
-/// Told of every release while someone waits, with the order of the piece
-/// that became free (0 for a fixed arena): a pluggable wait policy's wake.
+/// Told of every release, with the order of the piece that became free (0
+/// for a fixed arena): a pluggable wait policy's wake.
 pub(crate) type WakeHook = Box<dyn Fn(usize) + Send + Sync>;
 
 pub(crate) struct Waiters {
@@ -27,9 +27,12 @@ pub(crate) struct Waiters {
 const NAP: Duration = Duration::from_secs(3600);
 
 impl Waiters {
+    /// Waiters for an arena; one with a `hook` counts the hook as a
+    /// waiter for good, so the arena is armed from the start and every
+    /// release calls the hook.
     pub(crate) fn new(hook: Option<WakeHook>) -> Waiters {
         Waiters {
-            count: Mutex::new(0),
+            count: Mutex::new(usize::from(hook.is_some())),
             cv: Condvar::new(),
             #[cfg(feature = "async")]
             notify: tokio::sync::Notify::new(),
@@ -39,7 +42,7 @@ impl Waiters {
 
     /// Counts one more waiter; the first arms the arena.
     #[cfg(feature = "async")]
-    pub(crate) fn enter(&self, arm: &dyn Fn(bool)) {
+    fn enter(&self, arm: &dyn Fn(bool)) {
         let mut n = lock(&self.count);
         *n += 1;
         if *n == 1 {
@@ -49,7 +52,7 @@ impl Waiters {
 
     /// Counts one waiter less; the last disarms the arena.
     #[cfg(feature = "async")]
-    pub(crate) fn leave(&self, arm: &dyn Fn(bool)) {
+    fn leave(&self, arm: &dyn Fn(bool)) {
         let mut n = lock(&self.count);
         *n -= 1;
         if *n == 0 {
@@ -130,35 +133,6 @@ impl Waiters {
         if let Some(hook) = &self.hook {
             hook(order);
         }
-    }
-}
-
-/// A waiter's place in the count, held by a caller that waits with its own
-/// policy (the hook) rather than through [`Waiters::wait`]: the arena stays
-/// armed while a watch lives.
-#[cfg(feature = "async-alloc")]
-pub(crate) struct Watch<'a, S> {
-    waiters: &'a Waiters,
-    owner: &'a S,
-    arm: fn(&S, bool),
-}
-
-#[cfg(feature = "async-alloc")]
-impl<'a, S> Watch<'a, S> {
-    pub(crate) fn new(waiters: &'a Waiters, owner: &'a S, arm: fn(&S, bool)) -> Watch<'a, S> {
-        waiters.enter(&|on| arm(owner, on));
-        Watch {
-            waiters,
-            owner,
-            arm,
-        }
-    }
-}
-
-#[cfg(feature = "async-alloc")]
-impl<S> Drop for Watch<'_, S> {
-    fn drop(&mut self) {
-        self.waiters.leave(&|on| (self.arm)(self.owner, on));
     }
 }
 

@@ -493,14 +493,6 @@ impl FixedArena {
         }
     }
 
-    /// Keeps the arena armed while the guard lives: every release then
-    /// calls the wake hook (for waiters with their own policy).
-    #[cfg(feature = "async-alloc")]
-    pub(crate) fn watch(&self) -> impl Send + '_ {
-        let s = self.shared();
-        crate::buffer::wait::Watch::new(&s.waiters, s, Shared::arm)
-    }
-
     /// Faults every page in on the calling thread.
     pub(crate) fn fault_in(&self) {
         self.shared().backing.fault_in();
@@ -585,6 +577,7 @@ impl FixedArenaBuilder {
         let (zero, auto_spill) = (self.opts.zero(), self.opts.auto_spill);
         let mut opts = self.opts;
         let wake_hook = opts.wake_hook.take();
+        let armed = wake_hook.is_some();
         let backing = opts.backing(len, prefault)?;
         let words = count.div_ceil(PER_WORD);
         let used_in_last = count - (words - 1) * PER_WORD;
@@ -600,7 +593,8 @@ impl FixedArenaBuilder {
                     } else {
                         SLOTS
                     };
-                    AtomicU64::new(v)
+                    // A wake hook listens to every release: armed for good.
+                    AtomicU64::new(if armed { v | WAIT } else { v })
                 }))
             })
             .collect();

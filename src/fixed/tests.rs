@@ -107,6 +107,26 @@ fn freezes_are_counted_when_they_happen() {
     drop(bytes);
 }
 
+#[cfg(feature = "async-alloc")]
+#[test]
+fn a_wake_hook_hears_every_release() {
+    let told = Arc::new(AtomicUsize::new(0));
+    let t = Arc::clone(&told);
+    let a = FixedArena::builder(2, 8)
+        .wake_hook(Box::new(move |order| {
+            assert_eq!(order, 0);
+            t.fetch_add(1, Ordering::Relaxed);
+        }))
+        .build()
+        .unwrap();
+    let b = a.allocate().unwrap();
+    drop(a.allocate().unwrap());
+    assert_eq!(told.load(Ordering::Relaxed), 1);
+    drop(b.freeze());
+    assert_eq!(told.load(Ordering::Relaxed), 2);
+    assert_eq!(a.metrics().slots_free, 2);
+}
+
 #[test]
 fn bad_configurations_are_build_errors() {
     let err = |b: FixedArenaBuilder| b.build().unwrap_err();

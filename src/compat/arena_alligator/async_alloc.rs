@@ -3,12 +3,12 @@
 //! [`BuddyWaiter`], [`WaitRegistration`]) and the default one,
 //! [`NotifyWaiters`].
 //!
-//! `allocate_async` tries once; when the arena is full it keeps the arena
-//! *armed* while it waits, so that every release calls the policy's
+//! An async arena is *armed* for good: every release calls the policy's
 //! `wake` (a buddy release coalesces at once and passes the order of the
-//! free block it made). Each round registers with the policy, arms the
-//! registration, retries, and sleeps on it: a release after the arming is
-//! either seen by the retry or wakes the registration.
+//! free block it made). Each round of `allocate_async` registers with the
+//! policy, prepares the registration, tries to allocate, and sleeps on the
+//! registration when that fails: a release after the preparation is either
+//! seen by the try or wakes the registration.
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -355,7 +355,8 @@ registration!(BuddyRegistration);
 // The async arenas.
 // ---------------------------------------------------------------------------
 
-/// Waits with `waiters` until `take` returns a value, trying first.
+/// Registers with the wait policy and tries `take`, until it returns a
+/// value.
 async fn wait_for<R, T>(register: impl Fn() -> R, mut take: impl FnMut() -> Option<T>) -> T
 where
     R: WaitRegistration,
@@ -398,10 +399,6 @@ impl<W: Waiter> AsyncFixedArena<W> {
     /// A buffer over a slot, waiting (without blocking the thread) until
     /// one is free.
     pub async fn allocate_async(&self) -> Buffer {
-        if let Ok(b) = self.inner.allocate() {
-            return b;
-        }
-        let _armed = self.inner.core.watch();
         wait_for(|| self.waiters.register(), || self.inner.allocate().ok()).await
     }
 }
@@ -450,15 +447,11 @@ impl<W: BuddyWaiter> AsyncBuddyArena<W> {
     /// blocking the thread) until one is free. A request larger than the
     /// arena fails at once with [`AllocError::RequestTooLarge`].
     pub async fn allocate_async(&self, len: NonZeroUsize) -> Result<Buffer, AllocError> {
-        match self.inner.allocate(len) {
-            Err(AllocError::ArenaFull) => {}
-            done => return done,
-        }
-        let order = self
-            .inner
-            .order_for(len.get())
-            .ok_or(AllocError::RequestTooLarge)?;
-        let _armed = self.inner.shared.core.watch();
+        let Some(order) = self.inner.order_for(len.get()) else {
+            // No release could ever serve it: the sync path's error (and
+            // its count as a failure).
+            return self.inner.allocate(len);
+        };
         Ok(wait_for(
             || self.waiters.register(order),
             || self.inner.allocate(len).ok(),
