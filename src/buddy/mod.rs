@@ -698,6 +698,32 @@ impl BuddyArena {
         }
     }
 
+    /// [`BuddyArena::allocate`] without the error value: `Err(true)` when
+    /// `size` is 0 or above the largest block, `Err(false)` (counted as a
+    /// failure) when no free block is big enough now. The result has the
+    /// buffer's own layout, so a caller that wraps it (arn::compat) does
+    /// not copy it between layouts.
+    #[inline]
+    pub(crate) fn allocate_or_refuse(&self, size: usize) -> std::result::Result<Buffer, bool> {
+        let s = self.shared();
+        let Some(k) = s.order_of(size) else {
+            return Err(true);
+        };
+        match s.take(k) {
+            Ok(i) => Ok(self.buffer(i, k)),
+            Err(_) => {
+                self.count_failure();
+                Err(false)
+            }
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn count_failure(&self) {
+        self.shared().state.lock().failures += 1;
+    }
+
     /// Like [`BuddyArena::allocate`], but waits up to `timeout` for a big
     /// enough block to come back; [`Error::Timeout`] when none did. Sizes
     /// the arena can never serve fail at once.

@@ -405,6 +405,27 @@ impl FixedArena {
         }
     }
 
+    /// [`FixedArena::allocate`] without the error value: `None` (counted as
+    /// a failure) when every slot is out. The buffer comes back in an
+    /// `Option`, which has the buffer's own layout, so a caller that wraps
+    /// it (arn::compat) does not copy it between layouts.
+    #[inline]
+    pub(crate) fn allocate_or_none(&self) -> Option<Buffer> {
+        match self.shared().claim() {
+            Some(token) => Some(self.buffer(token)),
+            None => {
+                self.count_failure();
+                None
+            }
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn count_failure(&self) {
+        self.shared().failures.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// Like [`FixedArena::allocate`], but waits up to `timeout` for a slot
     /// to come back; [`Error::Timeout`] when none did.
     pub fn allocate_timeout(&self, timeout: Duration) -> Result<Buffer> {
