@@ -264,9 +264,9 @@ impl FixedArena {
     /// slot is in use.
     #[inline]
     pub fn allocate(&self) -> Result<Buffer, AllocError> {
-        match self.core.allocate() {
-            Ok(b) => Ok(Buffer::new(b)),
-            Err(_) => Err(AllocError::ArenaFull),
+        match self.core.allocate_or_none() {
+            Some(b) => Ok(Buffer::new(b)),
+            None => Err(AllocError::ArenaFull),
         }
     }
 

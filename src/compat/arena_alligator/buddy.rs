@@ -125,27 +125,23 @@ impl BuddyArena {
     #[inline]
     pub fn allocate(&self, len: NonZeroUsize) -> Result<Buffer, AllocError> {
         let s = &*self.shared;
-        match s.core.allocate(len.get()) {
+        match s.core.allocate_or_refuse(len.get()) {
             Ok(mut b) => {
                 if s.cap_capacity {
                     b.limit(len.get());
                 }
                 Ok(Buffer::new(b))
             }
-            Err(e) => Err(self.refused(e)),
+            Err(false) => Err(AllocError::ArenaFull),
+            Err(true) => Err(self.too_large()),
         }
     }
 
     #[cold]
     #[inline(never)]
-    fn refused(&self, e: crate::Error) -> AllocError {
-        match e {
-            crate::Error::NoBlock { .. } => AllocError::ArenaFull,
-            _ => {
-                self.shared.too_large.fetch_add(1, Ordering::Relaxed);
-                AllocError::RequestTooLarge
-            }
-        }
+    fn too_large(&self) -> AllocError {
+        self.shared.too_large.fetch_add(1, Ordering::Relaxed);
+        AllocError::RequestTooLarge
     }
 
     /// The order of the block a request of `len` bytes takes; `None` when

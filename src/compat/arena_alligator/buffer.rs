@@ -15,6 +15,7 @@ use super::error::BufferFullError;
 /// `Bytes` over the same memory. Dropping it unfrozen gives the memory
 /// back. Without auto-spill, a `BufMut` write past the capacity panics
 /// (use [`try_put_slice`](Buffer::try_put_slice) to get an error instead).
+#[repr(transparent)]
 pub struct Buffer {
     core: crate::buffer::Buffer,
 }
