@@ -432,31 +432,30 @@ impl FixedArenaBuilder<Standard> {
         self.config.auto_spill = true;
         self.with_mode()
     }
-
-    /// Builds the arena, faulting its pages in unless the page size is
-    /// [`PageSize::Unknown`].
-    pub fn build(self) -> Result<FixedArena, BuildError> {
-        self.build_with(|b| b)
-    }
-
-    /// Builds the arena without touching its pages; see [`Unfaulted`].
-    pub fn build_unfaulted(self) -> Result<Unfaulted<FixedArena>, BuildError> {
-        self.build_unfaulted_with(|a| a, Self::fault)
-    }
 }
 
-impl FixedArenaBuilder<AutoSpill> {
-    /// Builds the arena, faulting its pages in unless the page size is
-    /// [`PageSize::Unknown`].
-    pub fn build(self) -> Result<FixedArena, BuildError> {
-        self.build_with(|b| b)
-    }
+/// `build` and `build_unfaulted` of the modes that build the plain arena;
+/// the builder has `build_with`, `build_unfaulted_with` and `fault`.
+macro_rules! plain_builds {
+    ($builder:ident, $arena:ident: $($mode:ty),+) => {$(
+        impl $builder<$mode> {
+            /// Builds the arena, faulting its pages in unless the page size
+            /// is [`PageSize::Unknown`].
+            pub fn build(self) -> Result<$arena, BuildError> {
+                self.build_with(|b| b)
+            }
 
-    /// Builds the arena without touching its pages; see [`Unfaulted`].
-    pub fn build_unfaulted(self) -> Result<Unfaulted<FixedArena>, BuildError> {
-        self.build_unfaulted_with(|a| a, Self::fault)
-    }
+            /// Builds the arena without touching its pages; see
+            /// [`Unfaulted`].
+            pub fn build_unfaulted(self) -> Result<Unfaulted<$arena>, BuildError> {
+                self.build_unfaulted_with(|a| a, Self::fault)
+            }
+        }
+    )+};
 }
+pub(crate) use plain_builds;
+
+plain_builds!(FixedArenaBuilder, FixedArena: Standard, AutoSpill);
 
 #[cfg(feature = "hazmat-raw-access")]
 impl FixedArenaBuilder<Standard> {

@@ -8,7 +8,7 @@ use std::ptr::NonNull;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::arena::{AutoSpill, Config, InitPolicy, PageSize, Standard, Unfaulted};
+use super::arena::{AutoSpill, Config, InitPolicy, PageSize, Standard, Unfaulted, plain_builds};
 use super::buffer::Buffer;
 use super::dealloc::{self, Dealloc, NoDealloc};
 use super::error::{AllocError, BuildError};
@@ -298,31 +298,9 @@ impl BuddyArenaBuilder<Standard> {
         self.config.auto_spill = true;
         self.with_mode()
     }
-
-    /// Builds the arena, faulting its pages in unless the page size is
-    /// [`PageSize::Unknown`].
-    pub fn build(self) -> Result<BuddyArena, BuildError> {
-        self.build_with(|b| b)
-    }
-
-    /// Builds the arena without touching its pages; see [`Unfaulted`].
-    pub fn build_unfaulted(self) -> Result<Unfaulted<BuddyArena>, BuildError> {
-        self.build_unfaulted_with(|a| a, Self::fault)
-    }
 }
 
-impl BuddyArenaBuilder<AutoSpill> {
-    /// Builds the arena, faulting its pages in unless the page size is
-    /// [`PageSize::Unknown`].
-    pub fn build(self) -> Result<BuddyArena, BuildError> {
-        self.build_with(|b| b)
-    }
-
-    /// Builds the arena without touching its pages; see [`Unfaulted`].
-    pub fn build_unfaulted(self) -> Result<Unfaulted<BuddyArena>, BuildError> {
-        self.build_unfaulted_with(|a| a, Self::fault)
-    }
-}
+plain_builds!(BuddyArenaBuilder, BuddyArena: Standard, AutoSpill);
 
 #[cfg(feature = "hazmat-raw-access")]
 impl BuddyArenaBuilder<Standard> {
