@@ -50,9 +50,15 @@ header-check:
 
 test: cargo-test header-check c-test link-check consumer-test python-test loom
 
+# The second and third lines run what needs the async and raw-access
+# features: arn's async tests, the wake hooks, and the copied test suites of
+# arena-alligator and arena-arc against arn::compat (tests/compat) with the
+# compat doc tests.
 cargo-test:
 	$(CARGO) test
-	$(CARGO) test --features async --lib async
+	$(CARGO) test --features async-alloc,hazmat-raw-access --lib -- async wake_hook
+	$(CARGO) test --features async-alloc,hazmat-raw-access --test compat
+	$(CARGO) test --features async-alloc,hazmat-raw-access --doc compat
 
 # Loom models of the byte arenas' lock-free paths (src/*/loom_tests.rs). The
 # cfg is the crate's own (`arn_loom`): `--cfg loom` would also switch tokio

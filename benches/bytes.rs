@@ -8,6 +8,10 @@
 //!   blocks;
 //! - `buddy_flat_256B`: the 256 B roundtrip on 1 MiB and 64 MiB regions.
 //!
+//! `arn_compat` is arn through arena-alligator's face
+//! (`arn::compat::arena_alligator`), one thread: the same calls as
+//! `arena_alligator`, with arn under them.
+//!
 //! Prints the criterion medians and their ratios at the end. With
 //! `ARN_COUNT=<mode> ARN_COUNT_N=<n>` it instead runs `n` roundtrips of one
 //! mode inside a function named `timed_roundtrips`, for callgrind
@@ -72,9 +76,16 @@ fn fixed(c: &mut Criterion) {
         let theirs = arena_alligator::FixedArena::with_slot_capacity(nz(SLOTS), nz(size))
             .build()
             .unwrap();
+        let face =
+            arn::compat::arena_alligator::FixedArena::with_slot_capacity(nz(SLOTS), nz(size))
+                .build()
+                .unwrap();
         let mut g = c.benchmark_group(format!("fixed_{size}B"));
         g.bench_function("arn", |b| {
             b.iter(|| roundtrip!(ours.allocate().unwrap(), &data))
+        });
+        g.bench_function("arn_compat", |b| {
+            b.iter(|| roundtrip!(face.allocate().unwrap(), &data))
         });
         g.bench_function("arena_alligator", |b| {
             b.iter(|| roundtrip!(theirs.allocate().unwrap(), &data))
@@ -100,14 +111,25 @@ fn their_buddy(region: usize) -> arena_alligator::BuddyArena {
         .unwrap()
 }
 
+fn face_buddy(region: usize) -> arn::compat::arena_alligator::BuddyArena {
+    use arn::compat::arena_alligator::{BuddyArena, BuddyGeometry};
+    BuddyArena::builder(BuddyGeometry::exact(nz(region), nz(MIN_BLOCK)).unwrap())
+        .build()
+        .unwrap()
+}
+
 fn buddy(c: &mut Criterion) {
     let ours = our_buddy(64 * MIB);
     let theirs = their_buddy(64 * MIB);
+    let face = face_buddy(64 * MIB);
     for size in BUDDY_SIZES {
         let data = vec![0x5Au8; size];
         let mut g = c.benchmark_group(format!("buddy_{size}B"));
         g.bench_function("arn", |b| {
             b.iter(|| roundtrip!(ours.allocate(size).unwrap(), &data))
+        });
+        g.bench_function("arn_compat", |b| {
+            b.iter(|| roundtrip!(face.allocate(nz(size)).unwrap(), &data))
         });
         g.bench_function("arena_alligator", |b| {
             b.iter(|| roundtrip!(theirs.allocate(nz(size)).unwrap(), &data))
@@ -134,19 +156,22 @@ fn report() {
     let ids = [
         "arn",
         "arena_alligator",
+        "arn_compat",
         "arn_2threads",
         "arena_alligator_2threads",
     ];
+    // The face: within 5 % of arn, and ahead of arena-alligator.
+    let face = [(2, 0, "<= 1.05"), (2, 1, "< 1.00")];
     for size in FIXED_SIZES {
-        report_group(
-            &format!("fixed_{size}B"),
-            &ids,
-            &[(0, 1, "<= 0.33"), (2, 3, "<= 0.25")],
-        );
+        let mut ratios = vec![(0, 1, "<= 0.33"), (3, 4, "<= 0.25")];
+        ratios.extend(face);
+        report_group(&format!("fixed_{size}B"), &ids, &ratios);
     }
     for size in BUDDY_SIZES {
         let target = if size == 256 { "<= 0.05" } else { "<= 0.20" };
-        report_group(&format!("buddy_{size}B"), &ids[..2], &[(0, 1, target)]);
+        let mut ratios = vec![(0, 1, target)];
+        ratios.extend(face);
+        report_group(&format!("buddy_{size}B"), &ids[..3], &ratios);
     }
     report_group(
         "buddy_flat_256B",
@@ -181,6 +206,16 @@ fn count(mode: &str, n: u64) {
         "buddy" => {
             let a = our_buddy(64 * MIB);
             timed_roundtrips(n, || roundtrip!(a.allocate(256).unwrap(), &data));
+        }
+        "compat_fixed" => {
+            let a = arn::compat::arena_alligator::FixedArena::with_slot_capacity(nz(SLOTS), nz(64))
+                .build()
+                .unwrap();
+            timed_roundtrips(n, || roundtrip!(a.allocate().unwrap(), &data[..64]));
+        }
+        "compat_buddy" => {
+            let a = face_buddy(64 * MIB);
+            timed_roundtrips(n, || roundtrip!(a.allocate(nz(256)).unwrap(), &data));
         }
         "alligator_buddy" => {
             let a = their_buddy(64 * MIB);

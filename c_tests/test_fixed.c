@@ -132,6 +132,10 @@ static void zero_init_scrubs_returned_slots(void) {
     arn_fixed f = fxdmk(1, 48, &o);
     CHECK(f != 0);
     arn_buffer b = fxdal(f);
+    /* The slot is padded to the alignment, and the padding is usable. */
+    CHECK(bufcp(b) == 64);
+    arn_fixed_metrics m = metrics(f);
+    CHECK(m.slot_size == 64 && m.bytes_reserved == 64);
     CHECK(bufwr(b, "secret secret secret", 20) == 0);
     arn_bytes y = bufrz(b);
     const unsigned char *p = bytdt(y);
@@ -142,7 +146,7 @@ static void zero_init_scrubs_returned_slots(void) {
     CHECK(bufwr(b, "x", 1) == 0);
     y = bufrz(b);
     CHECK(bytdt(y) == p);
-    CHECK(p[0] == 'x' && all_zero(p + 1, 47));
+    CHECK(p[0] == 'x' && all_zero(p + 1, 63));
     CHECK(bytdr(y) == 0);
     CHECK(fxdfr(f) == 0);
 }

@@ -324,6 +324,11 @@ typedef struct arn_buddy_metrics {
    * Bytes the blocks cover.
    */
   size_t total_size;
+  /**
+   * Buffers frozen into `Bytes` over their block (spilled ones
+   * excluded).
+   */
+  uint64_t frozen;
 } arn_buddy_metrics;
 
 /**
@@ -504,9 +509,13 @@ typedef struct arn_fixed_metrics {
    */
   size_t slots_free;
   /**
-   * Bytes per slot (a buffer's capacity).
+   * Bytes per slot, rounded up to the alignment (a buffer's capacity).
    */
   size_t slot_size;
+  /**
+   * Buffers frozen into `Bytes` over their slot (spilled ones excluded).
+   */
+  uint64_t frozen;
 } arn_fixed_metrics;
 
 /**
@@ -1598,8 +1607,10 @@ const char *arnem(void);
 void arnec(void);
 
 /**
- * Makes a fixed-slot byte arena of `slot_count` slots of `slot_size` bytes,
- * from which any thread allocates buffers (`fxdal`) without a lock.
+ * Makes a fixed-slot byte arena of `slot_count` slots of `slot_size` bytes
+ * (rounded up to the alignment; the rounded size is every buffer's
+ * capacity), from which any thread allocates buffers (`fxdal`) without a
+ * lock.
  * `options` may be NULL for the defaults (8-byte alignment, memory not
  * zeroed on reuse, no auto-spill, pages faulted on first use).
  *

@@ -22,6 +22,7 @@ pub mod bump;
 pub mod chunk;
 pub mod collections;
 mod debug;
+pub mod compat;
 pub mod error;
 pub mod ffi;
 pub mod fixed;

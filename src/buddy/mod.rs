@@ -61,11 +61,11 @@ use std::time::Duration;
 
 use crate::buffer::wait::Waiters;
 use crate::buffer::{
-    Backing, Buffer, BuildError, Dealloc, Home, InitPolicy, Options, PageSize, Release, Unfaulted,
-    byte_arena_builder,
+    Backing, Buffer, BuildError, Dealloc, Home, InitPolicy, Options, PageSize, PieceOps, Release,
+    Unfaulted, byte_arena_builder,
 };
 use crate::error::{Error, Result};
-use crate::sync::SpinLock;
+use crate::sync::{AtomicU64, Ordering, SpinLock};
 
 /// Bits of a token that hold the block's order; the index sits above.
 const ORDER_BITS: u32 = 6;
@@ -301,9 +301,19 @@ impl Free {
         }
     }
 
-    /// Marks block `i` of order `k` free, merged with its free buddies.
+    /// Gives block `i` of order `k` back at once, merged with every free
+    /// buddy (parked ones first go back to the bitmaps); returns the order
+    /// of the free block it ended in. Used while someone waits: the wait
+    /// policy learns the largest block the release made.
+    fn give_merged(&mut self, k: usize, i: usize) -> usize {
+        self.flush();
+        self.coalesce(k, i)
+    }
+
+    /// Marks block `i` of order `k` free, merged with its free buddies;
+    /// returns the order of the block it ended in.
     #[inline]
-    fn coalesce(&mut self, k: usize, i: usize) {
+    fn coalesce(&mut self, k: usize, i: usize) -> usize {
         let (mut k, mut i) = (k, i);
         loop {
             let map = self.map(k);
@@ -326,6 +336,7 @@ impl Free {
             self.merges += 1;
         }
         self.set(k, i);
+        k
     }
 
     /// The order of the largest free block, if any (after a flush: parked
@@ -373,6 +384,9 @@ impl State {
 /// arena and its outstanding blocks.
 struct Shared {
     state: SpinLock<State>,
+    /// Buffers frozen over their block (counted outside the lock, by the
+    /// block's owner).
+    frozen: AtomicU64,
     base: NonNull<u8>,
     /// `min_block == 1 << min_shift`.
     min_shift: u32,
@@ -475,7 +489,24 @@ impl Shared {
     }
 }
 
-/// Gives a block back (the `release` of every buddy-arena [`Home`]).
+/// How every buddy-arena [`Home`] gives its block back and counts a freeze.
+static OPS: PieceOps = PieceOps {
+    release,
+    freeze: count_freeze,
+};
+
+/// Counts a freeze (the `freeze` of [`OPS`]).
+///
+/// # Safety
+///
+/// `store` is a live arena's `Shared`, and the caller owns a block of it.
+unsafe fn count_freeze(store: NonNull<()>, _token: usize) {
+    // SAFETY: our block is still out, so the arena is alive.
+    let s = unsafe { store.cast::<Shared>().as_ref() };
+    s.frozen.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Gives a block back (the `release` of [`OPS`]).
 ///
 /// # Safety
 ///
@@ -497,12 +528,17 @@ unsafe fn release(store: NonNull<()>, token: usize, how: Release) {
         };
     }
     let mut st = s.state.lock();
-    st.free.give(k, i);
+    let pinned = st.armed;
+    let order = if pinned {
+        st.free.give_merged(k, i)
+    } else {
+        st.free.give(k, i);
+        k
+    };
     st.frees += 1;
     st.spills += u64::from(how.spilled);
     st.live -= 1;
     st.bytes_live -= size;
-    let pinned = st.armed;
     st.pins += usize::from(pinned);
     #[cfg(arn_loom)]
     {
@@ -514,24 +550,25 @@ unsafe fn release(store: NonNull<()>, token: usize, how: Release) {
     // the last or pinned it.
     if pinned {
         // SAFETY: the pin keeps the state alive.
-        unsafe { wake(p) };
+        unsafe { wake(p, order) };
     } else if last {
         // SAFETY: the arena is closed and nothing else is out.
         unsafe { Shared::free(p) };
     }
 }
 
-/// Wakes the waiters of a release that pinned the state, then unpins it.
+/// Wakes the waiters of a release that pinned the state (a block of
+/// `order` came free), then unpins it.
 ///
 /// # Safety
 ///
 /// `p` is the arena's `Shared`, pinned by the caller.
 #[cold]
 #[inline(never)]
-unsafe fn wake(p: NonNull<Shared>) {
+unsafe fn wake(p: NonNull<Shared>, order: usize) {
     // SAFETY: the caller's pin keeps the state alive.
     let s = unsafe { p.as_ref() };
-    s.waiters.wake();
+    s.waiters.wake(order);
     let mut st = s.state.lock();
     st.pins -= 1;
     #[cfg(arn_loom)]
@@ -573,6 +610,9 @@ pub struct BuddyMetrics {
     pub min_block: usize,
     /// Bytes the blocks cover.
     pub total_size: usize,
+    /// Buffers frozen into `Bytes` over their block (spilled ones
+    /// excluded).
+    pub frozen: u64,
 }
 
 /// A buddy byte arena: blocks of `min_block << k` bytes from one region of
@@ -658,6 +698,32 @@ impl BuddyArena {
         }
     }
 
+    /// [`BuddyArena::allocate`] without the error value: `Err(true)` when
+    /// `size` is 0 or above the largest block, `Err(false)` (counted as a
+    /// failure) when no free block is big enough now. The result has the
+    /// buffer's own layout, so a caller that wraps it (arn::compat) does
+    /// not copy it between layouts.
+    #[inline]
+    pub(crate) fn allocate_or_refuse(&self, size: usize) -> std::result::Result<Buffer, bool> {
+        let s = self.shared();
+        let Some(k) = s.order_of(size) else {
+            return Err(true);
+        };
+        match s.take(k) {
+            Ok(i) => Ok(self.buffer(i, k)),
+            Err(_) => {
+                self.count_failure();
+                Err(false)
+            }
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn count_failure(&self) {
+        self.shared().state.lock().failures += 1;
+    }
+
     /// Like [`BuddyArena::allocate`], but waits up to `timeout` for a big
     /// enough block to come back; [`Error::Timeout`] when none did. Sizes
     /// the arena can never serve fail at once.
@@ -704,7 +770,7 @@ impl BuddyArena {
         let s = self.shared();
         let home = Home {
             store: self.shared.cast(),
-            release,
+            ops: &OPS,
             token: i << ORDER_BITS | k,
         };
         Buffer::new(s.block_ptr(i, k), s.min_block() << k, home, s.auto_spill)
@@ -752,7 +818,13 @@ impl BuddyArena {
             largest_free_block: st.free.largest().map_or(0, |k| s.min_block() << k),
             min_block: s.min_block(),
             total_size: s.total,
+            frozen: s.frozen.load(Ordering::Relaxed),
         }
+    }
+
+    /// Faults every page in on the calling thread.
+    pub(crate) fn fault_in(&self) {
+        self.shared().backing.fault_in();
     }
 }
 
@@ -847,12 +919,15 @@ impl BuddyArenaBuilder {
             )));
         }
         let (zero, auto_spill) = (self.opts.zero(), self.opts.auto_spill);
+        let mut opts = self.opts;
+        let wake_hook = opts.wake_hook.take();
         // The memory first: a size the system refuses fails here, before
         // the bookkeeping for it is allocated.
-        let backing = self.opts.backing(total, prefault)?;
+        let backing = opts.backing(total, prefault)?;
         let free = Free::new(n)?;
         let top = free.maps.len() - 1;
         let shared = Box::new(Shared {
+            frozen: AtomicU64::new(0),
             state: SpinLock::new(State {
                 free,
                 allocations: 0,
@@ -863,7 +938,8 @@ impl BuddyArenaBuilder {
                 live: 0,
                 pins: 0,
                 closed: false,
-                armed: false,
+                // A wake hook listens to every release: armed for good.
+                armed: wake_hook.is_some(),
                 #[cfg(arn_loom)]
                 waking: 0,
             }),
@@ -873,7 +949,7 @@ impl BuddyArenaBuilder {
             total,
             zero,
             auto_spill,
-            waiters: Waiters::new(),
+            waiters: Waiters::new(wake_hook),
             backing,
         });
         Ok(BuddyArena {

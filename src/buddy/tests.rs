@@ -1002,3 +1002,38 @@ proptest! {
         prop_assert_eq!(f.largest(), Some(top));
     }
 }
+
+#[test]
+fn freezes_are_counted_when_they_happen() {
+    let a = arena(4096, 512);
+    let mut b = a.allocate(700).unwrap();
+    b.put_slice(b"abc");
+    let bytes = b.freeze();
+    assert_eq!((a.metrics().frozen, a.metrics().frees), (1, 0));
+    a.allocate(512).unwrap().abandon();
+    assert_eq!(a.metrics().frozen, 1);
+    drop(bytes);
+    assert_eq!((a.metrics().frozen, a.metrics().frees), (1, 2));
+}
+
+#[cfg(feature = "async-alloc")]
+#[test]
+fn a_wake_hook_arms_the_arena_and_hears_the_merged_order_of_every_release() {
+    let told = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let t = Arc::clone(&told);
+    let a = BuddyArena::builder(4096, 512)
+        .wake_hook(Box::new(move |order| t.lock().unwrap().push(order)))
+        .build()
+        .unwrap();
+    let left = a.allocate(2048).unwrap();
+    let small = a.allocate(512).unwrap();
+    // Its buddy is out: a free block of order 0, not parked.
+    drop(a.allocate(512).unwrap());
+    // Merges with that block and the free 1024 beside them: order 2.
+    drop(small);
+    // The left half merges with the right: the whole region, order 3.
+    drop(left);
+    assert_eq!(*told.lock().unwrap(), vec![0, 2, 3]);
+    assert_eq!(a.metrics().coalesces, 3);
+    assert_eq!(a.allocate(4096).unwrap().capacity(), 4096);
+}

@@ -75,6 +75,7 @@ impl ByteArenaOpts {
             prefault: self.prefault != 0,
             auto_spill: self.auto_spill != 0,
             memory: None,
+            wake_hook: None,
         }
     }
 }

@@ -105,13 +105,22 @@ pub(crate) struct Release {
     pub(crate) spilled: bool,
 }
 
+/// What an arena does with the pieces of memory it hands out.
+#[derive(Debug)]
+pub(crate) struct PieceOps {
+    /// Gives piece `token` back to `store`.
+    pub(crate) release: unsafe fn(NonNull<()>, usize, Release),
+    /// Counts a freeze of piece `token` (the arena's `frozen` counter).
+    pub(crate) freeze: unsafe fn(NonNull<()>, usize),
+}
+
 /// The arena a piece of memory came from, and how to give it back.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Home {
     /// The arena's shared state; it outlives every piece it handed out.
     pub(crate) store: NonNull<()>,
-    /// Gives piece `token` back to `store`.
-    pub(crate) release: unsafe fn(NonNull<()>, usize, Release),
+    /// The arena's functions for its pieces.
+    pub(crate) ops: &'static PieceOps,
     /// Which piece, in the arena's own terms.
     pub(crate) token: usize,
 }
@@ -126,7 +135,19 @@ impl Home {
     unsafe fn give_back(self, how: Release) {
         // SAFETY: the caller's promise; `store` is alive while the piece is
         // out.
-        unsafe { (self.release)(self.store, self.token, how) }
+        unsafe { (self.ops.release)(self.store, self.token, how) }
+    }
+
+    /// Counts the piece's freeze.
+    ///
+    /// # Safety
+    ///
+    /// Called by the piece's owner, while the piece is out.
+    #[inline]
+    unsafe fn count_freeze(self) {
+        // SAFETY: the caller's promise; `store` is alive while the piece is
+        // out.
+        unsafe { (self.ops.freeze)(self.store, self.token) }
     }
 }
 
@@ -331,6 +352,8 @@ impl Buffer {
         if let Some(v) = this.spill.take() {
             return Bytes::from(v);
         }
+        // SAFETY: the buffer owns its piece until the end of this call.
+        unsafe { this.home.count_freeze() };
         let how = Release {
             scrub: this.len.max(this.touched),
             spilled: false,
@@ -350,6 +373,62 @@ impl Buffer {
 
     /// Drops the buffer unfrozen; its memory goes back to the arena.
     pub fn abandon(self) {}
+
+    /// Lowers the capacity to `cap` (no effect when it is already lower),
+    /// for arenas that show less of a piece than they reserve.
+    pub(crate) fn limit(&mut self, cap: usize) {
+        debug_assert!(self.len == 0 && self.spill.is_none());
+        self.cap = self.cap.min(cap);
+    }
+
+    /// The first byte of the buffer's memory (arena memory: the buffer must
+    /// not have spilled).
+    #[cfg(feature = "hazmat-raw-access")]
+    pub(crate) fn base(&self) -> NonNull<u8> {
+        debug_assert!(self.spill.is_none());
+        self.ptr
+    }
+
+    /// The buffer's memory for writes that bypass [`BufMut`]: the whole
+    /// capacity counts as written-to from now on (for scrubbing).
+    #[cfg(feature = "hazmat-raw-access")]
+    pub(crate) fn base_mut(&mut self) -> NonNull<u8> {
+        debug_assert!(self.spill.is_none());
+        self.touched = self.cap;
+        self.ptr
+    }
+
+    /// Freezes bytes `start..end` of the memory, written by the caller
+    /// through [`Buffer::base_mut`], as [`Buffer::freeze`] does the bytes
+    /// written through the buffer.
+    ///
+    /// # Safety
+    ///
+    /// `start <= end <= capacity`, the buffer has not spilled, and the
+    /// bytes `start..end` are initialised.
+    #[cfg(feature = "hazmat-raw-access")]
+    pub(crate) unsafe fn freeze_range(self, start: usize, end: usize) -> Bytes {
+        debug_assert!(start <= end && end <= self.cap && self.spill.is_none());
+        let this = ManuallyDrop::new(self);
+        // SAFETY: the buffer owns its piece until the end of this call.
+        unsafe { this.home.count_freeze() };
+        let how = Release {
+            scrub: this.cap,
+            spilled: false,
+        };
+        if start == end {
+            // SAFETY: the buffer is consumed; nothing refers to its memory.
+            unsafe { this.home.give_back(how) };
+            return Bytes::new();
+        }
+        Bytes::from_owner(Frozen {
+            // SAFETY: `start < end <= cap`: inside the piece.
+            ptr: unsafe { this.ptr.add(start) },
+            len: end - start,
+            how,
+            home: this.home,
+        })
+    }
 }
 
 impl Drop for Buffer {
@@ -492,6 +571,9 @@ pub(crate) struct Options {
     pub(crate) auto_spill: bool,
     /// Caller memory (`from_raw`): where, how long, and its dealloc hook.
     pub(crate) memory: Option<(NonNull<u8>, usize, Option<Dealloc>)>,
+    /// Called with the freed piece's order (0 for a fixed arena) by every
+    /// release.
+    pub(crate) wake_hook: Option<wait::WakeHook>,
 }
 
 impl Options {
@@ -592,6 +674,14 @@ macro_rules! byte_arena_builder {
         /// Replaces every option (the C functions' `arn_byte_opts`).
         pub(crate) fn options(mut self, opts: $crate::buffer::Options) -> Self {
             self.opts = opts;
+            self
+        }
+
+        /// Calls `hook` with the freed piece's order on every release (the
+        /// arena is armed for good: releases take their waking path).
+        #[cfg(feature = "async-alloc")]
+        pub(crate) fn wake_hook(mut self, hook: $crate::buffer::wait::WakeHook) -> Self {
+            self.opts.wake_hook = Some(hook);
             self
         }
 

@@ -55,9 +55,9 @@ fn a_write_that_does_not_fit_fails_and_changes_nothing() {
 #[test]
 #[should_panic(expected = "buffer full")]
 fn bufmut_put_past_capacity_panics_without_spill() {
-    let a = arena(1, 4);
+    let a = arena(1, 8);
     let mut b = a.allocate().unwrap();
-    b.put_slice(b"12345");
+    b.put_slice(b"123456789");
 }
 
 #[test]

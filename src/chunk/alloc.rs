@@ -112,6 +112,17 @@ impl<T, const N: usize> ChunkAllocator<T, N> {
         })
     }
 
+    /// Makes the first chunk now rather than at the first allocation.
+    ///
+    /// # Panics
+    ///
+    /// As [`alloc`](Self::alloc), when the chunk cannot be made.
+    pub(crate) fn open_chunk(&mut self) {
+        if let Err(g) = self.raw.open() {
+            g.raise()
+        }
+    }
+
     /// Elements per chunk.
     pub fn chunk_capacity(&self) -> usize {
         self.raw.cap

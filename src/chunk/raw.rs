@@ -340,6 +340,20 @@ impl RawChunks {
         })
     }
 
+    /// Makes the current chunk now when there is none, so that the first
+    /// slices share it (arena-arc's allocators start with one).
+    pub(super) fn open(&mut self) -> std::result::Result<(), Grow> {
+        if self.chunk.is_none() {
+            let chunk = self.make_chunk(self.cap, PRECHARGE)?;
+            self.chunk = Some(chunk);
+            // SAFETY: the chunk was just made.
+            self.cur = unsafe { Self::data(chunk) };
+            self.left = self.cap;
+            self.given = 0;
+        }
+        Ok(())
+    }
+
     /// The first element of a chunk.
     ///
     /// # Safety

@@ -18,8 +18,10 @@ unsafe impl Object for FixedArena {
     const KIND: Kind = Kind::Fixed;
 }
 
-/// Makes a fixed-slot byte arena of `slot_count` slots of `slot_size` bytes,
-/// from which any thread allocates buffers (`fxdal`) without a lock.
+/// Makes a fixed-slot byte arena of `slot_count` slots of `slot_size` bytes
+/// (rounded up to the alignment; the rounded size is every buffer's
+/// capacity), from which any thread allocates buffers (`fxdal`) without a
+/// lock.
 /// `options` may be NULL for the defaults (8-byte alignment, memory not
 /// zeroed on reuse, no auto-spill, pages faulted on first use).
 ///

@@ -21,8 +21,9 @@
 //!   arena's memory. So `Bytes` may outlive their arena, and nothing on
 //!   the fast path touches a shared counter.
 //!
-//! Allocation counts are kept per slot by the slot's owner (a plain store,
-//! no atomic read-modify-write); frees are allocations minus slots out.
+//! Allocation and freeze counts are kept per slot by the slot's owner (a
+//! plain store, no atomic read-modify-write); frees are allocations minus
+//! slots out.
 
 pub(crate) mod ffi;
 #[cfg(all(test, arn_loom))]
@@ -35,8 +36,8 @@ use std::time::Duration;
 
 use crate::buffer::wait::Waiters;
 use crate::buffer::{
-    Backing, Buffer, BuildError, Dealloc, Home, InitPolicy, Options, PageSize, Release, Unfaulted,
-    byte_arena_builder,
+    Backing, Buffer, BuildError, Dealloc, Home, InitPolicy, Options, PageSize, PieceOps, Release,
+    Unfaulted, byte_arena_builder,
 };
 use crate::error::{Error, Result};
 use crate::sync::{AtomicU64, AtomicUsize, Ordering, fence};
@@ -55,6 +56,23 @@ const LINE_WORDS: usize = 8;
 #[repr(align(64))]
 struct Line([AtomicU64; LINE_WORDS]);
 
+/// A slot's counters, written by the slot's owner only (so a plain store
+/// after a load: no read-modify-write), read by `metrics`.
+struct SlotCounts {
+    /// Allocations of this slot.
+    claims: AtomicU64,
+    /// Freezes of this slot's buffers.
+    frozen: AtomicU64,
+}
+
+impl SlotCounts {
+    /// One more, by the slot's owner.
+    #[inline(always)]
+    fn bump(c: &AtomicU64) {
+        c.store(c.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+    }
+}
+
 /// What every buffer of the arena points at; freed by the last of the
 /// arena and its outstanding slots.
 struct Shared {
@@ -64,10 +82,11 @@ struct Shared {
     words: usize,
     /// The bits of the last word past the last slot, set for good.
     tail: u64,
-    /// Allocations per slot, written by the slot's owner only.
-    claims: Box<[AtomicU64]>,
+    /// Allocations and freezes per slot.
+    counts: Box<[SlotCounts]>,
     base: NonNull<u8>,
-    stride: usize,
+    /// Bytes per slot, the alignment padding included: slots lie this far
+    /// apart, and it is every buffer's capacity.
     slot_size: usize,
     count: usize,
     zero: bool,
@@ -144,7 +163,7 @@ impl Shared {
     #[inline(always)]
     fn slot_ptr(&self, slot: usize) -> NonNull<u8> {
         // SAFETY: `slot < count`, so the slot lies inside the backing.
-        unsafe { self.base.add(slot * self.stride) }
+        unsafe { self.base.add(slot * self.slot_size) }
     }
 
     /// Sets or clears `WAIT` on every word.
@@ -210,7 +229,24 @@ fn home() -> usize {
     0
 }
 
-/// Gives a slot back (the `release` of every fixed-arena [`Home`]).
+/// How every fixed-arena [`Home`] gives its slot back and counts a freeze.
+static OPS: PieceOps = PieceOps {
+    release,
+    freeze: count_freeze,
+};
+
+/// Counts a freeze of slot `token` (the `freeze` of [`OPS`]).
+///
+/// # Safety
+///
+/// `store` is a live arena's `Shared`, and the caller owns slot `token`.
+unsafe fn count_freeze(store: NonNull<()>, token: usize) {
+    // SAFETY: our slot is still out, so the arena is alive.
+    let s = unsafe { store.cast::<Shared>().as_ref() };
+    SlotCounts::bump(&s.counts[Shared::slot_of(token)].frozen);
+}
+
+/// Gives a slot back (the `release` of [`OPS`]).
 ///
 /// # Safety
 ///
@@ -268,7 +304,7 @@ unsafe fn release_slow(p: NonNull<Shared>, w: usize, bit: u64) {
         s.refs.fetch_sub(1, Ordering::Release);
     }
     if prev & WAIT != 0 {
-        s.waiters.wake();
+        s.waiters.wake(0);
     }
     // SAFETY: the pin taken above.
     unsafe { Shared::unref(p) };
@@ -295,8 +331,10 @@ pub struct FixedMetrics {
     pub slots: usize,
     /// Slots free now.
     pub slots_free: usize,
-    /// Bytes per slot (a buffer's capacity).
+    /// Bytes per slot, rounded up to the alignment (a buffer's capacity).
     pub slot_size: usize,
+    /// Buffers frozen into `Bytes` over their slot (spilled ones excluded).
+    pub frozen: u64,
 }
 
 /// A fixed-slot byte arena: `slot_count` slots of `slot_size` bytes in one
@@ -367,6 +405,27 @@ impl FixedArena {
         }
     }
 
+    /// [`FixedArena::allocate`] without the error value: `None` (counted as
+    /// a failure) when every slot is out. The buffer comes back in an
+    /// `Option`, which has the buffer's own layout, so a caller that wraps
+    /// it (arn::compat) does not copy it between layouts.
+    #[inline]
+    pub(crate) fn allocate_or_none(&self) -> Option<Buffer> {
+        match self.shared().claim() {
+            Some(token) => Some(self.buffer(token)),
+            None => {
+                self.count_failure();
+                None
+            }
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn count_failure(&self) {
+        self.shared().failures.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// Like [`FixedArena::allocate`], but waits up to `timeout` for a slot
     /// to come back; [`Error::Timeout`] when none did.
     pub fn allocate_timeout(&self, timeout: Duration) -> Result<Buffer> {
@@ -398,12 +457,10 @@ impl FixedArena {
     fn buffer(&self, token: usize) -> Buffer {
         let s = self.shared();
         let slot = Shared::slot_of(token);
-        let claims = &s.claims[slot];
-        // Only the slot's owner writes its count: no read-modify-write.
-        claims.store(claims.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+        SlotCounts::bump(&s.counts[slot].claims);
         let home = Home {
             store: self.shared.cast(),
-            release,
+            ops: &OPS,
             token,
         };
         Buffer::new(s.slot_ptr(slot), s.slot_size, home, s.auto_spill)
@@ -425,7 +482,7 @@ impl FixedArena {
         self.shared().count
     }
 
-    /// Bytes per slot: every buffer's capacity.
+    /// Bytes per slot, rounded up to the alignment: every buffer's capacity.
     pub fn slot_size(&self) -> usize {
         self.shared().slot_size
     }
@@ -434,7 +491,11 @@ impl FixedArena {
     pub fn metrics(&self) -> FixedMetrics {
         let s = self.shared();
         let live = s.live();
-        let allocations: u64 = s.claims.iter().map(|c| c.load(Ordering::Relaxed)).sum();
+        let allocations: u64 = s
+            .counts
+            .iter()
+            .map(|c| c.claims.load(Ordering::Relaxed))
+            .sum();
         FixedMetrics {
             allocations,
             failures: s.failures.load(Ordering::Relaxed),
@@ -445,7 +506,17 @@ impl FixedArena {
             slots: s.count,
             slots_free: s.count - live,
             slot_size: s.slot_size,
+            frozen: s
+                .counts
+                .iter()
+                .map(|c| c.frozen.load(Ordering::Relaxed))
+                .sum(),
         }
+    }
+
+    /// Faults every page in on the calling thread.
+    pub(crate) fn fault_in(&self) {
+        self.shared().backing.fault_in();
     }
 }
 
@@ -484,6 +555,8 @@ pub struct FixedArenaBuilder {
 
 impl FixedArenaBuilder {
     /// Aligns every slot to `align` (a power of two up to 4096; default 8).
+    /// The slot size is rounded up to a multiple of it, and the rounded
+    /// size is every buffer's capacity.
     pub fn alignment(mut self, align: usize) -> Self {
         self.opts.align = Some(align);
         self
@@ -523,7 +596,10 @@ impl FixedArenaBuilder {
             }
         };
         let (zero, auto_spill) = (self.opts.zero(), self.opts.auto_spill);
-        let backing = self.opts.backing(len, prefault)?;
+        let mut opts = self.opts;
+        let wake_hook = opts.wake_hook.take();
+        let armed = wake_hook.is_some();
+        let backing = opts.backing(len, prefault)?;
         let words = count.div_ceil(PER_WORD);
         let used_in_last = count - (words - 1) * PER_WORD;
         let tail = SLOTS & !((1u64 << used_in_last) - 1);
@@ -538,7 +614,8 @@ impl FixedArenaBuilder {
                     } else {
                         SLOTS
                     };
-                    AtomicU64::new(v)
+                    // A wake hook listens to every release: armed for good.
+                    AtomicU64::new(if armed { v | WAIT } else { v })
                 }))
             })
             .collect();
@@ -546,17 +623,21 @@ impl FixedArenaBuilder {
             lines,
             words,
             tail,
-            claims: (0..count).map(|_| AtomicU64::new(0)).collect(),
+            counts: (0..count)
+                .map(|_| SlotCounts {
+                    claims: AtomicU64::new(0),
+                    frozen: AtomicU64::new(0),
+                })
+                .collect(),
             base: backing.base(),
-            stride,
-            slot_size: self.slot_size,
+            slot_size: stride,
             count,
             zero,
             auto_spill,
             refs: AtomicUsize::new(1),
             failures: AtomicU64::new(0),
             spills: AtomicU64::new(0),
-            waiters: Waiters::new(),
+            waiters: Waiters::new(wake_hook),
             backing,
         });
         Ok(FixedArena {
