@@ -7,32 +7,45 @@ CXX     ?= c++
 PREFIX  ?= /usr/local
 
 LIBDIR  := target/release
+# The tracking build (cargo feature `track`): tells AddressSanitizer and
+# valgrind which bytes inside the allocators are live.
+TRACKDIR := target/track/release
 BUILD   := build
 CSTRICT := -std=c11 -Wall -Wextra -Wpedantic -Werror
 CFLAGS  ?= -O2 -g
 LINK    := -L$(LIBDIR) -larn -Wl,-rpath,$(CURDIR)/$(LIBDIR) -pthread
+TLINK   := -L$(TRACKDIR) -larn -Wl,-rpath,$(CURDIR)/$(TRACKDIR) -pthread
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+VALGRIND := valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite
 
 C_TESTS := $(patsubst c_tests/%.c,%,$(wildcard c_tests/test_*.c))
 HEADER  := include/arn.h
 
-# $(call build_each,FLAGS,PREFIX): compiles every C test to build/PREFIXtest_x.
+# $(call build_each,FLAGS,PREFIX[,LINK]): compiles every C test to
+# build/PREFIXtest_x, linked with LINK (default: the normal library).
 build_each = set -e; for t in $(C_TESTS); do \
-	  $(CC) $(CSTRICT) $(1) -Iinclude c_tests/$$t.c -o $(BUILD)/$(2)$$t $(LINK); \
+	  $(CC) $(CSTRICT) $(1) -Iinclude c_tests/$$t.c -o $(BUILD)/$(2)$$t $(or $(3),$(LINK)); \
 	done
 # $(call run_each,RUNNER,PREFIX): runs them all, fails if any failed.
 run_each = fail=0; for t in $(C_TESTS); do \
 	  printf '%s: ' $$t; $(1) ./$(BUILD)/$(2)$$t || fail=1; \
 	done; exit $$fail
 
-.PHONY: all lib header header-check test cargo-test loom c-test link-check example bench callgrind-bytes callgrind-chunk \
-        callgrind asan valgrind miri lint install clean
+.PHONY: all lib lib-track header header-check test cargo-test loom c-test link-check example bench callgrind-bytes \
+        callgrind-chunk callgrind asan valgrind miri lint install clean
 
 all: lib header
 
 lib:
 	$(CARGO) build --release
 	ln -sf libarn.so $(LIBDIR)/libarn.so.0
+
+# The tracking flavour, target/track/release/libarn.so and .a: the same
+# library, plus red zones and the poisoning AddressSanitizer and valgrind
+# read (src/track.rs). `make asan` and `make valgrind` test it.
+lib-track:
+	CARGO_TARGET_DIR=target/track $(CARGO) build --release --features track
+	ln -sf libarn.so $(TRACKDIR)/libarn.so.0
 
 # Regenerates include/arn.h from the sources (tests/header.rs runs cbindgen).
 header:
@@ -76,12 +89,16 @@ example: lib | $(BUILD)
 	$(CC) $(CSTRICT) $(CFLAGS) -Iinclude examples/tour.c -o $(BUILD)/tour $(LINK)
 	./$(BUILD)/tour
 
-asan: lib | $(BUILD)
-	@$(call build_each,-O1 -g $(SAN),asan_)
+# The C tests under AddressSanitizer and UBSan, against the tracking
+# library.
+asan: lib-track | $(BUILD)
+	@$(call build_each,-O1 -g $(SAN) -DARN_TRACKED,asan_,$(TLINK))
 	@$(call run_each,ASAN_OPTIONS=detect_leaks=1,asan_)
 
-valgrind: c-test
-	@$(call run_each,valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,)
+# The C tests under valgrind's memcheck, against the tracking library.
+valgrind: lib-track | $(BUILD)
+	@$(call build_each,$(CFLAGS) -DARN_TRACKED,vg_,$(TLINK))
+	@$(call run_each,$(VALGRIND),vg_)
 
 # Criterion, side by side with bumpalo, malloc and arena-alligator, after
 # the instruction counts.

@@ -30,6 +30,7 @@ pub mod region;
 pub mod scratch;
 pub mod stack;
 mod sync;
+mod track;
 pub mod version;
 
 pub use arena::{Arena, ArenaStats, Mark, TypedArena};

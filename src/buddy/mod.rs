@@ -488,14 +488,13 @@ unsafe fn release(store: NonNull<()>, token: usize, how: Release) {
     let k = token & ORDER_MASK;
     let i = token >> ORDER_BITS;
     let size = s.min_block() << k;
+    let block = s.block_ptr(i, k).as_ptr();
     if s.zero {
+        crate::track::open(block, how.scrub.min(size));
         // SAFETY: our own block, no longer used by anyone.
-        unsafe {
-            s.block_ptr(i, k)
-                .as_ptr()
-                .write_bytes(0, how.scrub.min(size))
-        };
+        unsafe { block.write_bytes(0, how.scrub.min(size)) };
     }
+    crate::track::taken_back(block, size);
     let mut st = s.state.lock();
     st.free.give(k, i);
     st.frees += 1;

@@ -144,6 +144,7 @@ impl Buffer {
     /// A buffer over `cap` bytes at `ptr`, given back to `home`.
     #[inline]
     pub(crate) fn new(ptr: NonNull<u8>, cap: usize, home: Home, auto_spill: bool) -> Buffer {
+        crate::track::handed_out(ptr.as_ptr(), cap);
         Buffer {
             ptr,
             len: 0,
@@ -523,8 +524,8 @@ impl Options {
         prefault: bool,
     ) -> std::result::Result<Backing, BuildError> {
         let zero = self.zero();
-        match self.memory {
-            None => Backing::map(len, self.page, prefault),
+        let backing = match self.memory {
+            None => Backing::map(len, self.page, prefault)?,
             Some((ptr, len, dealloc)) => {
                 // SAFETY: the promise of the arena's `from_raw`.
                 let backing = unsafe { Backing::caller(ptr, len, dealloc) };
@@ -534,9 +535,11 @@ impl Options {
                 if prefault {
                     backing.fault_in();
                 }
-                Ok(backing)
+                backing
             }
-        }
+        };
+        crate::track::fresh(backing.base().as_ptr(), backing.len());
+        Ok(backing)
     }
 }
 

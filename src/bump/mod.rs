@@ -12,6 +12,7 @@ use std::ptr::NonNull;
 
 use crate::error::{Error, Result};
 use crate::mem::{WORD, ZeroedBuf, align_up, bad_size, fit};
+use crate::track;
 
 /// Counters of a bump allocator (C: `arn_bump_stats`).
 #[repr(C)]
@@ -73,17 +74,24 @@ impl Bump {
     #[inline(always)]
     pub fn try_alloc_ptr(&self, size: usize) -> Option<NonNull<u8>> {
         let head = self.head.get();
-        let head = head - fit(size, head)?;
+        let head = head - track::pad(fit(size, head)?, head);
         self.head.set(head);
         self.allocations.set(self.allocations.get() + 1);
         // SAFETY: head < top <= len.
-        Some(unsafe { NonNull::new_unchecked(self.buf.base().add(head)) })
+        let p = unsafe { self.buf.base().add(head) };
+        track::handed_out(p, size);
+        // SAFETY: inside the buffer, whose base is not null.
+        Some(unsafe { NonNull::new_unchecked(p) })
     }
 
     /// Moves the head back to the top and zeroes what was handed out.
     pub fn reset(&mut self) {
         let top = self.top();
         self.buf.zero(self.head.get(), top);
+        track::taken_back(
+            self.buf.base().wrapping_add(self.head.get()),
+            top - self.head.get(),
+        );
         self.head.set(top);
         self.allocations.set(0);
     }

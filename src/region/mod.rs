@@ -13,6 +13,7 @@ use std::ptr::{self, NonNull};
 
 use crate::error::{Error, Result};
 use crate::mem::{WORD, ZeroedBuf, bad_size, fit};
+use crate::track;
 
 /// Size of the arenas a region makes on demand.
 pub const REGION_ARENA_SIZE: usize = 64 * 1024;
@@ -97,9 +98,12 @@ impl Region {
     #[inline(always)]
     pub fn try_alloc_ptr(&self, size: usize) -> Option<NonNull<u8>> {
         let next = self.next.get();
-        let rounded = fit(size, self.end.get().addr() - next.addr())?;
+        let room = self.end.get().addr() - next.addr();
+        let rounded = fit(size, room)?;
         // SAFETY: next + rounded <= end, inside the current arena.
-        self.next.set(unsafe { next.add(rounded) });
+        self.next
+            .set(unsafe { next.add(track::pad(rounded, room)) });
+        track::handed_out(next, size);
         // SAFETY: a nonzero room means `next` points into an arena.
         Some(unsafe { NonNull::new_unchecked(next) })
     }
@@ -119,6 +123,7 @@ impl Region {
         if rounded > REGION_ARENA_SIZE {
             let buf = ZeroedBuf::new(rounded, "region arena")?;
             let p = buf.base();
+            track::handed_out(p, size);
             arenas.push(buf);
             self.done.set(self.done.get() + rounded);
             // SAFETY: a buffer's base is never null.
@@ -129,9 +134,11 @@ impl Region {
         arenas.push(buf);
         self.done.set(self.done.get() + self.current_used());
         self.current.set(Some(arenas.len() - 1));
+        track::handed_out(base, size);
         // SAFETY: rounded <= REGION_ARENA_SIZE, the buffer's length.
         unsafe {
-            self.next.set(base.add(rounded));
+            self.next
+                .set(base.add(track::pad(rounded, REGION_ARENA_SIZE)));
             self.end.set(base.add(REGION_ARENA_SIZE));
         }
         // SAFETY: a buffer's base is never null.
