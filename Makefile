@@ -32,7 +32,7 @@ run_each = fail=0; for t in $(C_TESTS); do \
 	done; exit $$fail
 
 .PHONY: all lib lib-track header header-check test cargo-test loom c-test link-check example bench callgrind-bytes \
-        callgrind-chunk callgrind asan valgrind miri lint install clean
+        callgrind-chunk callgrind asan valgrind wrong-asan wrong-valgrind miri lint install clean
 
 all: lib header
 
@@ -90,15 +90,25 @@ example: lib | $(BUILD)
 	./$(BUILD)/tour
 
 # The C tests under AddressSanitizer and UBSan, against the tracking
-# library.
+# library, then the misuse suite: each of c_tests/wrong/ must be reported.
 asan: lib-track | $(BUILD)
 	@$(call build_each,-O1 -g $(SAN) -DARN_TRACKED,asan_,$(TLINK))
 	@$(call run_each,ASAN_OPTIONS=detect_leaks=1,asan_)
+	@$(MAKE) --no-print-directory wrong-asan
 
-# The C tests under valgrind's memcheck, against the tracking library.
+# The C tests under valgrind's memcheck, against the tracking library,
+# then the misuse suite.
 valgrind: lib-track | $(BUILD)
 	@$(call build_each,$(CFLAGS) -DARN_TRACKED,vg_,$(TLINK))
 	@$(call run_each,$(VALGRIND),vg_)
+	@$(MAKE) --no-print-directory wrong-valgrind
+
+# The misuse suite alone (c_tests/wrong/run.sh says what it checks).
+wrong-asan: lib-track | $(BUILD)
+	@CC="$(CC)" c_tests/wrong/run.sh asan $(TRACKDIR) $(BUILD)/wrong
+
+wrong-valgrind: lib-track | $(BUILD)
+	@CC="$(CC)" c_tests/wrong/run.sh valgrind $(TRACKDIR) $(BUILD)/wrong
 
 # Criterion, side by side with bumpalo, malloc and arena-alligator, after
 # the instruction counts.
