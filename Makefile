@@ -32,7 +32,7 @@ run_each = fail=0; for t in $(C_TESTS); do \
 	done; exit $$fail
 
 .PHONY: all lib lib-track header header-check test cargo-test loom c-test link-check example bench callgrind-bytes \
-        callgrind-chunk callgrind asan valgrind wrong-asan wrong-valgrind miri lint install clean
+        callgrind-chunk callgrind asan valgrind wrong-asan wrong-valgrind track-stress miri lint install clean
 
 all: lib header
 
@@ -101,7 +101,17 @@ asan: lib-track | $(BUILD)
 valgrind: lib-track | $(BUILD)
 	@$(call build_each,$(CFLAGS) -DARN_TRACKED,vg_,$(TLINK))
 	@$(call run_each,$(VALGRIND),vg_)
-	@$(MAKE) --no-print-directory wrong-valgrind
+	@$(MAKE) --no-print-directory wrong-valgrind track-stress
+
+# The thread-safe families' two-thread tests (fixed and buddy byte arenas,
+# chunk slices) built with the tracking layer and run under memcheck, which
+# sees arn's own accesses as well as the tests': a slot poisoned after
+# another thread got it, or read after it went back, is an error here.
+track-stress: | $(BUILD)
+	@bin=$$(CARGO_TARGET_DIR=target/track $(CARGO) test --release --features track --lib --no-run 2>&1 \
+	  | sed -n 's/.*(\(.*deps\/arn-[^)]*\)).*/\1/p' | head -n 1); \
+	  valgrind -q --error-exitcode=1 $$bin --test-threads=1 two_threads_trade_bytes \
+	    slices_cloned_and_dropped_on_other_threads last_handles_race_on_two_threads
 
 # The misuse suite alone (c_tests/wrong/run.sh says what it checks).
 wrong-asan: lib-track | $(BUILD)
