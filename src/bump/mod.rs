@@ -86,12 +86,9 @@ impl Bump {
 
     /// Moves the head back to the top and zeroes what was handed out.
     pub fn reset(&mut self) {
-        let top = self.top();
-        self.buf.zero(self.head.get(), top);
-        track::taken_back(
-            self.buf.base().wrapping_add(self.head.get()),
-            top - self.head.get(),
-        );
+        let (head, top) = (self.head.get(), self.top());
+        self.buf.zero(head, top);
+        track::taken_back(self.buf.base().wrapping_add(head), top - head);
         self.head.set(top);
         self.allocations.set(0);
     }
