@@ -32,7 +32,7 @@ run_each = fail=0; for t in $(C_TESTS); do \
 	done; exit $$fail
 
 .PHONY: all lib lib-track header header-check test cargo-test loom c-test link-check example bench callgrind-bytes \
-        callgrind-chunk callgrind asan valgrind wrong-asan wrong-valgrind track-stress miri lint install clean
+        callgrind-chunk callgrind asan valgrind wrong-asan wrong-valgrind track-stress fuzz miri lint install clean
 
 all: lib header
 
@@ -119,6 +119,19 @@ wrong-asan: lib-track | $(BUILD)
 
 wrong-valgrind: lib-track | $(BUILD)
 	@CC="$(CC)" c_tests/wrong/run.sh valgrind $(TRACKDIR) $(BUILD)/wrong
+
+# The fuzz targets (fuzz/, nightly and cargo-fuzz), FUZZ_TIME seconds each;
+# new inputs land in fuzz/corpus/<target>/ (minimize with `cargo +nightly
+# fuzz cmin <target>` before committing). `make test` replays that corpus
+# with stable Rust (tests/fuzz_corpus.rs).
+FUZZ_TIME    ?= 600
+FUZZ_TARGETS := calls grow_trace byte_arenas
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  ASAN_OPTIONS=allocator_may_return_null=1 $(CARGO) +nightly fuzz run $$t -- \
+	    -max_total_time=$(FUZZ_TIME) -max_len=2048 -len_control=0 -rss_limit_mb=4096 -malloc_limit_mb=4096 \
+	    -print_final_stats=1; \
+	done
 
 # Criterion, side by side with bumpalo, malloc and arena-alligator, after
 # the instruction counts.
