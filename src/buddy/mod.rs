@@ -488,13 +488,13 @@ unsafe fn release(store: NonNull<()>, token: usize, how: Release) {
     let k = token & ORDER_MASK;
     let i = token >> ORDER_BITS;
     let size = s.min_block() << k;
-    let block = s.block_ptr(i, k).as_ptr();
     if s.zero {
+        let block = s.block_ptr(i, k).as_ptr();
         crate::track::open(block, how.scrub.min(size));
         // SAFETY: our own block, no longer used by anyone.
         unsafe { block.write_bytes(0, how.scrub.min(size)) };
     }
-    crate::track::taken_back(block, size);
+    crate::track::taken_back(s.block_ptr(i, k).as_ptr(), size);
     let mut st = s.state.lock();
     st.free.give(k, i);
     st.frees += 1;

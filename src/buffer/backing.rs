@@ -91,6 +91,7 @@ impl Backing {
         if prefault && page == PageSize::Huge {
             backing.fault_in();
         }
+        crate::track::fresh(backing.ptr.as_ptr(), backing.len);
         Ok(backing)
     }
 

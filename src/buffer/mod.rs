@@ -524,8 +524,8 @@ impl Options {
         prefault: bool,
     ) -> std::result::Result<Backing, BuildError> {
         let zero = self.zero();
-        let backing = match self.memory {
-            None => Backing::map(len, self.page, prefault)?,
+        match self.memory {
+            None => Backing::map(len, self.page, prefault),
             Some((ptr, len, dealloc)) => {
                 // SAFETY: the promise of the arena's `from_raw`.
                 let backing = unsafe { Backing::caller(ptr, len, dealloc) };
@@ -535,11 +535,10 @@ impl Options {
                 if prefault {
                     backing.fault_in();
                 }
-                backing
+                crate::track::fresh(backing.base().as_ptr(), backing.len());
+                Ok(backing)
             }
-        };
-        crate::track::fresh(backing.base().as_ptr(), backing.len());
-        Ok(backing)
+        }
     }
 }
 

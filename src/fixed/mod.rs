@@ -223,14 +223,14 @@ unsafe fn release(store: NonNull<()>, token: usize, how: Release) {
     if how.spilled {
         s.spills.fetch_add(1, Ordering::Relaxed);
     }
-    let slot = s.slot_ptr(Shared::slot_of(token)).as_ptr();
     if s.zero {
         let n = how.scrub.min(s.slot_size);
+        let slot = s.slot_ptr(Shared::slot_of(token)).as_ptr();
         crate::track::open(slot, n);
         // SAFETY: our own slot, no longer used by anyone.
         unsafe { slot.write_bytes(0, n) };
     }
-    crate::track::taken_back(slot, s.slot_size);
+    crate::track::taken_back(s.slot_ptr(Shared::slot_of(token)).as_ptr(), s.slot_size);
     let w = token >> 6;
     let bit = 1u64 << (token & 63);
     let word = s.word(w);
