@@ -7,38 +7,52 @@ CXX     ?= c++
 PREFIX  ?= /usr/local
 
 OUT     := target/release
+# The tracking build (cargo feature `track`): tells AddressSanitizer and
+# valgrind which bytes inside the allocators are live.
+TRACKDIR := target/track/release
 BUILD   := build
 CSTRICT := -std=c11 -Wall -Wextra -Wpedantic -Werror
 CFLAGS  ?= -O2 -g
 CXXSTRICT := -std=c++17 -Wall -Wextra -Wpedantic -Werror
 LINK    := -L$(OUT) -larn -Wl,-rpath,$(CURDIR)/$(OUT) -pthread
+TLINK   := -L$(TRACKDIR) -larn -Wl,-rpath,$(CURDIR)/$(TRACKDIR) -pthread
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+VALGRIND := valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite
 
 C_TESTS := $(patsubst c_tests/%.c,%,$(wildcard c_tests/test_*.c))
 CXX_TESTS := $(patsubst c_tests/%.cpp,%,$(wildcard c_tests/test_*.cpp))
 HEADER  := include/arn.h
 
-# $(call build_each,FLAGS,PREFIX): compiles every C and C++ test (arn.hpp)
-# to build/PREFIXtest_x.
+# $(call build_each,FLAGS,PREFIX[,LINK]): compiles every C and C++ test
+# (arn.hpp) to build/PREFIXtest_x, linked with LINK (default: the normal
+# library).
 build_each = set -e; for t in $(C_TESTS); do \
-	  $(CC) $(CSTRICT) $(1) -Iinclude c_tests/$$t.c -o $(BUILD)/$(2)$$t $(LINK); \
+	  $(CC) $(CSTRICT) $(1) -Iinclude c_tests/$$t.c -o $(BUILD)/$(2)$$t $(or $(3),$(LINK)); \
 	done; \
 	for t in $(CXX_TESTS); do \
-	  $(CXX) $(CXXSTRICT) $(1) -Iinclude c_tests/$$t.cpp -o $(BUILD)/$(2)$$t $(LINK); \
+	  $(CXX) $(CXXSTRICT) $(1) -Iinclude c_tests/$$t.cpp -o $(BUILD)/$(2)$$t $(or $(3),$(LINK)); \
 	done
 # $(call run_each,RUNNER,PREFIX): runs them all, fails if any failed.
 run_each = fail=0; for t in $(C_TESTS) $(CXX_TESTS); do \
 	  printf '%s: ' $$t; $(1) ./$(BUILD)/$(2)$$t || fail=1; \
 	done; exit $$fail
 
-.PHONY: all lib header header-check test cargo-test loom c-test link-check consumer-test python-test example bench callgrind-bytes callgrind-chunk \
-        callgrind asan valgrind miri lint clean
+.PHONY: all lib lib-track header header-check test cargo-test loom c-test link-check consumer-test python-test \
+        example bench callgrind-bytes callgrind-chunk callgrind asan valgrind wrong-asan wrong-valgrind \
+        track-stress fuzz miri lint clean
 
 all: lib header
 
 lib:
 	$(CARGO) build --release
 	ln -sf libarn.so $(OUT)/libarn.so.0
+
+# The tracking flavour, target/track/release/libarn.so and .a: the same
+# library, plus red zones and the poisoning AddressSanitizer and valgrind
+# read (src/track.rs). `make asan` and `make valgrind` test it.
+lib-track:
+	CARGO_TARGET_DIR=target/track $(CARGO) build --release --features track
+	ln -sf libarn.so $(TRACKDIR)/libarn.so.0
 
 # Regenerates include/arn.h from the sources (tests/header.rs runs cbindgen).
 header:
@@ -105,12 +119,49 @@ example: lib | $(BUILD)
 	$(CC) $(CSTRICT) $(CFLAGS) -Iinclude examples/tour.c -o $(BUILD)/tour $(LINK)
 	./$(BUILD)/tour
 
-asan: lib | $(BUILD)
-	@$(call build_each,-O1 -g $(SAN),asan_)
+# The C tests under AddressSanitizer and UBSan, against the tracking
+# library, then the misuse suite: each of c_tests/wrong/ must be reported.
+asan: lib-track | $(BUILD)
+	@$(call build_each,-O1 -g $(SAN) -DARN_TRACKED,asan_,$(TLINK))
 	@$(call run_each,ASAN_OPTIONS=detect_leaks=1,asan_)
+	@$(MAKE) --no-print-directory wrong-asan
 
-valgrind: c-test
-	@$(call run_each,valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,)
+# The C tests under valgrind's memcheck, against the tracking library,
+# then the misuse suite.
+valgrind: lib-track | $(BUILD)
+	@$(call build_each,$(CFLAGS) -DARN_TRACKED,vg_,$(TLINK))
+	@$(call run_each,$(VALGRIND),vg_)
+	@$(MAKE) --no-print-directory wrong-valgrind track-stress
+
+# The thread-safe families' two-thread tests (fixed and buddy byte arenas,
+# chunk slices) built with the tracking layer and run under memcheck, which
+# sees arn's own accesses as well as the tests': a slot poisoned after
+# another thread got it, or read after it went back, is an error here.
+track-stress: | $(BUILD)
+	@bin=$$(CARGO_TARGET_DIR=target/track $(CARGO) test --release --features track --lib --no-run 2>&1 \
+	  | sed -n 's/.*(\(.*deps\/arn-[^)]*\)).*/\1/p' | head -n 1); \
+	  valgrind -q --error-exitcode=1 $$bin --test-threads=1 two_threads_trade_bytes \
+	    slices_cloned_and_dropped_on_other_threads last_handles_race_on_two_threads
+
+# The misuse suite alone (c_tests/wrong/run.sh says what it checks).
+wrong-asan: lib-track | $(BUILD)
+	@CC="$(CC)" c_tests/wrong/run.sh asan $(TRACKDIR) $(BUILD)/wrong
+
+wrong-valgrind: lib-track | $(BUILD)
+	@CC="$(CC)" c_tests/wrong/run.sh valgrind $(TRACKDIR) $(BUILD)/wrong
+
+# The fuzz targets (fuzz/, nightly and cargo-fuzz), FUZZ_TIME seconds each;
+# new inputs land in fuzz/corpus/<target>/ (minimize with `cargo +nightly
+# fuzz cmin <target>` before committing). `make test` replays that corpus
+# with stable Rust (tests/fuzz_corpus.rs).
+FUZZ_TIME    ?= 600
+FUZZ_TARGETS := calls grow_trace byte_arenas
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  ASAN_OPTIONS=allocator_may_return_null=1 $(CARGO) +nightly fuzz run $$t -- \
+	    -max_total_time=$(FUZZ_TIME) -max_len=2048 -len_control=0 -rss_limit_mb=4096 -malloc_limit_mb=4096 \
+	    -print_final_stats=1; \
+	done
 
 # Criterion, side by side with bumpalo, malloc and arena-alligator, after
 # the instruction counts.

@@ -200,7 +200,8 @@ static void zero_init_scrubs_returned_blocks(void) {
     CHECK(bufwr(b, "x", 1) == 0);
     y = bufrz(b);
     CHECK(bytdt(y) == p);
-    CHECK(p[0] == 'x' && all_zero(p + 1, 255));
+    CHECK(p[0] == 'x');
+    CHECK_INSIDE(all_zero(p + 1, 255)); /* past the 64-byte block */
     CHECK(bytdr(y) == 0);
     CHECK(bdyfr(a) == 0);
 }

@@ -21,8 +21,8 @@ pub mod buffer;
 pub mod bump;
 pub mod chunk;
 pub mod collections;
-mod debug;
 pub mod compat;
+mod debug;
 pub mod error;
 pub mod ffi;
 pub mod fixed;
@@ -36,6 +36,7 @@ pub mod region;
 pub mod scratch;
 pub mod stack;
 mod sync;
+mod track;
 mod typed;
 pub mod version;
 

@@ -10,6 +10,7 @@ use std::cell::Cell;
 use std::ptr::NonNull;
 
 use crate::error::{Error, Result};
+use crate::track;
 
 /// Alignment of every backing buffer: what `calloc` guarantees on 64-bit
 /// targets, and so the cheapest alignment to ask of it.
@@ -111,7 +112,8 @@ pub(crate) fn fit_aligned_down(
 /// The fast path of the upward bump allocators (arena, scratch, mmap
 /// arena): takes `bytes` rounded up to 8 from `offset` when they [`fit`]
 /// below `limit`, counting the allocation in `count`. Returns the offset
-/// of the allocation.
+/// of the allocation. The tracking build leaves a red zone after it
+/// ([`track::pad`]).
 ///
 /// `offset` stays a multiple of 8 as long as it starts as one.
 #[inline(always)]
@@ -123,7 +125,7 @@ pub(crate) fn bump_up(
 ) -> Option<usize> {
     let off = offset.get();
     let size = fit(bytes, limit - off)?;
-    offset.set(off + size);
+    offset.set(off + track::pad(size, limit - off));
     count.set(count.get() + 1);
     Some(off)
 }
@@ -155,6 +157,7 @@ pub(crate) fn bad_size(size: usize) -> Option<Error> {
 #[inline(always)]
 pub(crate) unsafe fn zero_small(p: *mut u8, n: usize) {
     type Chunk = [u8; 16];
+    track::open(p, n);
     // SAFETY (each store): it lies within `p..p + n`.
     unsafe {
         if !(8..=64).contains(&n) {
@@ -203,6 +206,7 @@ impl ZeroedBuf {
         // SAFETY: the layout has a nonzero size.
         let raw = unsafe { alloc_zeroed(layout) };
         let ptr = NonNull::new(raw).ok_or(Error::System { bytes: len })?;
+        track::fresh(raw, len);
         Ok(ZeroedBuf { ptr, len, align })
     }
 
@@ -222,7 +226,10 @@ impl ZeroedBuf {
         if start < end {
             // SAFETY: start..end lies inside the allocation, and `&mut self`
             // proves no reference into the buffer is alive.
-            unsafe { self.ptr.as_ptr().add(start).write_bytes(0, end - start) };
+            let p = unsafe { self.ptr.as_ptr().add(start) };
+            track::open(p, end - start);
+            // SAFETY: as above.
+            unsafe { p.write_bytes(0, end - start) };
         }
     }
 

@@ -16,6 +16,7 @@ use std::ptr::NonNull;
 
 use crate::error::{Error, Result};
 use crate::mem::{WORD, ZeroedBuf, align_up, bad_size, bump_up, check_align};
+use crate::track;
 
 /// Counters of an arena or typed arena (C: `arn_arena_stats`).
 #[repr(C)]
@@ -124,7 +125,10 @@ impl Arena {
         let off = bump_up(&self.offset, &self.objects, self.buf.len(), bytes)?;
         // SAFETY: the allocation ends within the buffer, so its start lies
         // inside it.
-        Some(unsafe { NonNull::new_unchecked(self.buf.base().add(off)) })
+        let p = unsafe { self.buf.base().add(off) };
+        track::handed_out(p, bytes);
+        // SAFETY: inside the buffer, whose base is not null.
+        Some(unsafe { NonNull::new_unchecked(p) })
     }
 
     /// Hands out `bytes` zeroed bytes aligned to `align`, a power of two up
@@ -158,11 +162,15 @@ impl Arena {
         // Rounding up keeps the offset 8-aligned, except when the allocation
         // ends within the last 7 bytes: then the offset is the length, and
         // nothing fits after it anyway.
+        let end = track::pad(end, self.buf.len());
         self.offset
             .set(align_up(end, WORD).map_or(end, |e| e.min(self.buf.len())));
         self.objects.set(self.objects.get() + 1);
         // SAFETY: start + bytes <= len.
-        Ok(unsafe { NonNull::new_unchecked(self.buf.base().add(start)) })
+        let p = unsafe { self.buf.base().add(start) };
+        track::handed_out(p, bytes);
+        // SAFETY: inside the buffer, whose base is not null.
+        Ok(unsafe { NonNull::new_unchecked(p) })
     }
 
     /// Copies `src` into the arena and returns the copy.
@@ -210,6 +218,7 @@ impl Arena {
         // rounded up to 8, or the end of the buffer (as both paths do).
         let end = |n: usize| {
             let e = start.checked_add(n).filter(|&e| e <= len)?;
+            let e = track::pad(e, len);
             Some(align_up(e, WORD).map_or(len, |r| r.min(len)))
         };
         let off = self.offset.get();
@@ -222,9 +231,16 @@ impl Arena {
         if then < off {
             // SAFETY: then..off lies in the buffer and belonged to the
             // caller's allocation, which gives it back.
-            unsafe { self.buf.base().add(then).write_bytes(0, off - then) };
+            let gone = unsafe { self.buf.base().add(then) };
+            track::open(gone, off - then);
+            // SAFETY: as above.
+            unsafe { gone.write_bytes(0, off - then) };
         }
         self.offset.set(then);
+        // The bytes past the new size, up to the farther of the two ends,
+        // are the caller's no more (or a red zone).
+        track::taken_back(p.wrapping_add(new), then.max(now) - (start + new));
+        track::handed_out(p, new);
         true
     }
 
@@ -236,6 +252,7 @@ impl Arena {
     /// Sets the offset back to 0 and zeroes the bytes that were in use.
     pub fn reset(&mut self) {
         self.buf.zero(0, self.offset.get());
+        track::taken_back(self.buf.base(), self.offset.get());
         self.offset.set(0);
         self.objects.set(0);
     }
@@ -262,6 +279,7 @@ impl Arena {
             )));
         }
         self.buf.zero(mark.offset, off);
+        track::taken_back(self.buf.base().wrapping_add(mark.offset), off - mark.offset);
         self.offset.set(mark.offset);
         self.objects.set(mark.objects);
         Ok(())
@@ -411,8 +429,10 @@ impl TypedArena {
         a.offset.set(off + a.stride);
         a.objects.set(index + 1);
         // SAFETY: off + stride <= len.
-        let p = unsafe { NonNull::new_unchecked(a.buf.base().add(off)) };
-        Ok((index, p))
+        let p = unsafe { a.buf.base().add(off) };
+        track::handed_out(p, a.type_size);
+        // SAFETY: inside the buffer, whose base is not null.
+        Ok((index, unsafe { NonNull::new_unchecked(p) }))
     }
 
     /// The slot at `index`; an index at or past [`TypedArena::len`] fails.

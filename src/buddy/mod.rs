@@ -520,13 +520,12 @@ unsafe fn release(store: NonNull<()>, token: usize, how: Release) {
     let i = token >> ORDER_BITS;
     let size = s.min_block() << k;
     if s.zero {
+        let block = s.block_ptr(i, k).as_ptr();
+        crate::track::open(block, how.scrub.min(size));
         // SAFETY: our own block, no longer used by anyone.
-        unsafe {
-            s.block_ptr(i, k)
-                .as_ptr()
-                .write_bytes(0, how.scrub.min(size))
-        };
+        unsafe { block.write_bytes(0, how.scrub.min(size)) };
     }
+    crate::track::taken_back(s.block_ptr(i, k).as_ptr(), size);
     let mut st = s.state.lock();
     let pinned = st.armed;
     let order = if pinned {

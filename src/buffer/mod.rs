@@ -184,6 +184,7 @@ impl Buffer {
     /// A buffer over `cap` bytes at `ptr`, given back to `home`.
     #[inline]
     pub(crate) fn new(ptr: NonNull<u8>, cap: usize, home: Home, auto_spill: bool) -> Buffer {
+        crate::track::handed_out(ptr.as_ptr(), cap);
         Buffer {
             ptr,
             len: 0,
@@ -635,6 +636,7 @@ impl Options {
                 if prefault {
                     backing.fault_in();
                 }
+                crate::track::fresh(backing.base().as_ptr(), backing.len());
                 Ok(backing)
             }
         }

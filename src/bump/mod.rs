@@ -12,6 +12,7 @@ use std::ptr::NonNull;
 
 use crate::error::{Error, Result};
 use crate::mem::{WORD, ZeroedBuf, align_up, bad_size, check_align, fit, fit_aligned_down};
+use crate::track;
 
 /// Counters of a bump allocator (C: `arn_bump_stats`).
 #[repr(C)]
@@ -88,11 +89,14 @@ impl Bump {
     #[inline(always)]
     pub fn try_alloc_ptr(&self, size: usize) -> Option<NonNull<u8>> {
         let head = self.head.get();
-        let head = head - fit(size, head)?;
+        let head = head - track::pad(fit(size, head)?, head);
         self.head.set(head);
         self.allocations.set(self.allocations.get() + 1);
         // SAFETY: head < top <= len.
-        Some(unsafe { NonNull::new_unchecked(self.buf.base().add(head)) })
+        let p = unsafe { self.buf.base().add(head) };
+        track::handed_out(p, size);
+        // SAFETY: inside the buffer, whose base is not null.
+        Some(unsafe { NonNull::new_unchecked(p) })
     }
 
     /// Hands out `size` zeroed bytes aligned to `align`, a power of two up
@@ -107,19 +111,30 @@ impl Bump {
         }
         let head = self.head.get();
         let at = self.buf.base() as usize + head;
-        let Some(taken) = fit_aligned_down(at, size, align, head) else {
+        // The tracking build keeps a red zone between the block and the
+        // one above it.
+        let want = if track::ON && size != 0 {
+            size.saturating_add(track::RED)
+        } else {
+            size
+        };
+        let Some(taken) = fit_aligned_down(at, want, align, head) else {
             return Err(self.refuse_aligned(size, align));
         };
         self.head.set(head - taken);
         self.allocations.set(self.allocations.get() + 1);
         // SAFETY: taken <= head, so the start lies inside the buffer.
-        Ok(unsafe { NonNull::new_unchecked(self.buf.base().add(head - taken)) })
+        let p = unsafe { self.buf.base().add(head - taken) };
+        track::handed_out(p, size);
+        // SAFETY: inside the buffer, whose base is not null.
+        Ok(unsafe { NonNull::new_unchecked(p) })
     }
 
     /// Moves the head back to the top and zeroes what was handed out.
     pub fn reset(&mut self) {
-        let top = self.top();
-        self.buf.zero(self.head.get(), top);
+        let (head, top) = (self.head.get(), self.top());
+        self.buf.zero(head, top);
+        track::taken_back(self.buf.base().wrapping_add(head), top - head);
         self.head.set(top);
         self.allocations.set(0);
     }

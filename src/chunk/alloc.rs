@@ -164,6 +164,7 @@ impl<T, const N: usize> ChunkAllocator<T, N> {
             Ok(s) => s,
             Err(g) => g.raise(),
         };
+        crate::track::handed_out(spot.ptr.as_ptr(), len * mem::size_of::<T>());
         let mut fill = Fill::<T>::new(spot);
         while fill.built < len {
             let v = init(fill.built)?;
@@ -193,6 +194,7 @@ impl<T, const N: usize> ChunkAllocator<T, N> {
             Ok(s) => s,
             Err(g) => g.raise(),
         };
+        crate::track::handed_out(spot.ptr.as_ptr(), mem::size_of::<T>());
         let fill = Fill::<T>::new(spot);
         // SAFETY: room for one element; if `init` panics, `fill` gives a
         // dedicated chunk back (it has built nothing to drop).

@@ -396,6 +396,8 @@ impl RawChunks {
                 tally: self.tally,
             })
         };
+        // SAFETY: the header was just written.
+        crate::track::fresh(unsafe { Self::data(h) }.as_ptr(), cap * self.stride);
         self.made += 1;
         self.reserved_made = self.reserved_made.wrapping_add(cap * self.stride);
         Ok(h)

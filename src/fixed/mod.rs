@@ -261,13 +261,12 @@ unsafe fn release(store: NonNull<()>, token: usize, how: Release) {
     }
     if s.zero {
         let n = how.scrub.min(s.slot_size);
+        let slot = s.slot_ptr(Shared::slot_of(token)).as_ptr();
+        crate::track::open(slot, n);
         // SAFETY: our own slot, no longer used by anyone.
-        unsafe {
-            s.slot_ptr(Shared::slot_of(token))
-                .as_ptr()
-                .write_bytes(0, n)
-        };
+        unsafe { slot.write_bytes(0, n) };
     }
+    crate::track::taken_back(s.slot_ptr(Shared::slot_of(token)).as_ptr(), s.slot_size);
     let w = token >> 6;
     let bit = 1u64 << (token & 63);
     let word = s.word(w);

@@ -37,6 +37,7 @@ use std::ptr::NonNull;
 
 use crate::error::{Error, Result};
 use crate::mem::{WORD, align_up, bad_size, bump_up, check_align, fit_aligned};
+use crate::track;
 
 /// The commit granularity: 4096 bytes, or the system page size where it is
 /// larger.
@@ -204,6 +205,8 @@ pub struct MmapArena {
     committed: Cell<usize>,
     offset: Cell<usize>,
     allocations: Cell<usize>,
+    /// The most ever committed, for the tracking layer.
+    poisoned: track::HighWater,
 }
 
 // SAFETY: the arena owns its mapping outright; nothing in it is tied to the
@@ -235,6 +238,7 @@ impl MmapArena {
             committed: Cell::new(0),
             offset: Cell::new(0),
             allocations: Cell::new(0),
+            poisoned: track::HighWater::default(),
         })
     }
 
@@ -268,7 +272,10 @@ impl MmapArena {
         let off = bump_up(&self.offset, &self.allocations, self.committed.get(), bytes)?;
         // SAFETY: the allocation ends within the committed pages, inside
         // the mapping.
-        Some(unsafe { NonNull::new_unchecked(self.base.as_ptr().add(off)) })
+        let p = unsafe { self.base.as_ptr().add(off) };
+        track::handed_out(p, bytes);
+        // SAFETY: inside the mapping, whose base is not null.
+        Some(unsafe { NonNull::new_unchecked(p) })
     }
 
     /// Commits the pages an allocation needs, then makes it.
@@ -291,7 +298,7 @@ impl MmapArena {
                 capacity: self.reserved,
             })?;
         // `reserved` is a page multiple, so this cannot pass it.
-        self.grow(end.next_multiple_of(self.page))?;
+        self.grow(track::pad(end, self.reserved).next_multiple_of(self.page))?;
         Ok(self
             .try_alloc_ptr(bytes)
             .expect("the allocation fits once its pages are committed"))
@@ -314,10 +321,14 @@ impl MmapArena {
             Some(fits) => fits,
             None => self.commit_aligned(bytes, align)?,
         };
-        self.offset.set(off + pad + size);
+        let room = self.committed.get() - off - pad;
+        self.offset.set(off + pad + track::pad(size, room));
         self.allocations.set(self.allocations.get() + 1);
         // SAFETY: off + pad + size <= committed, inside the mapping.
-        Ok(unsafe { NonNull::new_unchecked(self.base.as_ptr().add(off + pad)) })
+        let p = unsafe { self.base.as_ptr().add(off + pad) };
+        track::handed_out(p, bytes);
+        // SAFETY: inside the mapping, whose base is not null.
+        Ok(unsafe { NonNull::new_unchecked(p) })
     }
 
     /// The slow path of [`MmapArena::alloc_aligned_ptr`]: commits the pages
@@ -340,7 +351,7 @@ impl MmapArena {
         let (pad, size) = fit_aligned(at, bytes, align, self.reserved - off)
             .ok_or_else(|| refuse(bytes.saturating_add(align - 1)))?;
         // `reserved` is a page multiple, so this cannot pass it.
-        self.grow((off + pad + size).next_multiple_of(self.page))?;
+        self.grow(track::pad(off + pad + size, self.reserved).next_multiple_of(self.page))?;
         Ok((pad, size))
     }
 
@@ -374,6 +385,8 @@ impl MmapArena {
         // SAFETY: `p..p + (end - start)` is the uncommitted part of our own
         // mapping; no Rust reference points into it.
         unsafe { os::commit(p, end - start, self.prefault) }?;
+        track::fresh(p, end - start);
+        self.poisoned.raise(end);
         self.committed.set(end);
         Ok(())
     }
@@ -404,6 +417,7 @@ impl MmapArena {
                 os::Decommit::Refused => self.zero(keep, used),
             }
         }
+        track::taken_back(self.base.as_ptr(), committed);
         self.offset.set(0);
         self.allocations.set(0);
     }
@@ -414,7 +428,10 @@ impl MmapArena {
         if start < end {
             // SAFETY: start..end is committed, and `&mut self` proves no
             // reference into the arena is alive.
-            unsafe { self.base.as_ptr().add(start).write_bytes(0, end - start) };
+            let p = unsafe { self.base.as_ptr().add(start) };
+            track::open(p, end - start);
+            // SAFETY: as above.
+            unsafe { p.write_bytes(0, end - start) };
         }
     }
 
@@ -453,6 +470,7 @@ impl MmapArena {
 
 impl Drop for MmapArena {
     fn drop(&mut self) {
+        track::unmapping(self.base.as_ptr(), self.poisoned.get());
         // SAFETY: `base..base + len` is the mapping made in `new`, and
         // ownership proves nothing refers into it any more.
         unsafe { os::release(self.base, self.len) };

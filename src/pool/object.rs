@@ -12,6 +12,7 @@ use super::{
 };
 use crate::error::{Error, Result};
 use crate::mem::zero_small;
+use crate::track;
 
 /// Hashes an address with one 64×64→128-bit multiply by an odd constant,
 /// folding the two halves together. Addresses are aligned (low bits zero)
@@ -318,6 +319,7 @@ impl ObjectPool {
             };
             (ready, reset)
         };
+        track::handed_out(ready.addr.cast(), self.tracked());
         if let Some(reset) = reset {
             self.run_reset(reset, ready);
         }
@@ -347,6 +349,7 @@ impl ObjectPool {
         self.reserve(1)?;
         let obj = self.make()?;
         self.adopt(obj, State::InUse)?;
+        track::handed_out(obj.as_ptr().cast(), self.tracked());
         Ok(obj)
     }
 
@@ -432,6 +435,7 @@ impl ObjectPool {
                 }
             };
         }
+        track::taken_back(obj.cast(), self.tracked());
         true
     }
 
@@ -525,6 +529,17 @@ impl ObjectPool {
         }
     }
 
+    /// The bytes of an object the tracking layer follows: a block's size
+    /// for a pool of blocks; none for objects from a constructor, whose
+    /// size the pool does not know.
+    #[inline(always)]
+    fn tracked(&self) -> usize {
+        match self.maker {
+            Maker::Blocks(layout) => layout.size(),
+            Maker::Ctor(_) => 0,
+        }
+    }
+
     /// The error for freeing the pool while one of its callbacks runs.
     #[cold]
     pub(crate) fn busy() -> Error {
@@ -571,9 +586,11 @@ impl ObjectPool {
             Maker::Blocks(layout) => {
                 // SAFETY: the layout has a nonzero size.
                 let block = unsafe { alloc_zeroed(layout) };
-                NonNull::new(block.cast()).ok_or(Error::System {
+                let block = NonNull::new(block.cast::<c_void>()).ok_or(Error::System {
                     bytes: layout.size(),
-                })
+                })?;
+                track::fresh(block.as_ptr().cast(), layout.size());
+                Ok(block)
             }
         }
     }
@@ -627,6 +644,7 @@ impl ObjectPool {
     /// Runs the destructor on an object that has left the book, and frees
     /// it if it is one of the pool's blocks.
     fn destroy(&self, obj: *mut c_void) {
+        track::handed_out(obj.cast(), self.tracked());
         if let Some(destructor) = self.destructor {
             let _running = self.enter();
             // SAFETY: the promise of `new`; the object was the pool's, and

@@ -13,6 +13,7 @@ use std::ptr::{self, NonNull};
 
 use crate::error::{Error, Result};
 use crate::mem::{BUF_ALIGN, WORD, ZeroedBuf, bad_size, check_align, fit, fit_aligned};
+use crate::track;
 
 /// Size of the arenas a region makes on demand.
 pub const REGION_ARENA_SIZE: usize = 64 * 1024;
@@ -125,7 +126,8 @@ impl Region {
                 // arena (a nonzero room means there is one).
                 unsafe {
                     let p = next.add(pad);
-                    self.next.set(p.add(rounded));
+                    track::handed_out(p, size);
+                    self.next.set(p.add(track::pad(rounded, room - pad)));
                     Ok(NonNull::new_unchecked(p))
                 }
             }
@@ -138,20 +140,23 @@ impl Region {
     #[inline(always)]
     pub fn try_alloc_ptr(&self, size: usize) -> Option<NonNull<u8>> {
         let next = self.next.get();
-        let rounded = fit(size, self.end.get().addr() - next.addr())?;
+        let room = self.end.get().addr() - next.addr();
+        let rounded = fit(size, room)?;
         // SAFETY: next + rounded <= end, inside the current arena.
-        self.next.set(unsafe { next.add(rounded) });
+        self.next
+            .set(unsafe { next.add(track::pad(rounded, room)) });
+        track::handed_out(next, size);
         // SAFETY: a nonzero room means `next` points into an arena.
         Some(unsafe { NonNull::new_unchecked(next) })
     }
 
     /// The slow path: a new arena, of its own for a large request.
-    #[cold]
-    #[inline(never)]
     ///
     /// `align` is a power of two from 8 up to the maximum. A buffer starts
     /// 16-aligned, so an allocation needs at most `align - 16` bytes of
     /// padding in a new one.
+    #[cold]
+    #[inline(never)]
     fn grow(&self, size: usize, align: usize) -> Result<NonNull<u8>> {
         if let Some(e) = bad_size(size) {
             return Err(e);
@@ -174,6 +179,7 @@ impl Region {
             let pad = pad_in(buf.base());
             // SAFETY: pad + rounded <= need, the buffer's length.
             let p = unsafe { buf.base().add(pad) };
+            track::handed_out(p, size);
             arenas.push(buf);
             self.done.set(self.done.get() + pad + rounded);
             // SAFETY: inside a buffer, whose base is never null.
@@ -188,7 +194,9 @@ impl Region {
         // length; a buffer's base is never null.
         unsafe {
             let p = base.add(pad_in(base));
-            self.next.set(p.add(rounded));
+            track::handed_out(p, size);
+            let room = REGION_ARENA_SIZE - (p.addr() - base.addr());
+            self.next.set(p.add(track::pad(rounded, room)));
             self.end.set(base.add(REGION_ARENA_SIZE));
             Ok(NonNull::new_unchecked(p))
         }

@@ -29,6 +29,7 @@ use std::ptr::{self, NonNull};
 use crate::bitmap::{bit, clear_bits, set_bit, zeroed_words};
 use crate::error::{Error, Result};
 use crate::mem::{WORD, ZeroedBuf, align_up, bad_size, check_align, fit, fit_aligned};
+use crate::track;
 
 /// A fixed-capacity, zero-filled stack of bytes with markers.
 ///
@@ -137,6 +138,7 @@ impl Stack {
         let rounded = fit(n, self.buf.len() - top)?;
         // SAFETY: top + rounded <= len, so the pointer is inside the buffer.
         let dst = unsafe { self.buf.base().add(top) };
+        track::handed_out(dst, n);
         if !src.is_null() {
             // SAFETY: `dst` has room for `n` bytes that no one refers to,
             // the caller promises `src` is readable, and `copy` allows the
@@ -167,9 +169,12 @@ impl Stack {
             return Err(self.refuse_aligned(n, align));
         };
         self.top.set(top + pad + size);
-        // SAFETY: top + pad + size <= len, inside the buffer, whose base is
-        // not null; the bytes above the old top are zero.
-        Ok(unsafe { NonNull::new_unchecked(self.buf.base().add(top + pad)) })
+        // SAFETY: top + pad + size <= len, inside the buffer; the bytes
+        // above the old top are zero.
+        let p = unsafe { self.buf.base().add(top + pad) };
+        track::handed_out(p, n);
+        // SAFETY: inside the buffer, whose base is not null.
+        Ok(unsafe { NonNull::new_unchecked(p) })
     }
 
     /// Pops `n` bytes, rounded up to 8, and zeroes them; markers above the
@@ -246,6 +251,7 @@ impl Stack {
     fn cut(&mut self, new_top: usize) {
         let top = self.top.get();
         self.buf.zero(new_top, top);
+        track::taken_back(self.buf.base().wrapping_add(new_top), top - new_top);
         clear_bits(&self.live, new_top / WORD + 1, top / WORD + 1);
         self.top.set(new_top);
     }
