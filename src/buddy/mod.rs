@@ -760,6 +760,15 @@ impl BuddyArena {
         }
     }
 
+    /// Like [`BuddyArena::allocate`], with `None` for any refusal (not
+    /// counted as a failure: the caller reports it, or retries).
+    #[inline]
+    pub(crate) fn try_allocate(&self, size: usize) -> Option<Buffer> {
+        let s = self.shared();
+        let k = s.order_of(size)?;
+        s.take(k).ok().map(|i| self.buffer(i, k))
+    }
+
     /// Like [`BuddyArena::allocate`], but waits up to `timeout` for a big
     /// enough block to come back; [`Error::Timeout`] when none did. Sizes
     /// the arena can never serve fail at once.

@@ -16,7 +16,10 @@
 
 mod backing;
 pub(crate) mod ffi;
-#[cfg(test)]
+#[cfg(all(test, arn_loom))]
+mod loom_tests;
+pub(crate) mod shared;
+#[cfg(all(test, not(arn_loom)))]
 mod tests;
 pub(crate) mod wait;
 
@@ -213,19 +216,29 @@ impl Buffer {
     /// is left as it was.
     #[inline]
     pub fn try_put_slice(&mut self, data: &[u8]) -> Result<()> {
-        if data.len() <= self.cap - self.len {
-            // SAFETY: `data` fits in our memory after `len`, and cannot
-            // overlap it (it is borrowed while we are mutably borrowed).
-            unsafe {
-                self.ptr
-                    .as_ptr()
-                    .add(self.len)
-                    .copy_from_nonoverlapping(data.as_ptr(), data.len());
-            }
-            self.len += data.len();
+        if self.put_fitting(data) {
             return Ok(());
         }
         self.put_slow(data)
+    }
+
+    /// Appends `data` when it fits in the buffer's own memory; `false`
+    /// (nothing written) when it does not.
+    #[inline(always)]
+    pub(crate) fn put_fitting(&mut self, data: &[u8]) -> bool {
+        if data.len() > self.cap - self.len {
+            return false;
+        }
+        // SAFETY: `data` fits in our memory after `len`, and cannot overlap
+        // it (it is borrowed while we are mutably borrowed).
+        unsafe {
+            self.ptr
+                .as_ptr()
+                .add(self.len)
+                .copy_from_nonoverlapping(data.as_ptr(), data.len());
+        }
+        self.len += data.len();
+        true
     }
 
     #[cold]
@@ -308,25 +321,39 @@ impl Buffer {
     /// spilled one returns `Bytes` over its heap copy.
     #[inline]
     pub fn freeze(self) -> Bytes {
+        match self.into_frozen() {
+            Frozen::Empty => Bytes::new(),
+            Frozen::Heap(v) => Bytes::from(v),
+            Frozen::Piece { ptr, len, piece } => Bytes::from_owner(Owner { ptr, len, piece }),
+        }
+    }
+
+    /// Ends the buffer's writing life: what [`Buffer::freeze`] and the C
+    /// layer's frozen bytes are made of. An empty buffer gives its memory
+    /// back now.
+    #[inline(always)]
+    pub(crate) fn into_frozen(self) -> Frozen {
         let mut this = ManuallyDrop::new(self);
         if let Some(v) = this.spill.take() {
-            return Bytes::from(v);
+            return Frozen::Heap(v);
         }
-        let how = Release {
-            scrub: this.len.max(this.touched),
-            spilled: false,
+        let piece = Piece {
+            home: this.home,
+            how: Release {
+                scrub: this.len.max(this.touched),
+                spilled: false,
+            },
         };
         if this.len == 0 {
             // SAFETY: the buffer is consumed; its memory was never exposed.
-            unsafe { this.home.give_back(how) };
-            return Bytes::new();
+            unsafe { piece.give_back() };
+            return Frozen::Empty;
         }
-        Bytes::from_owner(Frozen {
+        Frozen::Piece {
             ptr: this.ptr,
             len: this.len,
-            how,
-            home: this.home,
-        })
+            piece,
+        }
     }
 
     /// Drops the buffer unfrozen; its memory goes back to the arena.
@@ -420,20 +447,55 @@ unsafe impl BufMut for Buffer {
     }
 }
 
+/// A frozen buffer's bytes and what holds them.
+pub(crate) enum Frozen {
+    /// Nothing was written; the memory already went back.
+    Empty,
+    /// The heap copy of a spilled buffer.
+    Heap(Vec<u8>),
+    /// `len` written bytes at `ptr`, in a piece of arena memory that goes
+    /// back with `piece` once the bytes are no longer used.
+    Piece {
+        ptr: NonNull<u8>,
+        len: usize,
+        piece: Piece,
+    },
+}
+
+/// A piece of arena memory on its way back: where, and how.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Piece {
+    home: Home,
+    how: Release,
+}
+
+impl Piece {
+    /// Gives the piece back to its arena.
+    ///
+    /// # Safety
+    ///
+    /// Called once per piece (copies included), after the last use of its
+    /// memory.
+    #[inline]
+    pub(crate) unsafe fn give_back(self) {
+        // SAFETY: the caller's promise.
+        unsafe { self.home.give_back(self.how) }
+    }
+}
+
 /// The owner behind frozen `Bytes`: the piece of arena memory, which goes
 /// back when `bytes` drops the last reference.
-struct Frozen {
+struct Owner {
     ptr: NonNull<u8>,
     len: usize,
-    how: Release,
-    home: Home,
+    piece: Piece,
 }
 
 // SAFETY: the frozen bytes are immutable, and the arena's shared state is
 // `Sync`.
-unsafe impl Send for Frozen {}
+unsafe impl Send for Owner {}
 
-impl AsRef<[u8]> for Frozen {
+impl AsRef<[u8]> for Owner {
     #[inline]
     fn as_ref(&self) -> &[u8] {
         // SAFETY: `len` written bytes of our piece, immutable from now on.
@@ -441,11 +503,11 @@ impl AsRef<[u8]> for Frozen {
     }
 }
 
-impl Drop for Frozen {
+impl Drop for Owner {
     #[inline]
     fn drop(&mut self) {
         // SAFETY: `bytes` drops the owner once, after the last reference.
-        unsafe { self.home.give_back(self.how) };
+        unsafe { self.piece.give_back() };
     }
 }
 

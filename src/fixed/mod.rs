@@ -367,6 +367,13 @@ impl FixedArena {
         }
     }
 
+    /// Like [`FixedArena::allocate`], with `None` when every slot is out
+    /// (not counted as a failure: the caller reports it, or retries).
+    #[inline]
+    pub(crate) fn try_allocate(&self) -> Option<Buffer> {
+        self.shared().claim().map(|token| self.buffer(token))
+    }
+
     /// Like [`FixedArena::allocate`], but waits up to `timeout` for a slot
     /// to come back; [`Error::Timeout`] when none did.
     pub fn allocate_timeout(&self, timeout: Duration) -> Result<Buffer> {
