@@ -319,6 +319,35 @@ macro_rules! c_fn {
     };
 }
 
+/// `n` allocations of `SIZE` bytes from the C allocator `h` through
+/// `alloc` (called through a pointer), `reset` between batches; then
+/// `free`.
+///
+/// # Safety
+///
+/// `h` is a live handle of the kind the three functions take.
+unsafe fn c_allocs(
+    n: u64,
+    mut h: u64,
+    alloc: unsafe extern "C" fn(u64, usize) -> *mut c_void,
+    reset: impl Fn(u64),
+    free: unsafe extern "C" fn(u64) -> i32,
+) {
+    let alloc = black_box(alloc);
+    let sz = black_box(SIZE);
+    timed(
+        n,
+        &mut h,
+        |h| reset(*h),
+        |h| {
+            // SAFETY: the caller's promise.
+            black_box(unsafe { alloc(*h, sz) });
+        },
+    );
+    // SAFETY: as above.
+    assert_eq!(unsafe { free(h) }, 0);
+}
+
 /// `live` blocks scattered as in `block_1m` at 1 % fill, through `alloc`
 /// and `free`; returns the last `RING` of them, which the loop cycles.
 fn scatter<P>(
@@ -343,18 +372,21 @@ fn count(mode: &str, n: u64) {
     // SAFETY (every block below): plain calls of the exported C functions
     // on live handles, freeing only what they handed out, each once.
     match mode {
-        "arnal" => unsafe {
-            let mut a = arnmk(cap);
-            let f = c_fn!(arnal: unsafe extern "C" fn(u64, usize) -> *mut c_void);
-            timed(
-                n,
-                &mut a,
-                |a| assert_eq!(arnrs(*a), 0),
-                |a| {
-                    black_box(f(*a, sz));
-                },
-            );
-            arnfr(a);
+        "arnal" => unsafe { c_allocs(n, arnmk(cap), arnal, |a| assert_eq!(arnrs(a), 0), arnfr) },
+        "bumpl" => unsafe { c_allocs(n, bmpmk(cap), bumpl, |b| assert_eq!(bmprs(b), 0), bmpfr) },
+        "regnl" => unsafe { c_allocs(n, regin(), regnl, |r| assert_eq!(rgnfr(r), 0), rgndl) },
+        "mmapl" => unsafe {
+            let m = mmpmk(cap, std::ptr::null());
+            c_allocs(n, m, mmapl, |m| assert_eq!(mmprs(m), 0), mmpfr);
+        },
+        "scrtc" => unsafe {
+            let s = scrt1(cap);
+            assert_eq!(scrt3(s), 0);
+            let restart = |s| {
+                assert_eq!(scrt2(s), 0);
+                assert_eq!(scrt3(s), 0);
+            };
+            c_allocs(n, s, scrtc, restart, scrt0);
         },
         "arena_rust" => {
             let mut a = arn::Arena::new(cap).unwrap();
@@ -362,57 +394,18 @@ fn count(mode: &str, n: u64) {
                 black_box(a.alloc_ptr(sz).unwrap());
             });
         }
-        "bumpl" => unsafe {
-            let mut b = bmpmk(cap);
-            let f = c_fn!(bumpl: unsafe extern "C" fn(u64, usize) -> *mut c_void);
-            timed(
-                n,
-                &mut b,
-                |b| assert_eq!(bmprs(*b), 0),
-                |b| {
-                    black_box(f(*b, sz));
-                },
-            );
-            bmpfr(b);
-        },
         "bump_rust" => {
             let mut b = arn::Bump::new(cap).unwrap();
             timed(n, &mut b, arn::Bump::reset, |b| {
                 black_box(b.alloc_ptr(sz).unwrap());
             });
         }
-        "regnl" => unsafe {
-            let mut r = regin();
-            let f = c_fn!(regnl: unsafe extern "C" fn(u64, usize) -> *mut c_void);
-            timed(
-                n,
-                &mut r,
-                |r| assert_eq!(rgnfr(*r), 0),
-                |r| {
-                    black_box(f(*r, sz));
-                },
-            );
-            rgndl(r);
-        },
         "region_rust" => {
             let mut r = arn::Region::new();
             timed(n, &mut r, arn::Region::free_all, |r| {
                 black_box(r.alloc_ptr(sz).unwrap());
             });
         }
-        "scrtc" => unsafe {
-            let mut s = scrt1(cap);
-            assert_eq!(scrt3(s), 0);
-            let f = c_fn!(scrtc: unsafe extern "C" fn(u64, usize) -> *mut c_void);
-            let restart = |s: &mut u64| {
-                assert_eq!(scrt2(*s), 0);
-                assert_eq!(scrt3(*s), 0);
-            };
-            timed(n, &mut s, restart, |s| {
-                black_box(f(*s, sz));
-            });
-            scrt0(s);
-        },
         "scratch_rust" => {
             let mut s = arn::Scratch::new(cap).unwrap();
             s.checkpoint().unwrap();
@@ -424,19 +417,6 @@ fn count(mode: &str, n: u64) {
                 black_box(s.alloc_ptr(sz).unwrap());
             });
         }
-        "mmapl" => unsafe {
-            let mut m = mmpmk(cap, std::ptr::null());
-            let f = c_fn!(mmapl: unsafe extern "C" fn(u64, usize) -> *mut c_void);
-            timed(
-                n,
-                &mut m,
-                |m| assert_eq!(mmprs(*m), 0),
-                |m| {
-                    black_box(f(*m, sz));
-                },
-            );
-            mmpfr(m);
-        },
         "mmap_rust" => {
             let mut m = arn::MmapArena::new(cap, &arn::MmapOpts::default()).unwrap();
             timed(n, &mut m, arn::MmapArena::reset, |m| {

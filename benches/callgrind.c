@@ -103,6 +103,24 @@ __attribute__((noinline)) static void timed_region(arn_region r, long n) {
     }
 }
 
+/* N 64-byte allocations from allocator h, reset between batches, then
+ * freed; counted inside the allocation function. */
+static int allocs(long n, uint64_t h, void *(*alloc)(uint64_t, size_t), int (*reset)(uint64_t),
+                  int (*release)(uint64_t)) {
+    for (long i = 0; i < n; i++) {
+        if (i % BATCH == 0)
+            reset(h);
+        sink = alloc(h, 64);
+    }
+    return release(h);
+}
+
+/* Scratch space starts over: back to its checkpoint, and a new one. */
+static int restart(arn_scratch s) {
+    scrt2(s);
+    return scrt3(s);
+}
+
 static const char data[64] = "sixty-four bytes of payload, written whole into each buffer.";
 
 int main(int argc, char **argv) {
@@ -114,44 +132,16 @@ int main(int argc, char **argv) {
     }
     long n = atol(argv[2]);
     const char *mode = argv[1];
-    if (strcmp(mode, "arnal") == 0) {
-        arn_arena a = arnmk(64 * BATCH);
-        for (long i = 0; i < n; i++) {
-            if (i % BATCH == 0)
-                arnrs(a);
-            sink = arnal(a, 64);
-        }
-        return arnfr(a);
-    }
-    if (strcmp(mode, "bumpl") == 0) {
-        arn_bump b = bmpmk(64 * BATCH);
-        for (long i = 0; i < n; i++) {
-            if (i % BATCH == 0)
-                bmprs(b);
-            sink = bumpl(b, 64);
-        }
-        return bmpfr(b);
-    }
+    if (strcmp(mode, "arnal") == 0)
+        return allocs(n, arnmk(64 * BATCH), arnal, arnrs, arnfr);
+    if (strcmp(mode, "bumpl") == 0)
+        return allocs(n, bmpmk(64 * BATCH), bumpl, bmprs, bmpfr);
+    if (strcmp(mode, "mmapl") == 0)
+        return allocs(n, mmpmk(64 * BATCH, NULL), mmapl, mmprs, mmpfr);
     if (strcmp(mode, "scrtc") == 0) {
         arn_scratch s = scrt1(64 * BATCH);
-        for (long i = 0; i < n; i++) {
-            if (i % BATCH == 0) {
-                if (i > 0)
-                    scrt2(s);
-                scrt3(s);
-            }
-            sink = scrtc(s, 64);
-        }
-        return scrt0(s);
-    }
-    if (strcmp(mode, "mmapl") == 0) {
-        arn_mmap m = mmpmk(64 * BATCH, NULL);
-        for (long i = 0; i < n; i++) {
-            if (i % BATCH == 0)
-                mmprs(m);
-            sink = mmapl(m, 64);
-        }
-        return mmpfr(m);
+        scrt3(s);
+        return allocs(n, s, scrtc, restart, scrt0);
     }
     if (strcmp(mode, "malloc") == 0) {
         timed_malloc(n);
