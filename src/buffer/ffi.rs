@@ -14,7 +14,7 @@ use super::{Buffer, PageSize};
 use crate::error::{Error, Result};
 use crate::ffi::handle::{self, Kind, Object};
 use crate::ffi::{args, free, free_hot, guard, hot_new, hot_ref, status_hot_ref, with_ref};
-use crate::sync::{Mutex, lock};
+use crate::sync::SpinLock;
 
 /// Handle of a writable arena buffer; 0 is never valid.
 #[allow(non_camel_case_types)]
@@ -79,7 +79,7 @@ impl ByteArenaOpts {
 }
 
 /// A buffer behind its handle; the lock lets any thread write it.
-pub(crate) struct CBuffer(Mutex<Buffer>);
+pub(crate) struct CBuffer(SpinLock<Buffer>);
 
 // SAFETY: no `ALSO` kind.
 unsafe impl Object for CBuffer {
@@ -96,13 +96,13 @@ impl CBuffer {
     /// here).
     #[inline(always)]
     pub(crate) fn new(buf: Buffer) -> CBuffer {
-        CBuffer(Mutex::new(buf))
+        CBuffer(SpinLock::new(buf))
     }
 }
 
 /// Runs `f` on the buffer behind `h`, under its lock.
 fn with_buffer<R>(h: arn_buffer, f: impl FnOnce(&mut Buffer) -> Result<R>) -> Result<R> {
-    with_ref(h, |b: &CBuffer| f(&mut lock(&b.0)))
+    with_ref(h, |b: &CBuffer| b.0.with(f))
 }
 
 /// The bytes of `data` to write: none for a `len` of 0.
@@ -138,15 +138,19 @@ pub unsafe extern "C" fn bufwr(b: arn_buffer, data: *const c_void, len: usize) -
         "bufwr",
         b,
         |x: &CBuffer| {
-            let mut buf = lock(&x.0);
-            !data.is_null()
-                && buf.will_fit(len)
-                // SAFETY: the caller's promise on `data`; bytes that fit
-                // are at most the buffer's capacity, a valid slice length.
-                && buf.put_fitting(unsafe { std::slice::from_raw_parts(data.cast(), len) })
+            x.0.with(|buf| {
+                !data.is_null()
+                    && buf.will_fit(len)
+                    // SAFETY: the caller's promise on `data`; bytes that
+                    // fit are at most the buffer's capacity, a valid slice
+                    // length.
+                    && buf.put_fitting(unsafe { std::slice::from_raw_parts(data.cast(), len) })
+            })
         },
         // SAFETY: the caller's promise on `data`.
-        |x: &CBuffer| lock(&x.0).try_put_slice(unsafe { source(data, len) }?),
+        |x: &CBuffer| {
+            x.0.with(|buf| buf.try_put_slice(unsafe { source(data, len) }?))
+        },
     )
 }
 
@@ -182,12 +186,7 @@ pub extern "C" fn bufsp(b: arn_buffer) -> c_int {
 #[unsafe(no_mangle)]
 pub extern "C" fn bufrz(b: arn_buffer) -> arn_bytes {
     guard::value("bufrz", || {
-        handle::replace(b, |buf: CBuffer| {
-            buf.0
-                .into_inner()
-                .unwrap_or_else(|e| e.into_inner())
-                .freeze_shared()
-        })
+        handle::replace(b, |buf: CBuffer| buf.0.into_inner().freeze_shared())
     })
 }
 

@@ -470,6 +470,38 @@ pub(crate) struct Piece {
 }
 
 impl Piece {
+    /// A spilled buffer's heap copy as a piece, whose way back frees it:
+    /// its bytes, their number, and the piece.
+    pub(crate) fn heap(v: Vec<u8>) -> (NonNull<u8>, usize, Piece) {
+        let mut v = ManuallyDrop::new(v);
+        let (len, cap) = (v.len(), v.capacity());
+        // A vector's pointer is never null (dangling when it has no room).
+        let ptr = NonNull::new(v.as_mut_ptr()).expect("a vector's pointer is not null");
+        /// Frees the vector whose pointer is `store` and capacity `token`.
+        ///
+        /// # Safety
+        ///
+        /// Called once, with the pointer and capacity of a vector that
+        /// `Piece::heap` took apart.
+        unsafe fn free_vec(store: NonNull<()>, token: usize, _: Release) {
+            // SAFETY: the caller's promise; a length of 0 drops no element
+            // (`u8` has no drop) and frees the `token` bytes of room.
+            drop(unsafe { Vec::from_raw_parts(store.cast::<u8>().as_ptr(), 0, token) });
+        }
+        let piece = Piece {
+            home: Home {
+                store: ptr.cast(),
+                release: free_vec,
+                token: cap,
+            },
+            how: Release {
+                scrub: 0,
+                spilled: false,
+            },
+        };
+        (ptr, len, piece)
+    }
+
     /// Gives the piece back to its arena.
     ///
     /// # Safety

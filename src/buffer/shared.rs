@@ -15,8 +15,6 @@
 
 use std::ptr::{self, NonNull};
 
-use bytes::Bytes;
-
 use super::{Buffer, Frozen, Piece};
 use crate::error::{Error, Result};
 use crate::sync::{AtomicPtr, AtomicUsize, Ordering, fence};
@@ -27,14 +25,14 @@ use crate::sync::{AtomicPtr, AtomicUsize, Ordering, fence};
 ///
 /// What keeps the bytes alive, by the fields that are set:
 ///
-/// | `piece` | `shared` | `heap` | holds                                  |
-/// |---------|----------|--------|----------------------------------------|
-/// | none    | null     | none   | nothing: empty bytes (`ptr` dangles)   |
-/// | none    | null     | some   | a spilled buffer's heap copy           |
-/// | some    | null     | none   | the piece, alone                       |
-/// | some    | box      | none   | a count on the box that took the piece |
-/// | none    | box      | none   | a count on the box (a clone or slice)  |
+/// | `piece` | `shared` | holds                                   |
+/// |---------|----------|-----------------------------------------|
+/// | none    | null     | nothing: empty bytes (`ptr` dangles)    |
+/// | some    | null     | the piece, alone                        |
+/// | some    | box      | a count on the box that took the piece  |
+/// | none    | box      | a count on the box (a clone or slice)   |
 ///
+/// A spilled buffer's heap copy is a piece too, whose way back frees it.
 /// Only `shared` changes once the value is made: from null to a box, when
 /// the first clone or slice of a value holding its piece alone is made.
 pub(crate) struct SharedBytes {
@@ -42,7 +40,6 @@ pub(crate) struct SharedBytes {
     len: usize,
     piece: Option<Piece>,
     shared: AtomicPtr<Counted>,
-    heap: Option<Bytes>,
 }
 
 /// A shared piece and the number of `SharedBytes` that hold it.
@@ -63,14 +60,12 @@ impl Buffer {
     #[inline(always)]
     pub(crate) fn freeze_shared(self) -> SharedBytes {
         match self.into_frozen() {
-            Frozen::Empty => SharedBytes::alone(NonNull::dangling(), 0, None, None),
+            Frozen::Empty => SharedBytes::alone(NonNull::dangling(), 0, None),
             Frozen::Heap(v) => {
-                let b = Bytes::from(v);
-                // `Bytes` never has a null pointer, not even when empty.
-                let ptr = NonNull::new(b.as_ptr().cast_mut()).unwrap_or(NonNull::dangling());
-                SharedBytes::alone(ptr, b.len(), None, Some(b))
+                let (ptr, len, piece) = Piece::heap(v);
+                SharedBytes::alone(ptr, len, Some(piece))
             }
-            Frozen::Piece { ptr, len, piece } => SharedBytes::alone(ptr, len, Some(piece), None),
+            Frozen::Piece { ptr, len, piece } => SharedBytes::alone(ptr, len, Some(piece)),
         }
     }
 }
@@ -78,13 +73,12 @@ impl Buffer {
 impl SharedBytes {
     /// A value not shared yet.
     #[inline(always)]
-    fn alone(ptr: NonNull<u8>, len: usize, piece: Option<Piece>, heap: Option<Bytes>) -> Self {
+    fn alone(ptr: NonNull<u8>, len: usize, piece: Option<Piece>) -> Self {
         SharedBytes {
             ptr,
             len,
             piece,
             shared: AtomicPtr::new(ptr::null_mut()),
-            heap,
         }
     }
 
@@ -151,7 +145,6 @@ impl SharedBytes {
             len,
             piece: None,
             shared: AtomicPtr::new(c),
-            heap: self.heap.clone(),
         }
     }
 }

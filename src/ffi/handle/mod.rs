@@ -214,16 +214,20 @@ thread_local! {
     static GIVE_BACK: GiveBack = const { GiveBack };
 }
 
-/// Runs `f` with this thread's cache, inlined into the caller (unlike
-/// `LocalKey::with`, which the compiler may keep out of line, moving the
-/// object to insert through the stack).
+/// This thread's cache, reached with no closure for the compiler to keep
+/// out of line (as it may `LocalKey::with`'s, moving the object to insert
+/// through the stack).
+///
+/// # Safety
+///
+/// The reference is used by the calling thread, within the call: the
+/// cache has no destructor, so it lives as long as its thread.
 #[inline(always)]
-fn with_cache<R>(f: impl FnOnce(&Cache) -> R) -> R {
+unsafe fn cache<'a>() -> &'a Cache {
     let c: *const Cache = CACHE.with(|c| c as *const Cache);
-    // SAFETY: the cache has no destructor, so it lives as long as this
-    // thread, which outlives this call; only this thread reaches it, and
-    // the cache is made of cells, which `f` may change through `&`.
-    f(unsafe { &*c })
+    // SAFETY: the caller's promise; only this thread reaches the cache,
+    // which is made of cells that may change through `&`.
+    unsafe { &*c }
 }
 
 /// Arranges for `GiveBack` to run when this thread exits; false when the
@@ -239,7 +243,8 @@ fn arm_give_back() -> bool {
 /// dropped then.
 #[inline(always)]
 pub(crate) fn insert<T: Object>(obj: T) -> Result<u64> {
-    with_cache(|c| table().insert(c, obj))
+    // SAFETY: used by this thread, within this call.
+    table().insert(unsafe { cache() }, obj)
 }
 
 /// Takes a free slot, then stores what `make` makes in it (so the object
@@ -247,7 +252,8 @@ pub(crate) fn insert<T: Object>(obj: T) -> Result<u64> {
 /// makes nothing.
 #[inline(always)]
 pub(crate) fn insert_with<T: Object>(make: impl FnOnce() -> Option<T>) -> Result<Option<u64>> {
-    with_cache(|c| table().insert_with(c, make))
+    // SAFETY: used by this thread, within this call.
+    table().insert_with(unsafe { cache() }, make)
 }
 
 /// The object behind `h`, which must be of kind `T::KIND` or `T::ALSO`.
@@ -270,7 +276,8 @@ pub(crate) fn find<T: Object>(h: u64) -> Option<NonNull<T>> {
 /// included (then nothing changed).
 #[inline(always)]
 pub(crate) fn try_free<T: Object>(h: u64) -> bool {
-    with_cache(|c| table().free::<T>(c, h))
+    // SAFETY: used by this thread, within this call.
+    table().free::<T>(unsafe { cache() }, h)
 }
 
 /// Takes the object behind `h` out of the table, boxed; `h` becomes stale.
@@ -279,7 +286,8 @@ pub(crate) fn try_free<T: Object>(h: u64) -> bool {
 /// [`Error::DoubleFree`]; of two threads freeing the same handle at once,
 /// exactly one gets the object.
 pub(crate) fn remove<T: Object>(h: u64) -> Result<Box<T>> {
-    match with_cache(|c| table().take_box(c, h)) {
+    // SAFETY: used by this thread, within this call.
+    match table().take_box(unsafe { cache() }, h) {
         Some(obj) => Ok(obj),
         None => Err(free_error::<T>(h)),
     }
