@@ -399,7 +399,9 @@ fn the_global_cache_is_given_back_on_thread_exit() {
         for h in hs {
             remove::<Thing>(h).unwrap();
         }
-        assert_eq!(CACHE.with(|c| (c.len(), c.is_closed())), (10, false));
+        // The ten freed slots, and whatever the refills brought besides.
+        let (len, closed) = CACHE.with(|c| (c.len(), c.is_closed()));
+        assert!(len >= 10 && !closed, "{len} cached, closed: {closed}");
     })
     .join()
     .unwrap();
