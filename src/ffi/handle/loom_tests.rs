@@ -56,7 +56,12 @@ fn all_listed(t: &Tiny) {
 /// make the first page, and their caches overflow into the global list.
 #[test]
 fn two_threads_create_resolve_and_free() {
-    loom::model(|| {
+    // Some twenty atomic steps a thread: bounded preemptions keep the
+    // search to minutes (races that need more than two are covered by the
+    // smaller models).
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound = Some(2);
+    builder.check(|| {
         let t = Arc::new(Tiny::new());
         let run = |t: Arc<Tiny>, base: u32| {
             move || {
