@@ -181,10 +181,16 @@ callgrind-chunk:
 	@bin=$$($(CARGO) bench --bench chunk --no-run 2>&1 | sed -n 's/.*(\(.*deps\/chunk-[^)]*\)).*/\1/p' | head -n 1); \
 	  ./benches/callgrind_chunk.sh "$$bin"
 
-# Instructions per call, counted by callgrind (repeatable on a noisy box).
+# Instructions per call, counted by callgrind (repeatable on a noisy box):
+# the C driver linked to the shared and the static library, and the Rust
+# twins from the bench binaries.
 callgrind: lib | $(BUILD)
 	$(CC) $(CSTRICT) -O2 -g -Iinclude benches/callgrind.c -o $(BUILD)/callgrind $(LINK)
-	@./benches/callgrind.sh $(BUILD)/callgrind
+	$(CC) $(CSTRICT) -O2 -g -Iinclude benches/callgrind.c -o $(BUILD)/callgrind_static \
+	  $(LIBDIR)/libarn.a -lpthread -ldl -lm
+	@alloc=$$($(CARGO) bench --bench alloc --no-run 2>&1 | sed -n 's/.*(\(.*deps\/alloc-[^)]*\)).*/\1/p' | head -n 1); \
+	  bytes=$$($(CARGO) bench --bench bytes --no-run 2>&1 | sed -n 's/.*(\(.*deps\/bytes-[^)]*\)).*/\1/p' | head -n 1); \
+	  ./benches/callgrind.sh $(BUILD)/callgrind $(BUILD)/callgrind_static "$$alloc" "$$bytes"
 
 # Undefined-behaviour check of the Rust unit tests (needs nightly + miri;
 # not part of `make test`, which uses stable only).

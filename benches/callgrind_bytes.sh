@@ -8,6 +8,7 @@ n=200000
 toggle=timed_roundtrips
 . "$(dirname "$0")/callgrind_modes.sh"
 fixed=$(count fixed)
+cfixed=$(count fixed_c)
 afixed=$(count alligator_fixed)
 buddy=$(count buddy)
 abuddy=$(count alligator_buddy)
@@ -17,6 +18,7 @@ copy=$(count bytes_copy)
 echo "callgrind instructions per roundtrip ($n roundtrips):"
 printf '  %-34s %8s %8s\n' roundtrip instr ratio
 echo "fixed_64B_arn $fixed $afixed" | awk '{ printf "  %-34s %8s %8.2f\n", $1, $2, $2 / $3 }'
+echo "fixed_64B_arn_c_abi $cfixed $afixed" | awk '{ printf "  %-34s %8s %8.2f\n", $1, $2, $2 / $3 }'
 echo "fixed_64B_arena_alligator $afixed" | awk '{ printf "  %-34s %8s\n", $1, $2 }'
 echo "buddy_256B_64MiB_arn $buddy $abuddy" | awk '{ printf "  %-34s %8s %8.4f\n", $1, $2, $2 / $3 }'
 echo "buddy_256B_64MiB_arena_alligator $abuddy" | awk '{ printf "  %-34s %8s\n", $1, $2 }'

@@ -120,7 +120,48 @@ static void auto_spill_moves_to_the_heap(void) {
     CHECK(other != 0);
     arn_bytes y = bufrz(b);
     CHECK(bytln(y) == 15 && memcmp(bytdt(y), "123456789abcdef", 15) == 0);
-    CHECK(bytdr(y) == 0 && bufdr(other) == 0);
+    /* The heap copy is shared like arena memory, and freed with the last. */
+    arn_bytes part = bytsl(y, 9, 6);
+    arn_bytes twin = bytcl(y);
+    CHECK(bytdr(y) == 0);
+    CHECK(bytln(part) == 6 && memcmp(bytdt(part), "abcdef", 6) == 0);
+    CHECK(bytdt(twin) != NULL && bytdr(twin) == 0);
+    CHECK(memcmp(bytdt(part), "abcdef", 6) == 0);
+    CHECK(bytdr(part) == 0 && bufdr(other) == 0);
+    CHECK(fxdfr(f) == 0);
+}
+
+/* Two threads clone and slice one bytes handle at once (the first share
+ * may be made by either) and drop their handles; the slot comes back once,
+ * when the last handle over it goes. */
+enum { SHARES = 2000 };
+static void *share_and_drop(void *arg) {
+    arn_bytes y = *(arn_bytes *)arg;
+    for (int i = 0; i < SHARES; i++) {
+        arn_bytes c = (i & 1) ? bytcl(y) : bytsl(y, 2, 3);
+        CHECK(c != 0);
+        CHECK(memcmp(bytdt(c), (i & 1) ? "shared" : "are", bytln(c)) == 0);
+        CHECK(bytdr(c) == 0);
+    }
+    return NULL;
+}
+
+static void clones_race_on_two_threads(void) {
+    arn_fixed f = fxdmk(1, 16, NULL);
+    arn_buffer b = fxdal(f);
+    CHECK(bufwr(b, "shared", 6) == 0);
+    arn_bytes y = bufrz(b);
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++)
+        CHECK(pthread_create(&t[i], NULL, share_and_drop, &y) == 0);
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    CHECK(metrics(f).slots_free == 0);
+    CHECK(bytdr(y) == 0);
+    arn_fixed_metrics m = metrics(f);
+    CHECK(m.slots_free == 1 && m.frees == 1);
+    CHECK(bytdr(y) == ARN_E_DOUBLE_FREE);
+    arnec();
     CHECK(fxdfr(f) == 0);
 }
 
@@ -440,6 +481,7 @@ int main(void) {
     RUN(bad_arguments_and_handles);
     RUN(bytes_outlive_their_arena);
     RUN(blocking_allocate_times_out_or_gets_a_slot);
+    RUN(clones_race_on_two_threads);
     RUN(two_threads_trade_bytes);
     return finish();
 }

@@ -4,7 +4,7 @@ use std::ffi::{c_char, c_int, c_void};
 
 use super::{Arena, ArenaStats, TypedArena};
 use crate::ffi::handle::{self, Kind, Object};
-use crate::ffi::{args, guard, hot, with};
+use crate::ffi::{args, free, guard, hot, with};
 use crate::mem::align_size;
 
 /// Handle of an arena or a typed arena; 0 is never valid.
@@ -115,7 +115,7 @@ pub extern "C" fn arnrs(a: arn_arena) -> c_int {
 /// handle error.
 #[unsafe(no_mangle)]
 pub extern "C" fn arnfr(a: arn_arena) -> c_int {
-    guard::status("arnfr", || handle::remove::<AnyArena>(a).map(drop))
+    guard::status("arnfr", || free::<AnyArena>(a))
 }
 
 /// Writes the counters of arena or typed arena `a` to `*out`.

@@ -5,9 +5,9 @@ use std::ffi::c_int;
 use std::time::Duration;
 
 use super::{BuddyArena, BuddyMetrics};
-use crate::buffer::ffi::{ByteArenaOpts, arn_buffer, buffer_handle};
+use crate::buffer::ffi::{ByteArenaOpts, CBuffer, arn_buffer};
 use crate::ffi::handle::{self, Kind, Object};
-use crate::ffi::{args, guard, with_ref};
+use crate::ffi::{args, free, guard, hot_new, with_ref};
 
 /// Handle of a buddy byte arena; 0 is never valid.
 #[allow(non_camel_case_types)]
@@ -59,10 +59,12 @@ pub unsafe extern "C" fn bdymk(
 /// a bad `arena`.
 #[unsafe(no_mangle)]
 pub extern "C" fn bdyal(arena: arn_buddy, size: usize) -> arn_buffer {
-    guard::value("bdyal", || {
-        let buf = with_ref(arena, |a: &BuddyArena| a.allocate(size))?;
-        buffer_handle(buf)
-    })
+    hot_new(
+        "bdyal",
+        arena,
+        move |a: &BuddyArena| a.try_allocate(size).map(CBuffer::new),
+        move |a: &BuddyArena| a.allocate(size).map(CBuffer::new),
+    )
 }
 
 /// Like `bdyal`, but when no free block is big enough, waits up to
@@ -78,7 +80,7 @@ pub extern "C" fn bdywt(arena: arn_buddy, size: usize, timeout_ms: u64) -> arn_b
         let buf = with_ref(arena, |a: &BuddyArena| {
             a.allocate_timeout(size, Duration::from_millis(timeout_ms))
         })?;
-        buffer_handle(buf)
+        handle::insert(CBuffer::new(buf))
     })
 }
 
@@ -105,5 +107,5 @@ pub unsafe extern "C" fn bdymt(arena: arn_buddy, out: *mut BuddyMetrics) -> c_in
 /// errors for a bad `arena`.
 #[unsafe(no_mangle)]
 pub extern "C" fn bdyfr(arena: arn_buddy) -> c_int {
-    guard::status("bdyfr", || handle::remove::<BuddyArena>(arena).map(drop))
+    guard::status("bdyfr", || free::<BuddyArena>(arena))
 }

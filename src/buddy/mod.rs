@@ -697,6 +697,15 @@ impl BuddyArena {
         }
     }
 
+    /// Like [`BuddyArena::allocate`], with `None` for any refusal (not
+    /// counted as a failure: the caller reports it, or retries).
+    #[inline]
+    pub(crate) fn try_allocate(&self, size: usize) -> Option<Buffer> {
+        let s = self.shared();
+        let k = s.order_of(size)?;
+        s.take(k).ok().map(|i| self.buffer(i, k))
+    }
+
     /// [`BuddyArena::allocate`] without the error value: `Err(true)` when
     /// `size` is 0 or above the largest block, `Err(false)` (counted as a
     /// failure) when no free block is big enough now. The result has the

@@ -16,7 +16,10 @@
 
 mod backing;
 pub(crate) mod ffi;
-#[cfg(test)]
+#[cfg(all(test, arn_loom))]
+mod loom_tests;
+pub(crate) mod shared;
+#[cfg(all(test, not(arn_loom)))]
 mod tests;
 pub(crate) mod wait;
 
@@ -254,19 +257,29 @@ impl Buffer {
     /// is left as it was.
     #[inline]
     pub fn try_put_slice(&mut self, data: &[u8]) -> Result<()> {
-        if data.len() <= self.cap - self.len {
-            // SAFETY: `data` fits in our memory after `len`, and cannot
-            // overlap it (it is borrowed while we are mutably borrowed).
-            unsafe {
-                self.ptr
-                    .as_ptr()
-                    .add(self.len)
-                    .copy_from_nonoverlapping(data.as_ptr(), data.len());
-            }
-            self.len += data.len();
+        if self.put_fitting(data) {
             return Ok(());
         }
         self.put_slow(data)
+    }
+
+    /// Appends `data` when it fits in the buffer's own memory; `false`
+    /// (nothing written) when it does not.
+    #[inline(always)]
+    pub(crate) fn put_fitting(&mut self, data: &[u8]) -> bool {
+        if data.len() > self.cap - self.len {
+            return false;
+        }
+        // SAFETY: `data` fits in our memory after `len`, and cannot overlap
+        // it (it is borrowed while we are mutably borrowed).
+        unsafe {
+            self.ptr
+                .as_ptr()
+                .add(self.len)
+                .copy_from_nonoverlapping(data.as_ptr(), data.len());
+        }
+        self.len += data.len();
+        true
     }
 
     #[cold]
@@ -349,27 +362,41 @@ impl Buffer {
     /// spilled one returns `Bytes` over its heap copy.
     #[inline]
     pub fn freeze(self) -> Bytes {
+        match self.into_frozen() {
+            Frozen::Empty => Bytes::new(),
+            Frozen::Heap(v) => Bytes::from(v),
+            Frozen::Piece { ptr, len, piece } => Bytes::from_owner(Owner { ptr, len, piece }),
+        }
+    }
+
+    /// Ends the buffer's writing life: what [`Buffer::freeze`] and the C
+    /// layer's frozen bytes are made of. An empty buffer gives its memory
+    /// back now.
+    #[inline(always)]
+    pub(crate) fn into_frozen(self) -> Frozen {
         let mut this = ManuallyDrop::new(self);
         if let Some(v) = this.spill.take() {
-            return Bytes::from(v);
+            return Frozen::Heap(v);
         }
         // SAFETY: the buffer owns its piece until the end of this call.
         unsafe { this.home.count_freeze() };
-        let how = Release {
-            scrub: this.len.max(this.touched),
-            spilled: false,
+        let piece = Piece {
+            home: this.home,
+            how: Release {
+                scrub: this.len.max(this.touched),
+                spilled: false,
+            },
         };
         if this.len == 0 {
             // SAFETY: the buffer is consumed; its memory was never exposed.
-            unsafe { this.home.give_back(how) };
-            return Bytes::new();
+            unsafe { piece.give_back() };
+            return Frozen::Empty;
         }
-        Bytes::from_owner(Frozen {
+        Frozen::Piece {
             ptr: this.ptr,
             len: this.len,
-            how,
-            home: this.home,
-        })
+            piece,
+        }
     }
 
     /// Drops the buffer unfrozen; its memory goes back to the arena.
@@ -413,21 +440,23 @@ impl Buffer {
         let this = ManuallyDrop::new(self);
         // SAFETY: the buffer owns its piece until the end of this call.
         unsafe { this.home.count_freeze() };
-        let how = Release {
-            scrub: this.cap,
-            spilled: false,
+        let piece = Piece {
+            home: this.home,
+            how: Release {
+                scrub: this.cap,
+                spilled: false,
+            },
         };
         if start == end {
             // SAFETY: the buffer is consumed; nothing refers to its memory.
-            unsafe { this.home.give_back(how) };
+            unsafe { piece.give_back() };
             return Bytes::new();
         }
-        Bytes::from_owner(Frozen {
+        Bytes::from_owner(Owner {
             // SAFETY: `start < end <= cap`: inside the piece.
             ptr: unsafe { this.ptr.add(start) },
             len: end - start,
-            how,
-            home: this.home,
+            piece,
         })
     }
 }
@@ -519,20 +548,93 @@ unsafe impl BufMut for Buffer {
     }
 }
 
+/// A frozen buffer's bytes and what holds them.
+pub(crate) enum Frozen {
+    /// Nothing was written; the memory already went back.
+    Empty,
+    /// The heap copy of a spilled buffer.
+    Heap(Vec<u8>),
+    /// `len` written bytes at `ptr`, in a piece of arena memory that goes
+    /// back with `piece` once the bytes are no longer used.
+    Piece {
+        ptr: NonNull<u8>,
+        len: usize,
+        piece: Piece,
+    },
+}
+
+/// A piece of arena memory on its way back: where, and how.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Piece {
+    home: Home,
+    how: Release,
+}
+
+impl Piece {
+    /// A spilled buffer's heap copy as a piece, whose way back frees it:
+    /// its bytes, their number, and the piece.
+    pub(crate) fn heap(v: Vec<u8>) -> (NonNull<u8>, usize, Piece) {
+        let mut v = ManuallyDrop::new(v);
+        let (len, cap) = (v.len(), v.capacity());
+        // A vector's pointer is never null (dangling when it has no room).
+        let ptr = NonNull::new(v.as_mut_ptr()).expect("a vector's pointer is not null");
+        /// Frees the vector whose pointer is `store` and capacity `token`.
+        ///
+        /// # Safety
+        ///
+        /// Called once, with the pointer and capacity of a vector that
+        /// `Piece::heap` took apart.
+        unsafe fn free_vec(store: NonNull<()>, token: usize, _: Release) {
+            // SAFETY: the caller's promise; a length of 0 drops no element
+            // (`u8` has no drop) and frees the `token` bytes of room.
+            drop(unsafe { Vec::from_raw_parts(store.cast::<u8>().as_ptr(), 0, token) });
+        }
+        /// A heap copy is no arena's piece: its freezes count nowhere.
+        unsafe fn no_freeze(_: NonNull<()>, _: usize) {}
+        static HEAP: PieceOps = PieceOps {
+            release: free_vec,
+            freeze: no_freeze,
+        };
+        let piece = Piece {
+            home: Home {
+                store: ptr.cast(),
+                ops: &HEAP,
+                token: cap,
+            },
+            how: Release {
+                scrub: 0,
+                spilled: false,
+            },
+        };
+        (ptr, len, piece)
+    }
+
+    /// Gives the piece back to its arena.
+    ///
+    /// # Safety
+    ///
+    /// Called once per piece (copies included), after the last use of its
+    /// memory.
+    #[inline]
+    pub(crate) unsafe fn give_back(self) {
+        // SAFETY: the caller's promise.
+        unsafe { self.home.give_back(self.how) }
+    }
+}
+
 /// The owner behind frozen `Bytes`: the piece of arena memory, which goes
 /// back when `bytes` drops the last reference.
-struct Frozen {
+struct Owner {
     ptr: NonNull<u8>,
     len: usize,
-    how: Release,
-    home: Home,
+    piece: Piece,
 }
 
 // SAFETY: the frozen bytes are immutable, and the arena's shared state is
 // `Sync`.
-unsafe impl Send for Frozen {}
+unsafe impl Send for Owner {}
 
-impl AsRef<[u8]> for Frozen {
+impl AsRef<[u8]> for Owner {
     #[inline]
     fn as_ref(&self) -> &[u8] {
         // SAFETY: `len` written bytes of our piece, immutable from now on.
@@ -540,11 +642,11 @@ impl AsRef<[u8]> for Frozen {
     }
 }
 
-impl Drop for Frozen {
+impl Drop for Owner {
     #[inline]
     fn drop(&mut self) {
         // SAFETY: `bytes` drops the owner once, after the last reference.
-        unsafe { self.home.give_back(self.how) };
+        unsafe { self.piece.give_back() };
     }
 }
 

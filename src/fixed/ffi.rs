@@ -5,9 +5,9 @@ use std::ffi::c_int;
 use std::time::Duration;
 
 use super::{FixedArena, FixedMetrics};
-use crate::buffer::ffi::{ByteArenaOpts, arn_buffer, buffer_handle};
+use crate::buffer::ffi::{ByteArenaOpts, CBuffer, arn_buffer};
 use crate::ffi::handle::{self, Kind, Object};
-use crate::ffi::{args, guard, with_ref};
+use crate::ffi::{args, free, guard, hot_new, with_ref};
 
 /// Handle of a fixed-slot byte arena; 0 is never valid.
 #[allow(non_camel_case_types)]
@@ -55,10 +55,12 @@ pub unsafe extern "C" fn fxdmk(
 /// slot is out, handle errors for a bad `arena`.
 #[unsafe(no_mangle)]
 pub extern "C" fn fxdal(arena: arn_fixed) -> arn_buffer {
-    guard::value("fxdal", || {
-        let buf = with_ref(arena, |a: &FixedArena| a.allocate())?;
-        buffer_handle(buf)
-    })
+    hot_new(
+        "fxdal",
+        arena,
+        |a: &FixedArena| a.try_allocate().map(CBuffer::new),
+        |a: &FixedArena| a.allocate().map(CBuffer::new),
+    )
 }
 
 /// Like `fxdal`, but when every slot is out, waits up to `timeout_ms`
@@ -72,7 +74,7 @@ pub extern "C" fn fxdwt(arena: arn_fixed, timeout_ms: u64) -> arn_buffer {
         let buf = with_ref(arena, |a: &FixedArena| {
             a.allocate_timeout(Duration::from_millis(timeout_ms))
         })?;
-        buffer_handle(buf)
+        handle::insert(CBuffer::new(buf))
     })
 }
 
@@ -99,5 +101,5 @@ pub unsafe extern "C" fn fxdmt(arena: arn_fixed, out: *mut FixedMetrics) -> c_in
 /// errors for a bad `arena`.
 #[unsafe(no_mangle)]
 pub extern "C" fn fxdfr(arena: arn_fixed) -> c_int {
-    guard::status("fxdfr", || handle::remove::<FixedArena>(arena).map(drop))
+    guard::status("fxdfr", || free::<FixedArena>(arena))
 }

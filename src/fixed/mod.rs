@@ -404,19 +404,24 @@ impl FixedArena {
         }
     }
 
+    /// Like [`FixedArena::allocate`], with `None` when every slot is out
+    /// (not counted as a failure: the caller reports it, or retries).
+    #[inline]
+    pub(crate) fn try_allocate(&self) -> Option<Buffer> {
+        self.shared().claim().map(|token| self.buffer(token))
+    }
+
     /// [`FixedArena::allocate`] without the error value: `None` (counted as
     /// a failure) when every slot is out. The buffer comes back in an
     /// `Option`, which has the buffer's own layout, so a caller that wraps
     /// it (arn::compat) does not copy it between layouts.
     #[inline]
     pub(crate) fn allocate_or_none(&self) -> Option<Buffer> {
-        match self.shared().claim() {
-            Some(token) => Some(self.buffer(token)),
-            None => {
-                self.count_failure();
-                None
-            }
+        let buf = self.try_allocate();
+        if buf.is_none() {
+            self.count_failure();
         }
+        buf
     }
 
     #[cold]

@@ -4,7 +4,7 @@ use std::ffi::{c_int, c_void};
 
 use super::{MmapArena, MmapOpts, MmapStats};
 use crate::ffi::handle::{self, Kind, Object};
-use crate::ffi::{args, guard, hot, with};
+use crate::ffi::{args, free, guard, hot, with};
 
 /// Handle of an mmap arena; 0 is never valid.
 #[allow(non_camel_case_types)]
@@ -92,7 +92,7 @@ pub extern "C" fn mmprs(m: arn_mmap) -> c_int {
 /// handle error.
 #[unsafe(no_mangle)]
 pub extern "C" fn mmpfr(m: arn_mmap) -> c_int {
-    guard::status("mmpfr", || handle::remove::<MmapArena>(m).map(drop))
+    guard::status("mmpfr", || free::<MmapArena>(m))
 }
 
 /// Writes the counters of mmap arena `m` to `*out` (an addition to the
