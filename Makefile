@@ -187,7 +187,7 @@ callgrind-chunk:
 callgrind: lib | $(BUILD)
 	$(CC) $(CSTRICT) -O2 -g -Iinclude benches/callgrind.c -o $(BUILD)/callgrind $(LINK)
 	$(CC) $(CSTRICT) -O2 -g -Iinclude benches/callgrind.c -o $(BUILD)/callgrind_static \
-	  $(LIBDIR)/libarn.a -lpthread -ldl -lm
+	  $(OUT)/libarn.a -lpthread -ldl -lm
 	@alloc=$$($(CARGO) bench --bench alloc --no-run 2>&1 | sed -n 's/.*(\(.*deps\/alloc-[^)]*\)).*/\1/p' | head -n 1); \
 	  bytes=$$($(CARGO) bench --bench bytes --no-run 2>&1 | sed -n 's/.*(\(.*deps\/bytes-[^)]*\)).*/\1/p' | head -n 1); \
 	  ./benches/callgrind.sh $(BUILD)/callgrind $(BUILD)/callgrind_static "$$alloc" "$$bytes"
