@@ -16,10 +16,13 @@
  *   reg*, rgn*   region (regin regnl rgnfr rgnst rgndl)
  *   scrt* scratch space (scrt1 create, scrt3 checkpoint, scrtc allocate,
  *         scrt2 restore, scrt0 free)
- *   fxd*  fixed-slot byte arena (fxdmk fxdal fxdwt fxdmt fxdfr)
- *   bdy*  buddy byte arena (bdymk bdyal bdywt bdymt bdyfr)
- *   buf*  arena buffers (bufwr bufln bufcp bufsp bufrz bufdr)
+ *   fxd*  fixed-slot byte arena (fxdmk fxdal fxdwt fxdst fxdfr)
+ *   bdy*  buddy byte arena (bdymk bdyal bdywt bdyst bdyfr)
+ *   buf*  arena buffers (bufwr bufln bufca bufsp bufrz bufdr)
  *   byt*  frozen bytes (bytdt bytln bytcl bytsl bytdr bytcp)
+ *   Deprecated spellings, kept for one release: bufcp (now bufca), fxdmt
+ *         (fxdst), bdymt (bdyst), grwim (grwow), veccp (vecca), vecst
+ *         (vecpt), veccl (vecrs), mapcl (maprs)
  *
  * Conventions: handles are 64-bit, 0 is never valid. A function returning a
  * pointer returns NULL on failure; one returning int returns 0 (ARN_OK) on
@@ -41,6 +44,15 @@
 
 #include <stddef.h>
 #include <stdint.h>
+/* Marks the old spellings kept for one release; a compiler without a
+ * deprecation attribute just ignores the mark. */
+#if defined(__GNUC__) || defined(__clang__)
+#define ARN_DEPRECATED(note) __attribute__((deprecated(note)))
+#elif defined(_MSC_VER)
+#define ARN_DEPRECATED(note) __declspec(deprecated(note))
+#else
+#define ARN_DEPRECATED(note)
+#endif
 
 #define ARN_VERSION_MAJOR 0
 #define ARN_VERSION_MINOR 1
@@ -131,12 +143,22 @@
  * The unit of every block: sizes round up to it, and every block is
  * aligned to it.
  */
-#define GROW_GRANULE 16
+#define ARN_GROW_GRANULE 16
 
 /**
  * Default chunk size.
  */
-#define GROW_DEFAULT_CHUNK (64 * 1024)
+#define ARN_GROW_DEFAULT_CHUNK (64 * 1024)
+
+/**
+ * The old name of [`ARN_GROW_GRANULE`], kept for one release.
+ */
+#define GROW_GRANULE ARN_GROW_GRANULE
+
+/**
+ * The old name of [`ARN_GROW_DEFAULT_CHUNK`], kept for one release.
+ */
+#define GROW_DEFAULT_CHUNK ARN_GROW_DEFAULT_CHUNK
 
 /**
  * The largest alignment an explicit-alignment call accepts.
@@ -170,7 +192,12 @@
 /**
  * Size of the arenas a region makes on demand.
  */
-#define REGION_ARENA_SIZE (64 * 1024)
+#define ARN_REGION_ARENA_SIZE (64 * 1024)
+
+/**
+ * The old name of [`ARN_REGION_ARENA_SIZE`], kept for one release.
+ */
+#define REGION_ARENA_SIZE ARN_REGION_ARENA_SIZE
 
 /**
  * Handle of an arena or a typed arena; 0 is never valid.
@@ -276,7 +303,7 @@ typedef uint64_t arn_buffer;
 /**
  * Counters of a buddy arena, a snapshot taken under its lock.
  */
-typedef struct arn_buddy_metrics {
+typedef struct arn_buddy_stats {
   /**
    * Blocks handed out since the arena was made.
    */
@@ -322,7 +349,7 @@ typedef struct arn_buddy_metrics {
    * Bytes the blocks cover.
    */
   size_t total_size;
-} arn_buddy_metrics;
+} arn_buddy_stats;
 
 /**
  * Handle of frozen bytes; 0 is never valid.
@@ -468,7 +495,7 @@ typedef uint64_t arn_fixed;
  * Counters of a fixed arena, a snapshot (exact when no call runs at the
  * same time).
  */
-typedef struct arn_fixed_metrics {
+typedef struct arn_fixed_stats {
   /**
    * Slots handed out since the arena was made.
    */
@@ -505,7 +532,7 @@ typedef struct arn_fixed_metrics {
    * Bytes per slot (a buffer's capacity).
    */
   size_t slot_size;
-} arn_fixed_metrics;
+} arn_fixed_stats;
 
 /**
  * Options of `grwmk` (`arn_grow_opts`). Zeroed, it means the defaults
@@ -782,6 +809,18 @@ typedef uint64_t arn_scratch;
  */
 typedef uint64_t arn_stack;
 
+/**
+ * The old name of [`FixedStats`] (C: `arn_fixed_metrics`), kept for one
+ * release.
+ */
+typedef struct arn_fixed_stats arn_fixed_metrics ARN_DEPRECATED("renamed arn_fixed_stats");
+
+/**
+ * The old name of [`BuddyStats`] (C: `arn_buddy_metrics`), kept for one
+ * release.
+ */
+typedef struct arn_buddy_stats arn_buddy_metrics ARN_DEPRECATED("renamed arn_buddy_stats");
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -1025,9 +1064,9 @@ arn_buffer bdywt(arn_buddy arena, size_t size, uint64_t timeout_ms);
  *
  * # Safety
  *
- * `out` is NULL or valid for writing an `arn_buddy_metrics`.
+ * `out` is NULL or valid for writing an `arn_buddy_stats`.
  */
-int bdymt(arn_buddy arena, struct arn_buddy_metrics *out);
+int bdyst(arn_buddy arena, struct arn_buddy_stats *out);
 
 /**
  * Frees the arena handle. Buffers and bytes from it stay valid; its
@@ -1037,6 +1076,16 @@ int bdymt(arn_buddy arena, struct arn_buddy_metrics *out);
  * errors for a bad `arena`.
  */
 int bdyfr(arn_buddy arena);
+
+/**
+ * Deprecated spelling of `bdyst` (every other family says stats), kept
+ * for one release. Behaves exactly as `bdyst`, whose name its errors carry.
+ *
+ * # Safety
+ *
+ * As `bdyst`.
+ */
+ARN_DEPRECATED("renamed bdyst") int bdymt(arn_buddy arena, struct arn_buddy_stats *out);
 
 /**
  * Appends `len` bytes from `data` to the buffer. When they do not fit, a
@@ -1063,7 +1112,7 @@ size_t bufln(arn_buffer b);
  * The buffer's capacity: its slot or block size, or, once spilled, its
  * heap storage's. 0 with the last error set for a bad handle.
  */
-size_t bufcp(arn_buffer b);
+size_t bufca(arn_buffer b);
 
 /**
  * 1 when the buffer moved to the heap, 0 when it is in its arena; -1 with
@@ -1135,6 +1184,12 @@ int bytdr(arn_bytes b);
  * `dst` is valid for writing `dst_size` bytes.
  */
 int bytcp(arn_bytes b, void *dst, size_t dst_size);
+
+/**
+ * Deprecated spelling of `bufca` (the capacity; `cp` means copy), kept
+ * for one release. Behaves exactly as `bufca`, whose name its errors carry.
+ */
+ARN_DEPRECATED("renamed bufca") size_t bufcp(arn_buffer b);
 
 /**
  * Creates a bump allocator of `size` bytes, zero-filled. The usable
@@ -1299,7 +1354,7 @@ int vecps(arn_vector v, const void *elem);
 /**
  * A pointer to the element at `index`, inside the arena: valid (for
  * reading and writing `elem_size` bytes) until the next call that may move
- * or drop the storage (`vecps`, `vecri`, `vecrm`, `veccl`, `vecfr`, or
+ * or drop the storage (`vecps`, `vecri`, `vecrm`, `vecrs`, `vecfr`, or
  * a reset or free of the arena).
  *
  * NULL on failure: `ARN_E_OUT_OF_BOUNDS` for `index >= vecln`,
@@ -1319,7 +1374,7 @@ void *vecat(arn_vector v, size_t index);
  *
  * `elem` is valid for reading `elem_size` bytes.
  */
-int vecst(arn_vector v, size_t index, const void *elem);
+int vecpt(arn_vector v, size_t index, const void *elem);
 
 /**
  * Removes the first element equal, byte for byte, to the `elem_size`
@@ -1368,14 +1423,14 @@ size_t vecln(arn_vector v);
  * Number of elements that fit before the storage grows; 0 with the last
  * error set on failure (as `vecln`).
  */
-size_t veccp(arn_vector v);
+size_t vecca(arn_vector v);
 
 /**
  * Removes every element; the storage stays for reuse.
  *
  * Returns 0; `ARN_E_STALE_HANDLE`, `ARN_E_BUSY`, handle errors.
  */
-int veccl(arn_vector v);
+int vecrs(arn_vector v);
 
 /**
  * Calls `fn(ctx, index, elem)` for each element in order. The walk stops
@@ -1455,7 +1510,7 @@ int mappt(arn_map m, const void *key, size_t klen, const void *val, size_t vlen)
 /**
  * The value under the `klen` bytes at `key`, in the arena: valid until
  * the next call that changes this key or the map (`mappt` of the same
- * key, `maprm`, `mapcl`, `mapfr`, a reset or free of the arena). Its
+ * key, `maprm`, `maprs`, `mapfr`, a reset or free of the arena). Its
  * length goes to `*vlen` (when `vlen` is not NULL). A zero-length value
  * gives a non-NULL pointer that must not be read.
  *
@@ -1507,7 +1562,7 @@ size_t mapln(arn_map m);
  *
  * Returns 0; `ARN_E_STALE_HANDLE`, `ARN_E_BUSY`, handle errors.
  */
-int mapcl(arn_map m);
+int maprs(arn_map m);
 
 /**
  * Puts copies of `key` and `val` only when the key is absent.
@@ -1571,6 +1626,34 @@ int mapfr(arn_map m);
  * `max` entries each.
  */
 int mapau(arn_map m, size_t offset, size_t *out_count, const void **keys, size_t *klens, size_t max);
+
+/**
+ * Deprecated spelling of `vecca` (the capacity; `cp` means copy), kept
+ * for one release.
+ */
+ARN_DEPRECATED("renamed vecca") size_t veccp(arn_vector v);
+
+/**
+ * Deprecated spelling of `vecpt` (put at an index; `st` means stats),
+ * kept for one release.
+ *
+ * # Safety
+ *
+ * As `vecpt`.
+ */
+ARN_DEPRECATED("renamed vecpt") int vecst(arn_vector v, size_t index, const void *elem);
+
+/**
+ * Deprecated spelling of `vecrs` (empty the vector; `cl` means clone),
+ * kept for one release.
+ */
+ARN_DEPRECATED("renamed vecrs") int veccl(arn_vector v);
+
+/**
+ * Deprecated spelling of `maprs` (empty the map; `cl` means clone), kept
+ * for one release.
+ */
+ARN_DEPRECATED("renamed maprs") int mapcl(arn_map m);
 
 /**
  * The `ARN_E_*` code of this thread's last failed call, or 0 (`ARN_OK`)
@@ -1638,9 +1721,9 @@ arn_buffer fxdwt(arn_fixed arena, uint64_t timeout_ms);
  *
  * # Safety
  *
- * `out` is NULL or valid for writing an `arn_fixed_metrics`.
+ * `out` is NULL or valid for writing an `arn_fixed_stats`.
  */
-int fxdmt(arn_fixed arena, struct arn_fixed_metrics *out);
+int fxdst(arn_fixed arena, struct arn_fixed_stats *out);
 
 /**
  * Frees the arena handle. Buffers and bytes from it stay valid; its
@@ -1650,6 +1733,16 @@ int fxdmt(arn_fixed arena, struct arn_fixed_metrics *out);
  * errors for a bad `arena`.
  */
 int fxdfr(arn_fixed arena);
+
+/**
+ * Deprecated spelling of `fxdst` (every other family says stats), kept
+ * for one release. Behaves exactly as `fxdst`, whose name its errors carry.
+ *
+ * # Safety
+ *
+ * As `fxdst`.
+ */
+ARN_DEPRECATED("renamed fxdst") int fxdmt(arn_fixed arena, struct arn_fixed_stats *out);
 
 /**
  * Makes a growing arena. `options` may be NULL for the defaults: 64 KiB
@@ -1754,7 +1847,7 @@ char *grwsd(arn_grow arena, const char *s);
  * Returns 1 if it does, 0 if not (NULL included), -1 with the last error
  * set for a bad handle.
  */
-int grwim(arn_grow arena, const void *ptr);
+int grwow(arn_grow arena, const void *ptr);
 
 /**
  * Frees every block at once, keeping up to `retain` chunks for reuse;
@@ -1785,6 +1878,13 @@ int grwst(arn_grow arena, struct arn_grow_stats *out);
  * from inside its own memory callback, other handle errors.
  */
 int grwfr(arn_grow arena);
+
+/**
+ * Deprecated spelling of `grwow` (the arn family's "owns this pointer?"
+ * is `arnow`), kept for one release. Behaves exactly as `grwow`, whose
+ * name its errors carry.
+ */
+ARN_DEPRECATED("renamed grwow") int grwim(arn_grow arena, const void *ptr);
 
 /**
  * Creates an mmap arena: reserves `size` bytes (rounded up to whole 4096-

@@ -34,15 +34,15 @@ pub mod version;
 
 pub use arena::{Arena, ArenaStats, Mark, TypedArena};
 pub use block::{BlockPool, BlockStats};
-pub use buddy::{BuddyArena, BuddyArenaBuilder, BuddyMetrics};
+pub use buddy::{BuddyArena, BuddyArenaBuilder, BuddyStats};
 pub use buffer::{Buffer, BuildError, BytesExt, Dealloc, InitPolicy, PageSize, Unfaulted};
 pub use bump::{Bump, BumpStats};
 pub use chunk::{ArcSingle, ArcSlice, ChunkAllocator, ChunkStats, MAX_CHUNK_CAPACITY};
 pub use collections::{ArenaMap, ArenaVec, Pointers, Violation, Walker, audit, audit_as};
 pub use error::{Error, Result};
-pub use fixed::{FixedArena, FixedArenaBuilder, FixedMetrics};
+pub use fixed::{FixedArena, FixedArenaBuilder, FixedStats};
 pub use grow::{
-    ArenaAlloc, GROW_DEFAULT_CHUNK, GROW_GRANULE, GrowArena, GrowArenaBuilder, GrowStats,
+    ARN_GROW_DEFAULT_CHUNK, ARN_GROW_GRANULE, ArenaAlloc, GrowArena, GrowArenaBuilder, GrowStats,
     MemorySource, SharedGrowArena, SystemMemory,
 };
 pub use mem::{ARN_MAX_ALIGN, align_size};
@@ -50,6 +50,15 @@ pub use mmap::{ARN_MMAP_HUGE_PAGE, ARN_MMAP_PAGE, MmapArena, MmapOpts, MmapStats
 pub use pool::{
     ARN_POOL_BLOCK_ALIGN, ARN_POOL_DEFAULT_SIZE, ObjectPool, Pool, PoolGuard, PoolOpts, PoolStats,
 };
-pub use region::{REGION_ARENA_SIZE, Region, RegionStats};
+pub use region::{ARN_REGION_ARENA_SIZE, Region, RegionStats};
 pub use scratch::Scratch;
 pub use stack::Stack;
+
+// The old names, deprecated and kept for one release.
+#[allow(deprecated)]
+pub use {
+    buddy::BuddyMetrics,
+    fixed::FixedMetrics,
+    grow::{GROW_DEFAULT_CHUNK, GROW_GRANULE},
+    region::REGION_ARENA_SIZE,
+};

@@ -4,7 +4,7 @@
 use std::ffi::c_int;
 use std::time::Duration;
 
-use super::{BuddyArena, BuddyMetrics};
+use super::{BuddyArena, BuddyStats};
 use crate::buffer::ffi::{ByteArenaOpts, arn_buffer, buffer_handle};
 use crate::ffi::handle::{self, Kind, Object};
 use crate::ffi::{args, guard, with_ref};
@@ -88,11 +88,11 @@ pub extern "C" fn bdywt(arena: arn_buddy, size: usize, timeout_ms: u64) -> arn_b
 ///
 /// # Safety
 ///
-/// `out` is NULL or valid for writing an `arn_buddy_metrics`.
+/// `out` is NULL or valid for writing an `arn_buddy_stats`.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn bdymt(arena: arn_buddy, out: *mut BuddyMetrics) -> c_int {
-    guard::status("bdymt", || {
-        let m = with_ref(arena, |a: &BuddyArena| Ok(a.metrics()))?;
+pub unsafe extern "C" fn bdyst(arena: arn_buddy, out: *mut BuddyStats) -> c_int {
+    guard::status("bdyst", || {
+        let m = with_ref(arena, |a: &BuddyArena| Ok(a.stats()))?;
         // SAFETY: the caller's promise.
         unsafe { args::write(out, "out", m) }
     })
@@ -106,4 +106,19 @@ pub unsafe extern "C" fn bdymt(arena: arn_buddy, out: *mut BuddyMetrics) -> c_in
 #[unsafe(no_mangle)]
 pub extern "C" fn bdyfr(arena: arn_buddy) -> c_int {
     guard::status("bdyfr", || handle::remove::<BuddyArena>(arena).map(drop))
+}
+
+// Deprecated spellings, kept for one release (CHANGELOG.md lists them).
+
+/// Deprecated spelling of `bdyst` (every other family says stats), kept
+/// for one release. Behaves exactly as `bdyst`, whose name its errors carry.
+///
+/// # Safety
+///
+/// As `bdyst`.
+#[deprecated(note = "renamed bdyst")]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bdymt(arena: arn_buddy, out: *mut BuddyStats) -> c_int {
+    // SAFETY: the caller's promise, which is `bdyst`'s.
+    unsafe { bdyst(arena, out) }
 }

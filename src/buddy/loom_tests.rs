@@ -45,7 +45,7 @@ fn concurrent_split_and_coalesce() {
         let t2 = spawn(128, 2);
         t1.join().unwrap();
         t2.join().unwrap();
-        let m = a.metrics();
+        let m = a.stats();
         assert_eq!((m.allocations, m.frees, m.bytes_live), (2, 2, 0));
         assert_eq!(m.largest_free_block, 256);
         assert_eq!(m.splits, m.coalesces);
@@ -74,7 +74,7 @@ fn two_claims_get_different_blocks() {
         assert_ne!(x, y);
         assert!(a.allocate(1).is_err());
         drop((bx, by));
-        assert_eq!(a.metrics().largest_free_block, 128);
+        assert_eq!(a.stats().largest_free_block, 128);
     });
 }
 
@@ -129,7 +129,7 @@ fn a_release_wakes_a_waiter() {
         assert_eq!(b.capacity(), 64);
         t.join().unwrap();
         drop(b);
-        let m = a.metrics();
+        let m = a.stats();
         assert_eq!((m.failures, m.bytes_live), (0, 0));
         assert!(!a.shared().state.lock().armed);
     });

@@ -549,7 +549,7 @@ unsafe fn wake(p: NonNull<Shared>) {
 /// Counters of a buddy arena, a snapshot taken under its lock.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct BuddyMetrics {
+pub struct BuddyStats {
     /// Blocks handed out since the arena was made.
     pub allocations: u64,
     /// Allocations refused because no free block was big enough
@@ -575,6 +575,11 @@ pub struct BuddyMetrics {
     pub total_size: usize,
 }
 
+/// The old name of [`BuddyStats`] (C: `arn_buddy_metrics`), kept for one
+/// release.
+#[deprecated(note = "renamed BuddyStats")]
+pub type BuddyMetrics = BuddyStats;
+
 /// A buddy byte arena: blocks of `min_block << k` bytes from one region of
 /// `total_size`, split on demand and coalesced on release, from any thread.
 ///
@@ -589,7 +594,7 @@ pub struct BuddyMetrics {
 /// let bytes = buf.freeze(); // no copy: `bytes` points into the arena
 /// assert_eq!(&bytes[..], b"hello");
 /// drop(bytes); // the block goes back and coalesces
-/// assert_eq!(arena.metrics().largest_free_block, 1 << 20);
+/// assert_eq!(arena.stats().largest_free_block, 1 << 20);
 /// ```
 pub struct BuddyArena {
     shared: NonNull<Shared>,
@@ -736,11 +741,11 @@ impl BuddyArena {
 
     /// A snapshot of the arena's counters. Parked blocks are coalesced
     /// first, so the largest free block is exact.
-    pub fn metrics(&self) -> BuddyMetrics {
+    pub fn stats(&self) -> BuddyStats {
         let s = self.shared();
         let mut st = s.state.lock();
         st.free.flush();
-        BuddyMetrics {
+        BuddyStats {
             allocations: st.allocations,
             failures: st.failures,
             frees: st.frees,
@@ -753,6 +758,12 @@ impl BuddyArena {
             min_block: s.min_block(),
             total_size: s.total,
         }
+    }
+
+    /// The old name of [`BuddyArena::stats`], kept for one release.
+    #[deprecated(note = "renamed stats")]
+    pub fn metrics(&self) -> BuddyStats {
+        self.stats()
     }
 }
 

@@ -284,7 +284,7 @@ pub unsafe extern "C" fn vecps(v: arn_vector, elem: *const c_void) -> c_int {
 
 /// A pointer to the element at `index`, inside the arena: valid (for
 /// reading and writing `elem_size` bytes) until the next call that may move
-/// or drop the storage (`vecps`, `vecri`, `vecrm`, `veccl`, `vecfr`, or
+/// or drop the storage (`vecps`, `vecri`, `vecrm`, `vecrs`, `vecfr`, or
 /// a reset or free of the arena).
 ///
 /// NULL on failure: `ARN_E_OUT_OF_BOUNDS` for `index >= vecln`,
@@ -307,8 +307,8 @@ pub extern "C" fn vecat(v: arn_vector, index: usize) -> *mut c_void {
 ///
 /// `elem` is valid for reading `elem_size` bytes.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn vecst(v: arn_vector, index: usize, elem: *const c_void) -> c_int {
-    guard::status("vecst", || {
+pub unsafe extern "C" fn vecpt(v: arn_vector, index: usize, elem: *const c_void) -> c_int {
+    guard::status("vecpt", || {
         with_vector(v, |vec, _| {
             let p = args::bytes(elem, vec.elem_size(), "elem")?;
             // SAFETY: the caller's promise.
@@ -385,16 +385,16 @@ pub extern "C" fn vecln(v: arn_vector) -> usize {
 /// Number of elements that fit before the storage grows; 0 with the last
 /// error set on failure (as `vecln`).
 #[unsafe(no_mangle)]
-pub extern "C" fn veccp(v: arn_vector) -> usize {
-    guard::value("veccp", || with_vector(v, |vec, _| Ok(vec.capacity())))
+pub extern "C" fn vecca(v: arn_vector) -> usize {
+    guard::value("vecca", || with_vector(v, |vec, _| Ok(vec.capacity())))
 }
 
 /// Removes every element; the storage stays for reuse.
 ///
 /// Returns 0; `ARN_E_STALE_HANDLE`, `ARN_E_BUSY`, handle errors.
 #[unsafe(no_mangle)]
-pub extern "C" fn veccl(v: arn_vector) -> c_int {
-    guard::status("veccl", || {
+pub extern "C" fn vecrs(v: arn_vector) -> c_int {
+    guard::status("vecrs", || {
         with_vector(v, |vec, _| {
             vec.clear();
             Ok(())
@@ -537,7 +537,7 @@ pub unsafe extern "C" fn mappt(
 
 /// The value under the `klen` bytes at `key`, in the arena: valid until
 /// the next call that changes this key or the map (`mappt` of the same
-/// key, `maprm`, `mapcl`, `mapfr`, a reset or free of the arena). Its
+/// key, `maprm`, `maprs`, `mapfr`, a reset or free of the arena). Its
 /// length goes to `*vlen` (when `vlen` is not NULL). A zero-length value
 /// gives a non-NULL pointer that must not be read.
 ///
@@ -625,8 +625,8 @@ pub extern "C" fn mapln(m: arn_map) -> usize {
 ///
 /// Returns 0; `ARN_E_STALE_HANDLE`, `ARN_E_BUSY`, handle errors.
 #[unsafe(no_mangle)]
-pub extern "C" fn mapcl(m: arn_map) -> c_int {
-    guard::status("mapcl", || {
+pub extern "C" fn maprs(m: arn_map) -> c_int {
+    guard::status("maprs", || {
         // SAFETY: `with_map` passes the map's own arena.
         with_map(m, |map, a| {
             unsafe { map.clear(a) };
@@ -747,4 +747,44 @@ pub unsafe extern "C" fn mapau(
         *count = found.len();
         Ok(())
     })
+}
+
+// Deprecated spellings, kept for one release (CHANGELOG.md lists them).
+// Each behaves exactly as its new name, which its errors carry.
+
+/// Deprecated spelling of `vecca` (the capacity; `cp` means copy), kept
+/// for one release.
+#[deprecated(note = "renamed vecca")]
+#[unsafe(no_mangle)]
+pub extern "C" fn veccp(v: arn_vector) -> usize {
+    vecca(v)
+}
+
+/// Deprecated spelling of `vecpt` (put at an index; `st` means stats),
+/// kept for one release.
+///
+/// # Safety
+///
+/// As `vecpt`.
+#[deprecated(note = "renamed vecpt")]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vecst(v: arn_vector, index: usize, elem: *const c_void) -> c_int {
+    // SAFETY: the caller's promise, which is `vecpt`'s.
+    unsafe { vecpt(v, index, elem) }
+}
+
+/// Deprecated spelling of `vecrs` (empty the vector; `cl` means clone),
+/// kept for one release.
+#[deprecated(note = "renamed vecrs")]
+#[unsafe(no_mangle)]
+pub extern "C" fn veccl(v: arn_vector) -> c_int {
+    vecrs(v)
+}
+
+/// Deprecated spelling of `maprs` (empty the map; `cl` means clone), kept
+/// for one release.
+#[deprecated(note = "renamed maprs")]
+#[unsafe(no_mangle)]
+pub extern "C" fn mapcl(m: arn_map) -> c_int {
+    maprs(m)
 }

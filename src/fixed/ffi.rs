@@ -4,7 +4,7 @@
 use std::ffi::c_int;
 use std::time::Duration;
 
-use super::{FixedArena, FixedMetrics};
+use super::{FixedArena, FixedStats};
 use crate::buffer::ffi::{ByteArenaOpts, arn_buffer, buffer_handle};
 use crate::ffi::handle::{self, Kind, Object};
 use crate::ffi::{args, guard, with_ref};
@@ -80,11 +80,11 @@ pub extern "C" fn fxdwt(arena: arn_fixed, timeout_ms: u64) -> arn_buffer {
 ///
 /// # Safety
 ///
-/// `out` is NULL or valid for writing an `arn_fixed_metrics`.
+/// `out` is NULL or valid for writing an `arn_fixed_stats`.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn fxdmt(arena: arn_fixed, out: *mut FixedMetrics) -> c_int {
-    guard::status("fxdmt", || {
-        let m = with_ref(arena, |a: &FixedArena| Ok(a.metrics()))?;
+pub unsafe extern "C" fn fxdst(arena: arn_fixed, out: *mut FixedStats) -> c_int {
+    guard::status("fxdst", || {
+        let m = with_ref(arena, |a: &FixedArena| Ok(a.stats()))?;
         // SAFETY: the caller's promise.
         unsafe { args::write(out, "out", m) }
     })
@@ -98,4 +98,19 @@ pub unsafe extern "C" fn fxdmt(arena: arn_fixed, out: *mut FixedMetrics) -> c_in
 #[unsafe(no_mangle)]
 pub extern "C" fn fxdfr(arena: arn_fixed) -> c_int {
     guard::status("fxdfr", || handle::remove::<FixedArena>(arena).map(drop))
+}
+
+// Deprecated spellings, kept for one release (CHANGELOG.md lists them).
+
+/// Deprecated spelling of `fxdst` (every other family says stats), kept
+/// for one release. Behaves exactly as `fxdst`, whose name its errors carry.
+///
+/// # Safety
+///
+/// As `fxdst`.
+#[deprecated(note = "renamed fxdst")]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fxdmt(arena: arn_fixed, out: *mut FixedStats) -> c_int {
+    // SAFETY: the caller's promise, which is `fxdst`'s.
+    unsafe { fxdst(arena, out) }
 }

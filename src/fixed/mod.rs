@@ -278,7 +278,7 @@ unsafe fn release_slow(p: NonNull<Shared>, w: usize, bit: u64) {
 /// same time).
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct FixedMetrics {
+pub struct FixedStats {
     /// Slots handed out since the arena was made.
     pub allocations: u64,
     /// Allocations refused because every slot was out (timeouts included).
@@ -298,6 +298,11 @@ pub struct FixedMetrics {
     /// Bytes per slot (a buffer's capacity).
     pub slot_size: usize,
 }
+
+/// The old name of [`FixedStats`] (C: `arn_fixed_metrics`), kept for one
+/// release.
+#[deprecated(note = "renamed FixedStats")]
+pub type FixedMetrics = FixedStats;
 
 /// A fixed-slot byte arena: `slot_count` slots of `slot_size` bytes in one
 /// mapping, allocated and released from any thread without a lock.
@@ -431,11 +436,11 @@ impl FixedArena {
     }
 
     /// A snapshot of the arena's counters.
-    pub fn metrics(&self) -> FixedMetrics {
+    pub fn stats(&self) -> FixedStats {
         let s = self.shared();
         let live = s.live();
         let allocations: u64 = s.claims.iter().map(|c| c.load(Ordering::Relaxed)).sum();
-        FixedMetrics {
+        FixedStats {
             allocations,
             failures: s.failures.load(Ordering::Relaxed),
             frees: allocations.saturating_sub(live as u64),
@@ -446,6 +451,12 @@ impl FixedArena {
             slots_free: s.count - live,
             slot_size: s.slot_size,
         }
+    }
+
+    /// The old name of [`FixedArena::stats`], kept for one release.
+    #[deprecated(note = "renamed stats")]
+    pub fn metrics(&self) -> FixedStats {
+        self.stats()
     }
 }
 

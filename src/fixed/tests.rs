@@ -30,11 +30,11 @@ fn every_slot_once_then_full() {
             e.to_string(),
             format!("fixed arena full: all {n} slots in use")
         );
-        let m = a.metrics();
+        let m = a.stats();
         assert_eq!((m.allocations, m.failures, m.slots_free), (n as u64, 1, 0));
         assert_eq!(m.bytes_live, n * 32);
         held.clear();
-        let m = a.metrics();
+        let m = a.stats();
         assert_eq!((m.frees, m.slots_free, m.bytes_live), (n as u64, n, 0));
         assert_eq!(seen.len(), n);
     }
@@ -48,7 +48,7 @@ fn slots_are_inside_the_mapping_aligned_and_disjoint() {
     addrs.sort_unstable();
     assert!(addrs.iter().all(|p| p % 64 == 0));
     assert!(addrs.windows(2).all(|w| w[1] - w[0] >= 64));
-    assert_eq!(a.metrics().bytes_reserved, 100 * 64);
+    assert_eq!(a.stats().bytes_reserved, 100 * 64);
     assert_eq!((a.slot_count(), a.slot_size()), (100, 40));
     assert!(format!("{a:?}").contains("slots: 100"));
 }
@@ -229,7 +229,7 @@ fn allocate_timeout_waits_for_a_slot_or_gives_up() {
             ms: 30
         }
     );
-    assert_eq!(a.metrics().failures, 1);
+    assert_eq!(a.stats().failures, 1);
     let releaser = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(20));
         drop(held);
@@ -262,8 +262,8 @@ fn many_waiters_each_get_a_slot() {
     for w in waiters {
         w.join().unwrap();
     }
-    assert_eq!(a.metrics().slots_free, 2);
-    assert_eq!(a.metrics().allocations, 6);
+    assert_eq!(a.stats().slots_free, 2);
+    assert_eq!(a.stats().allocations, 6);
 }
 
 #[cfg(feature = "async")]
@@ -335,7 +335,7 @@ fn two_threads_trade_bytes_and_everything_comes_back() {
     let t0 = worker(0, tx1, rx0);
     let t1 = worker(1, tx0, rx1);
     assert_eq!(t0.join().unwrap() + t1.join().unwrap(), 2 * PER_THREAD);
-    let m = a.metrics();
+    let m = a.stats();
     assert_eq!(m.bytes_live, 0);
     assert_eq!(m.slots_free, 256);
     assert_eq!(m.allocations, 2 * PER_THREAD as u64);
@@ -452,11 +452,11 @@ proptest! {
                 .map(|(b, _)| b.written().as_ptr() as usize)
                 .chain(frozen.iter().map(|f| f.2))
                 .collect();
-            prop_assert_eq!(a.metrics().slots_free, SLOTS - out.len());
+            prop_assert_eq!(a.stats().slots_free, SLOTS - out.len());
         }
         drop(bufs);
         drop(frozen);
-        let m = a.metrics();
+        let m = a.stats();
         prop_assert_eq!(m.slots_free, SLOTS);
         prop_assert_eq!(m.frees, m.allocations);
     }

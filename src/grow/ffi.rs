@@ -166,7 +166,7 @@ fn builder(opts: Option<GrowOpts>) -> Result<(GrowArenaBuilder, bool, u64)> {
     };
     let b = b
         .chunk_size(if o.chunk_size == 0 {
-            super::GROW_DEFAULT_CHUNK
+            super::ARN_GROW_DEFAULT_CHUNK
         } else {
             o.chunk_size
         })
@@ -228,7 +228,7 @@ pub unsafe extern "C" fn grwmk(options: *const GrowOpts) -> arn_grow {
 /// The layout of a C request: alignment 0 means 16.
 fn layout(size: usize, align: usize) -> Result<Layout> {
     let align = if align == 0 {
-        super::GROW_GRANULE
+        super::ARN_GROW_GRANULE
     } else {
         align
     };
@@ -311,7 +311,7 @@ pub unsafe extern "C" fn grwre(arena: arn_grow, ptr: *mut c_void, new_size: usiz
             let p = match NonNull::new(ptr.cast::<u8>()) {
                 None => a.alloc(layout(new_size, 0)?)?,
                 // SAFETY: the caller's promise; the arena checks the pointer.
-                Some(p) => unsafe { a.realloc(p, super::GROW_GRANULE, new_size) }?,
+                Some(p) => unsafe { a.realloc(p, super::ARN_GROW_GRANULE, new_size) }?,
             };
             Ok(p.as_ptr().cast())
         })
@@ -373,8 +373,8 @@ fn copy_in(a: &dyn ArenaAlloc, bytes: &[u8]) -> Result<*mut u8> {
 /// Returns 1 if it does, 0 if not (NULL included), -1 with the last error
 /// set for a bad handle.
 #[unsafe(no_mangle)]
-pub extern "C" fn grwim(arena: arn_grow, ptr: *const c_void) -> c_int {
-    guard::flag("grwim", || {
+pub extern "C" fn grwow(arena: arn_grow, ptr: *const c_void) -> c_int {
+    guard::flag("grwow", || {
         with_arena(arena, |a| Ok(a.is_managed(ptr.cast())))
     })
 }
@@ -419,4 +419,15 @@ pub extern "C" fn grwfr(arena: arn_grow) -> c_int {
     guard::status("grwfr", || {
         free_unless_busy(arena, |g: &CGrow| g.not_in_callback("free")).map(drop)
     })
+}
+
+// Deprecated spellings, kept for one release (CHANGELOG.md lists them).
+
+/// Deprecated spelling of `grwow` (the arn family's "owns this pointer?"
+/// is `arnow`), kept for one release. Behaves exactly as `grwow`, whose
+/// name its errors carry.
+#[deprecated(note = "renamed grwow")]
+#[unsafe(no_mangle)]
+pub extern "C" fn grwim(arena: arn_grow, ptr: *const c_void) -> c_int {
+    grwow(arena, ptr)
 }

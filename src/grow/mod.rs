@@ -44,6 +44,8 @@ mod source;
 
 pub use alloc::ArenaAlloc;
 pub use arena::{GrowArena, GrowArenaBuilder, SharedGrowArena};
+pub use class::{ARN_GROW_DEFAULT_CHUNK, ARN_GROW_GRANULE};
+#[allow(deprecated)]
 pub use class::{GROW_DEFAULT_CHUNK, GROW_GRANULE};
 pub use core::GrowStats;
 pub use source::{MemorySource, SystemMemory};

@@ -15,7 +15,11 @@ use crate::error::{Error, Result};
 use crate::mem::{WORD, ZeroedBuf, bad_size, fit};
 
 /// Size of the arenas a region makes on demand.
-pub const REGION_ARENA_SIZE: usize = 64 * 1024;
+pub const ARN_REGION_ARENA_SIZE: usize = 64 * 1024;
+
+/// The old name of [`ARN_REGION_ARENA_SIZE`], kept for one release.
+#[deprecated(note = "renamed ARN_REGION_ARENA_SIZE")]
+pub const REGION_ARENA_SIZE: usize = ARN_REGION_ARENA_SIZE;
 
 /// Counters of a region (C: `arn_region_stats`).
 #[repr(C)]
@@ -116,7 +120,7 @@ impl Region {
         arenas.try_reserve(1).map_err(|_| Error::System {
             bytes: std::mem::size_of::<ZeroedBuf>() * (arenas.len() + 1),
         })?;
-        if rounded > REGION_ARENA_SIZE {
+        if rounded > ARN_REGION_ARENA_SIZE {
             let buf = ZeroedBuf::new(rounded, "region arena")?;
             let p = buf.base();
             arenas.push(buf);
@@ -124,15 +128,15 @@ impl Region {
             // SAFETY: a buffer's base is never null.
             return Ok(unsafe { NonNull::new_unchecked(p) });
         }
-        let buf = ZeroedBuf::new(REGION_ARENA_SIZE, "region arena")?;
+        let buf = ZeroedBuf::new(ARN_REGION_ARENA_SIZE, "region arena")?;
         let base = buf.base();
         arenas.push(buf);
         self.done.set(self.done.get() + self.current_used());
         self.current.set(Some(arenas.len() - 1));
-        // SAFETY: rounded <= REGION_ARENA_SIZE, the buffer's length.
+        // SAFETY: rounded <= ARN_REGION_ARENA_SIZE, the buffer's length.
         unsafe {
             self.next.set(base.add(rounded));
-            self.end.set(base.add(REGION_ARENA_SIZE));
+            self.end.set(base.add(ARN_REGION_ARENA_SIZE));
         }
         // SAFETY: a buffer's base is never null.
         Ok(unsafe { NonNull::new_unchecked(base) })
@@ -140,7 +144,7 @@ impl Region {
 
     fn current_used(&self) -> usize {
         match self.current.get() {
-            Some(_) => REGION_ARENA_SIZE - (self.end.get().addr() - self.next.get().addr()),
+            Some(_) => ARN_REGION_ARENA_SIZE - (self.end.get().addr() - self.next.get().addr()),
             None => 0,
         }
     }
@@ -162,7 +166,7 @@ impl Region {
             total_allocated: self.done.get() + current,
             current_arn_used: current,
             current_arn_size: if self.current.get().is_some() {
-                REGION_ARENA_SIZE
+                ARN_REGION_ARENA_SIZE
             } else {
                 0
             },
