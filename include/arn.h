@@ -622,11 +622,10 @@ typedef struct arn_grow_stats {
 typedef uint64_t arn_mmap;
 
 /**
- * Options of an mmap arena (C: `arn_mmap_opts`).
- *
- * Every field is zero by default, and the all-zero value is the default:
- * no huge pages, no prefault, a guard page, nothing retained across a
- * reset. In C, a NULL options pointer and a `{0}` struct mean the same.
+ * Options of an mmap arena (`mmpmk`). Every field is zero by default, and
+ * the all-zero value is the default: no huge pages, no prefault, a guard
+ * page, nothing retained across a reset. A NULL options pointer and a
+ * `{0}` struct mean the same.
  */
 typedef struct arn_mmap_opts {
   /**
@@ -708,9 +707,8 @@ typedef void (*arn_reset)(void *obj, void *ctx);
 typedef void (*arn_destructor)(void *obj, void *ctx);
 
 /**
- * How to make an object pool (C: `arn_pool_opts`, for `polmx`).
- *
- * Every callback may be NULL. `ctx` is passed to each callback as is.
+ * How to make an object pool (`polmx`). Every callback may be NULL. `ctx`
+ * is passed to each callback as is.
  */
 typedef struct arn_pool_opts {
   /**

@@ -46,9 +46,10 @@ pub use grow::{
     MemorySource, SharedGrowArena, SystemMemory,
 };
 pub use mem::{ARN_MAX_ALIGN, align_size};
-pub use mmap::{ARN_MMAP_HUGE_PAGE, ARN_MMAP_PAGE, MmapArena, MmapOpts, MmapStats};
+pub use mmap::{ARN_MMAP_HUGE_PAGE, ARN_MMAP_PAGE, MmapArena, MmapArenaBuilder, MmapStats};
 pub use pool::{
-    ARN_POOL_BLOCK_ALIGN, ARN_POOL_DEFAULT_SIZE, ObjectPool, Pool, PoolGuard, PoolOpts, PoolStats,
+    ARN_POOL_BLOCK_ALIGN, ARN_POOL_DEFAULT_SIZE, ObjectPool, ObjectPoolBuilder, Pool, PoolGuard,
+    PoolStats,
 };
 pub use region::{ARN_REGION_ARENA_SIZE, Region, RegionStats};
 pub use scratch::Scratch;
