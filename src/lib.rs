@@ -52,8 +52,8 @@ pub use pool::{
     PoolStats,
 };
 pub use region::{ARN_REGION_ARENA_SIZE, Region, RegionStats};
-pub use scratch::Scratch;
-pub use stack::Stack;
+pub use scratch::{Scratch, ScratchStats};
+pub use stack::{Stack, StackStats};
 
 // The old names, deprecated and kept for one release.
 #[allow(deprecated)]

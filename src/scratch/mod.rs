@@ -11,6 +11,19 @@ use std::ptr::NonNull;
 use crate::arena::{Arena, Mark};
 use crate::error::{Error, Result};
 
+/// Counters of a [`Scratch`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ScratchStats {
+    /// Capacity in bytes.
+    pub size: usize,
+    /// Bytes in use, padding included.
+    pub used: usize,
+    /// Allocations since creation, less those reclaimed by restores.
+    pub allocations: usize,
+    /// Checkpoints taken and not yet restored.
+    pub checkpoints: usize,
+}
+
 /// An arena with nested checkpoints.
 ///
 /// Allocation takes `&self`; taking and restoring checkpoints take
@@ -101,6 +114,17 @@ impl Scratch {
     /// Capacity in bytes.
     pub fn capacity(&self) -> usize {
         self.arena.capacity()
+    }
+
+    /// The scratch space's counters.
+    pub fn stats(&self) -> ScratchStats {
+        let a = self.arena.stats();
+        ScratchStats {
+            size: a.size,
+            used: a.offset,
+            allocations: a.objects,
+            checkpoints: self.checkpoints.len(),
+        }
     }
 }
 

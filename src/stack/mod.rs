@@ -30,6 +30,17 @@ use crate::bitmap::{bit, clear_bits, set_bit, zeroed_words};
 use crate::error::{Error, Result};
 use crate::mem::{WORD, ZeroedBuf, align_up, bad_size, fit};
 
+/// Counters of a [`Stack`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StackStats {
+    /// Capacity in bytes, as asked for at creation.
+    pub size: usize,
+    /// Bytes on the stack, padding included (the top).
+    pub used: usize,
+    /// Live markers: taken and not yet discarded.
+    pub markers: usize,
+}
+
 /// A fixed-capacity, zero-filled stack of bytes with markers.
 ///
 /// Pushing and taking markers take `&self` and hand out disjoint
@@ -194,6 +205,20 @@ impl Stack {
     /// Capacity in bytes, as asked for at creation.
     pub fn capacity(&self) -> usize {
         self.buf.len()
+    }
+
+    /// The stack's counters. Counting the markers reads one bit per 8 bytes
+    /// of capacity.
+    pub fn stats(&self) -> StackStats {
+        StackStats {
+            size: self.buf.len(),
+            used: self.top.get(),
+            markers: self
+                .live
+                .iter()
+                .map(|w| w.get().count_ones() as usize)
+                .sum(),
+        }
     }
 
     /// True when `p` points into the bytes on the stack.
