@@ -162,6 +162,15 @@ impl Error {
     pub(crate) fn invalid(msg: impl Into<String>) -> Error {
         Error::InvalidArgument(msg.into())
     }
+
+    /// Builds an [`Error::Timeout`]: `what` had nothing free in `waited`.
+    #[cold]
+    pub(crate) fn timeout(what: &'static str, waited: std::time::Duration) -> Error {
+        Error::Timeout {
+            what,
+            ms: u64::try_from(waited.as_millis()).unwrap_or(u64::MAX),
+        }
+    }
 }
 
 fn padding_note(asked: &usize, needed: &usize) -> String {

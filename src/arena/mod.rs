@@ -77,16 +77,8 @@ impl Arena {
         })
     }
 
-    /// Hands out `bytes` zeroed bytes, 8-byte aligned.
-    #[inline]
-    // Each call hands out bytes no other call hands out; a reset needs
-    // `&mut self`, so none outlives one.
-    #[allow(clippy::mut_from_ref)]
-    pub fn alloc(&self, bytes: usize) -> Result<&mut [u8]> {
-        let p = self.alloc_ptr(bytes)?;
-        // SAFETY: `alloc_ptr` returned `bytes` bytes that no one else refers
-        // to; they live as long as `&self` (reset needs `&mut self`).
-        Ok(unsafe { std::slice::from_raw_parts_mut(p.as_ptr(), bytes) })
+    crate::mem::alloc_slice! {
+        /// Hands out `bytes` zeroed bytes, 8-byte aligned.
     }
 
     /// Like [`Arena::alloc`], returning a raw pointer.
@@ -112,7 +104,7 @@ impl Arena {
     #[allow(clippy::mut_from_ref)]
     pub fn alloc_aligned(&self, bytes: usize, align: usize) -> Result<&mut [u8]> {
         let p = self.alloc_aligned_ptr(bytes, align)?;
-        // SAFETY: as in `alloc`.
+        // SAFETY: as in `alloc` (`mem::alloc_slice`).
         Ok(unsafe { std::slice::from_raw_parts_mut(p.as_ptr(), bytes) })
     }
 

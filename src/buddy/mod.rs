@@ -51,20 +51,8 @@
 //! pins the state, wakes them outside the lock, and unpins.
 
 pub(crate) mod ffi;
-#[cfg(all(test, arn_loom))]
-mod loom_tests;
-#[cfg(all(test, not(arn_loom)))]
-mod tests;
 
-use std::ptr::NonNull;
-use std::time::Duration;
-
-use crate::buffer::wait::Waiters;
-use crate::buffer::{
-    Backing, Buffer, BuildError, Dealloc, Home, InitPolicy, Options, PageSize, Release, Unfaulted,
-    byte_arena_builder,
-};
-use crate::error::{Error, Result};
+use crate::buffer::kit::*;
 use crate::sync::SpinLock;
 
 /// Bits of a token that hold the block's order; the index sits above.
@@ -382,8 +370,8 @@ struct Shared {
     total: usize,
     zero: bool,
     auto_spill: bool,
-    waiters: Waiters,
     backing: Backing,
+    waiters: Waiters,
 }
 
 // SAFETY: blocks are handed out disjointly under the lock; everything else
@@ -600,10 +588,7 @@ pub struct BuddyArena {
     shared: NonNull<Shared>,
 }
 
-// SAFETY: `Shared` is `Send + Sync`, and the arena only reaches it by `&`.
-unsafe impl Send for BuddyArena {}
-// SAFETY: as above.
-unsafe impl Sync for BuddyArena {}
+byte_arena_handle!(BuddyArena);
 
 impl BuddyArena {
     /// A builder for a region of `total_size` bytes (a non-zero multiple
@@ -611,9 +596,9 @@ impl BuddyArena {
     /// power of two).
     pub fn builder(total_size: usize, min_block: usize) -> BuddyArenaBuilder {
         BuddyArenaBuilder {
+            opts: Options::default(),
             total: total_size,
             min_block,
-            opts: Options::default(),
         }
     }
 
@@ -634,15 +619,7 @@ impl BuddyArena {
         min_block: usize,
         dealloc: Option<Dealloc>,
     ) -> BuddyArenaBuilder {
-        let mut b = BuddyArena::builder(len, min_block);
-        b.opts.memory = Some((ptr, len, dealloc));
-        b
-    }
-
-    #[inline(always)]
-    fn shared(&self) -> &Shared {
-        // SAFETY: the arena holds a reference to its `Shared`.
-        unsafe { self.shared.as_ref() }
+        BuddyArena::builder(len, min_block).memory(ptr, len, dealloc)
     }
 
     /// A buffer over the smallest block that holds `size` bytes (a power
@@ -681,10 +658,7 @@ impl BuddyArena {
             Some(i) => Ok(self.buffer(i, k)),
             None => {
                 s.state.lock().failures += 1;
-                Err(Error::Timeout {
-                    what: "buddy arena",
-                    ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
-                })
+                Err(Error::timeout("buddy arena", timeout))
             }
         }
     }
@@ -863,7 +837,7 @@ impl BuddyArenaBuilder {
         let backing = self.opts.backing(total, prefault)?;
         let free = Free::new(n)?;
         let top = free.maps.len() - 1;
-        let shared = Box::new(Shared {
+        Ok(BuddyArena::from_shared(Shared {
             state: SpinLock::new(State {
                 free,
                 allocations: 0,
@@ -886,9 +860,11 @@ impl BuddyArenaBuilder {
             auto_spill,
             waiters: Waiters::new(),
             backing,
-        });
-        Ok(BuddyArena {
-            shared: NonNull::from(Box::leak(shared)),
-        })
+        }))
     }
 }
+
+#[cfg(all(test, arn_loom))]
+mod loom_tests;
+#[cfg(all(test, not(arn_loom)))]
+mod tests;

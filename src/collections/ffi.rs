@@ -181,6 +181,24 @@ fn walk<T: Storage, F>(
     stopped
 }
 
+/// The loop of a walk: takes the items one at a time, checking the arena
+/// before each (the callback may have reset it), and calls `visit` on each
+/// until it returns nonzero. Returns that value, or 0 after the last item.
+fn each<T: Storage, I>(
+    c: &Container<T>,
+    h: u64,
+    mut items: impl Iterator<Item = I>,
+    mut visit: impl FnMut(I) -> Result<c_int>,
+) -> Result<c_int> {
+    while let Some(item) = c.enter(h, |_| Ok(items.next()))? {
+        let r = visit(item)?;
+        if r != 0 {
+            return Ok(r);
+        }
+    }
+    Ok(0)
+}
+
 /// `len` bytes to read at `p`: NULL is allowed when `len` is 0.
 ///
 /// # Safety
@@ -213,6 +231,16 @@ unsafe fn output<'a, T>(p: *mut T, max: usize, what: &str) -> Result<&'a mut [T]
     }
     // SAFETY: the caller's promise, non-NULL and aligned.
     Ok(unsafe { std::slice::from_raw_parts_mut(p, max) })
+}
+
+/// Where an audit writes how many it found; NULL is an invalid argument.
+///
+/// # Safety
+///
+/// `p` is NULL or valid for writing a `size_t`.
+unsafe fn count_out<'a>(p: *mut usize) -> Result<&'a mut usize> {
+    // SAFETY: the caller's promise.
+    unsafe { args::out_opt(p, "out_count") }?.ok_or_else(|| Error::invalid("out_count is NULL"))
 }
 
 /// Runs `f` on the vector behind `h` and its arena.
@@ -419,19 +447,12 @@ pub extern "C" fn vecrs(v: arn_vector) -> c_int {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn vecit(v: arn_vector, r#fn: arn_vector_fn, ctx: *mut c_void) -> c_int {
     walk("vecit", v, r#fn, |c, vec: &ByteVec, f| {
-        for i in 0.. {
-            // Check the arena before each element: the callback may have
-            // reset it.
-            let Some(p) = c.enter(v, |_| Ok((i < vec.len()).then(|| vec.at(i))))? else {
-                break;
-            };
+        // The length cannot change during the walk: the vector is locked.
+        let elems = (0..vec.len()).map(|i| (i, vec.at(i)));
+        each(c, v, elems, |(i, p)| {
             // SAFETY: the caller's promise; `p` is a live element.
-            let r = unsafe { f(ctx, i, p?.as_ptr().cast()) };
-            if r != 0 {
-                return Ok(r);
-            }
-        }
-        Ok(0)
+            Ok(unsafe { f(ctx, i, p?.as_ptr().cast()) })
+        })
     })
 }
 
@@ -469,10 +490,7 @@ pub unsafe extern "C" fn vecau(
 ) -> c_int {
     guard::status("vecau", || {
         // SAFETY: the caller's promise.
-        let count = unsafe { args::out_opt(out_count, "out_count") }?
-            .ok_or_else(|| Error::invalid("out_count is NULL"))?;
-        // SAFETY: the caller's promise.
-        let out = unsafe { output(indices, max, "indices") }?;
+        let (count, out) = unsafe { (count_out(out_count)?, output(indices, max, "indices")?) };
         let found = with_vector(v, |vec, a| vec.audit(a, offset))?;
         for (slot, i) in out.iter_mut().zip(&found) {
             *slot = *i;
@@ -681,17 +699,10 @@ pub unsafe extern "C" fn mapad(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn mapit(m: arn_map, r#fn: arn_map_fn, ctx: *mut c_void) -> c_int {
     walk("mapit", m, r#fn, |c, map: &ByteMap, f| {
-        let mut entries = map.entries();
-        // Check the arena before reading each entry: the callback may have
-        // reset it.
-        while let Some((k, v)) = c.enter(m, |_| Ok(entries.next()))? {
+        each(c, m, map.entries(), |(k, v)| {
             // SAFETY: the caller's promise; both are live blocks.
-            let r = unsafe { f(ctx, k.as_ptr().cast(), k.len(), v.as_ptr().cast(), v.len()) };
-            if r != 0 {
-                return Ok(r);
-            }
-        }
-        Ok(0)
+            Ok(unsafe { f(ctx, k.as_ptr().cast(), k.len(), v.as_ptr().cast(), v.len()) })
+        })
     })
 }
 
@@ -734,8 +745,7 @@ pub unsafe extern "C" fn mapau(
 ) -> c_int {
     guard::status("mapau", || {
         // SAFETY: the caller's promise.
-        let count = unsafe { args::out_opt(out_count, "out_count") }?
-            .ok_or_else(|| Error::invalid("out_count is NULL"))?;
+        let count = unsafe { count_out(out_count) }?;
         // SAFETY: the caller's promise.
         let (keys, klens) = unsafe { (output(keys, max, "keys")?, output(klens, max, "klens")?) };
         let found = with_map(m, |map, a| Ok(map.audit(a, offset)))?;

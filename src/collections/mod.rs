@@ -19,4 +19,6 @@ pub use vec::ArenaVec;
 #[cfg(all(test, not(arn_loom)))]
 mod map_tests;
 #[cfg(all(test, not(arn_loom)))]
+mod test_arenas;
+#[cfg(all(test, not(arn_loom)))]
 mod vec_tests;

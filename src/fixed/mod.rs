@@ -30,15 +30,7 @@ mod loom_tests;
 #[cfg(all(test, not(arn_loom)))]
 mod tests;
 
-use std::ptr::NonNull;
-use std::time::Duration;
-
-use crate::buffer::wait::Waiters;
-use crate::buffer::{
-    Backing, Buffer, BuildError, Dealloc, Home, InitPolicy, Options, PageSize, Release, Unfaulted,
-    byte_arena_builder,
-};
-use crate::error::{Error, Result};
+use crate::buffer::kit::*;
 use crate::sync::{AtomicU64, AtomicUsize, Ordering, fence};
 
 /// Slots per bitmap word.
@@ -322,10 +314,7 @@ pub struct FixedArena {
     shared: NonNull<Shared>,
 }
 
-// SAFETY: `Shared` is `Send + Sync`, and the arena only reaches it by `&`.
-unsafe impl Send for FixedArena {}
-// SAFETY: as above.
-unsafe impl Sync for FixedArena {}
+byte_arena_handle!(FixedArena);
 
 impl FixedArena {
     /// A builder for `slot_count` slots of `slot_size` bytes.
@@ -352,15 +341,7 @@ impl FixedArena {
         slot_size: usize,
         dealloc: Option<Dealloc>,
     ) -> FixedArenaBuilder {
-        let mut b = FixedArena::builder(0, slot_size);
-        b.opts.memory = Some((ptr, len, dealloc));
-        b
-    }
-
-    #[inline(always)]
-    fn shared(&self) -> &Shared {
-        // SAFETY: the arena holds a reference to its `Shared`.
-        unsafe { self.shared.as_ref() }
+        FixedArena::builder(0, slot_size).memory(ptr, len, dealloc)
     }
 
     /// A buffer over a free slot; [`Error::Full`] when every slot is out.
@@ -383,10 +364,7 @@ impl FixedArena {
             Some(token) => Ok(self.buffer(token)),
             None => {
                 s.failures.fetch_add(1, Ordering::Relaxed);
-                Err(Error::Timeout {
-                    what: "fixed arena",
-                    ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
-                })
+                Err(Error::timeout("fixed arena", timeout))
             }
         }
     }
@@ -553,7 +531,7 @@ impl FixedArenaBuilder {
                 }))
             })
             .collect();
-        let shared = Box::new(Shared {
+        Ok(FixedArena::from_shared(Shared {
             lines,
             words,
             tail,
@@ -569,9 +547,6 @@ impl FixedArenaBuilder {
             spills: AtomicU64::new(0),
             waiters: Waiters::new(),
             backing,
-        });
-        Ok(FixedArena {
-            shared: NonNull::from(Box::leak(shared)),
-        })
+        }))
     }
 }

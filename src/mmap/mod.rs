@@ -273,18 +273,9 @@ impl MmapArena {
         })
     }
 
-    /// Hands out `bytes` zeroed bytes, 8-byte aligned, committing the pages
-    /// they need.
-    #[inline]
-    // Each call hands out bytes no other call hands out; a reset needs
-    // `&mut self`, so none outlives one.
-    #[allow(clippy::mut_from_ref)]
-    pub fn alloc(&self, bytes: usize) -> Result<&mut [u8]> {
-        let p = self.alloc_ptr(bytes)?;
-        // SAFETY: `alloc_ptr` returned `bytes` committed bytes that no one
-        // else refers to; they live as long as `&self` (reset and drop need
-        // `&mut self` or ownership).
-        Ok(unsafe { std::slice::from_raw_parts_mut(p.as_ptr(), bytes) })
+    crate::mem::alloc_slice! {
+        /// Hands out `bytes` zeroed bytes, 8-byte aligned, committing the
+        /// pages they need.
     }
 
     /// Like [`MmapArena::alloc`], returning a raw pointer.

@@ -76,15 +76,8 @@ impl Region {
         }
     }
 
-    /// Hands out `size` zeroed bytes, 8-byte aligned.
-    // Each call hands out bytes no other call hands out; freeing needs
-    // `&mut self`, so none outlives it.
-    #[allow(clippy::mut_from_ref)]
-    #[inline]
-    pub fn alloc(&self, size: usize) -> Result<&mut [u8]> {
-        let p = self.alloc_ptr(size)?;
-        // SAFETY: fresh bytes no one refers to, alive as long as `&self`.
-        Ok(unsafe { std::slice::from_raw_parts_mut(p.as_ptr(), size) })
+    crate::mem::alloc_slice! {
+        /// Hands out `bytes` zeroed bytes, 8-byte aligned.
     }
 
     /// Like [`Region::alloc`], returning a raw pointer.
