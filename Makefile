@@ -1,16 +1,18 @@
-# libarn: `make` builds the library and the header, `make test` runs every
-# test, `make example` runs the tour. Needs only cargo and a C compiler.
+# libarn: `make` builds the library (and nothing else), `make test` runs
+# every test, `make example` runs the tour. Needs only cargo and a C
+# compiler. Honours CARGO_TARGET_DIR.
 
 CARGO   ?= cargo
 CC      ?= cc
 CXX     ?= c++
 PREFIX  ?= /usr/local
 
-LIBDIR  := target/release
+TARGET  := $(or $(CARGO_TARGET_DIR),target)
+LIBDIR  := $(TARGET)/release
 BUILD   := build
 CSTRICT := -std=c11 -Wall -Wextra -Wpedantic -Werror
 CFLAGS  ?= -O2 -g
-LINK    := -L$(LIBDIR) -larn -Wl,-rpath,$(CURDIR)/$(LIBDIR) -pthread
+LINK    := -L$(LIBDIR) -larn -Wl,-rpath,$(abspath $(LIBDIR)) -pthread
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 C_TESTS := $(patsubst c_tests/%.c,%,$(wildcard c_tests/test_*.c))
@@ -28,7 +30,10 @@ run_each = fail=0; for t in $(C_TESTS); do \
 .PHONY: all lib header header-check test cargo-test loom c-test link-check example bench callgrind-bytes callgrind-chunk \
         callgrind asan valgrind miri lint install clean
 
-all: lib header
+# The library only: no dev-dependency is built and no file is written
+# outside the target directory. include/arn.h is committed; `make header`
+# regenerates it.
+all: lib
 
 lib:
 	$(CARGO) build --release
@@ -36,24 +41,29 @@ lib:
 
 # Regenerates include/arn.h from the sources (tests/header.rs runs cbindgen).
 header:
-	ARN_BLESS=1 $(CARGO) test --quiet --test header
+	ARN_BLESS=1 $(CARGO) test --quiet --features async --test header
 
-# Fails when the committed header differs from a fresh one.
+# Fails when the committed header differs from a fresh one (`make test`
+# runs this check with the other cargo tests).
 header-check:
-	$(CARGO) test --quiet --test header
+	$(CARGO) test --quiet --features async --test header
 
-test: cargo-test header-check c-test link-check loom
+test: cargo-test c-test link-check loom
 
+# Unit, model, doc, README and header tests, the async ones included, in
+# one build.
 cargo-test:
-	$(CARGO) test
-	$(CARGO) test --features async --lib async
+	$(CARGO) test --features async
 
-# Loom models of the byte arenas' lock-free paths (src/*/loom_tests.rs). The
-# cfg is the crate's own (`arn_loom`): `--cfg loom` would also switch tokio
-# and arena-alligator, our dev-dependencies, into loom modes that do not
-# build outside their own repositories.
+# Loom models of the lock-free paths (src/*/loom_tests.rs), in a build of
+# their own: the crate's cfg `arn_loom` swaps in loom's atomics and locks
+# (`--cfg loom` would also switch dependencies into loom modes that do not
+# build here). That build leaves out the dev-dependencies the models do not
+# use (Cargo.toml) and uses the `loom` profile (optimized, quick to
+# compile). Models with a waiter explore up to 5 preemptions;
+# `LOOM_MAX_PREEMPTIONS=N make loom` explores deeper.
 loom:
-	RUSTFLAGS="--cfg arn_loom" CARGO_TARGET_DIR=target/loom $(CARGO) test --release --lib loom_tests
+	RUSTFLAGS="--cfg arn_loom" CARGO_TARGET_DIR=$(TARGET)/loom $(CARGO) test --profile loom --lib loom_tests
 
 $(BUILD):
 	mkdir -p $(BUILD)
@@ -115,7 +125,7 @@ lint:
 	$(CARGO) fmt --check
 	$(CARGO) clippy --all-targets -- -D warnings
 
-install: all
+install: lib
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include
 	install -m 644 $(LIBDIR)/libarn.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(LIBDIR)/libarn.so $(DESTDIR)$(PREFIX)/lib/libarn.so.0

@@ -13,15 +13,19 @@ use loom::thread;
 
 use super::*;
 
-/// Runs `f` under loom with at most `bound` preemptions per execution: the
-/// models with a waiter (the waiters' mutex and condition variable, the
-/// arena's lock and its lifetime decision) are too large to explore
-/// unbounded (over 20 minutes). Five preemptions cover every ordering of the
-/// release's three steps (wake, unpin, free) against the waiter and the
-/// arena's drop with room to spare, in about 20 seconds.
+/// Runs `f` under loom with at most `bound` preemptions per execution
+/// (`LOOM_MAX_PREEMPTIONS` overrides it, for a deeper run): the models with
+/// a waiter (the waiters' mutex and condition variable, the arena's spin
+/// lock and its lifetime decision) grow with every retry of the spin lock
+/// that loom may interleave. Unbounded, the pinned release below takes over
+/// 20 minutes and the plain wake-up about a minute (357 816 executions,
+/// most of them spin-lock retries). Five preemptions cover every ordering
+/// of the release's steps (free the block, see the waiter, wake, unpin)
+/// against the waiter's (arm, retry, sleep) and the arena's drop with room
+/// to spare, in seconds.
 fn bounded(bound: usize, f: impl Fn() + Sync + Send + 'static) {
     let mut b = loom::model::Builder::new();
-    b.preemption_bound = Some(bound);
+    b.preemption_bound.get_or_insert(bound);
     b.check(f);
 }
 
@@ -121,7 +125,7 @@ fn arena_and_last_bytes_drop_on_different_threads() {
 /// a lost wake-up is reported as a deadlock).
 #[test]
 fn a_release_wakes_a_waiter() {
-    loom::model(|| {
+    bounded(5, || {
         let a = Arc::new(BuddyArena::builder(128, 64).build().unwrap());
         let held = a.allocate(128).unwrap();
         let t = thread::spawn(move || drop(held));
