@@ -79,7 +79,7 @@ pub enum Error {
     #[error("{what} full: all {capacity} slots in use")]
     Full { what: &'static str, capacity: usize },
     /// See [`ARN_E_CAPACITY`]: every block of a block allocator is in use
-    /// (the seed's words).
+    /// (the original arn API's words).
     #[error("no free blocks in pool: all {capacity} blocks in use")]
     NoFreeBlocks { capacity: usize },
     /// See [`ARN_E_CAPACITY`]: a buddy arena has no free block big enough.

@@ -1,4 +1,5 @@
-//! The arena and the typed arena (seed `arnmk`, `arnal`, `arnrs`, `arnfr`).
+//! The arena and the typed arena (C: `arnmk`, `arnal`, `arnrs`, `arnfr`,
+//! as in the original arn API).
 //!
 //! An [`Arena`] is one fixed, zero-filled buffer with an offset that moves
 //! up. Every allocation is 8-byte aligned and its size is rounded up to 8, so

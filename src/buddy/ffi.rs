@@ -53,10 +53,10 @@ pub unsafe extern "C" fn bdymk(
 /// up to a power of two, at least the minimum block); write it with
 /// `bufwr`, then freeze it (`bufrz`) or drop it (`bufdr`).
 ///
-/// Returns the buffer's handle; 0 on failure: `ARN_E_INVALID_ARGUMENT` for
-/// a `size` of 0 or above the largest block the arena can have,
-/// `ARN_E_CAPACITY` when no free block is big enough now, handle errors for
-/// a bad `arena`.
+/// Returns the buffer's handle, the caller's until `bufrz` or `bufdr`
+/// consumes it; 0 on failure: `ARN_E_INVALID_ARGUMENT` for a `size` of 0 or
+/// above the largest block the arena can have, `ARN_E_CAPACITY` when no
+/// free block is big enough now, handle errors for a bad `arena`.
 #[unsafe(no_mangle)]
 pub extern "C" fn bdyal(arena: arn_buddy, size: usize) -> arn_buffer {
     guard::value("bdyal", || {
@@ -69,9 +69,10 @@ pub extern "C" fn bdyal(arena: arn_buddy, size: usize) -> arn_buffer {
 /// `timeout_ms` milliseconds for one to come back (the C face of
 /// `allocate_async`).
 ///
-/// Returns the buffer's handle; 0 on failure: `ARN_E_TIMEOUT` when no
-/// block came back in time, `ARN_E_INVALID_ARGUMENT` at once for a `size`
-/// the arena can never serve, handle errors for a bad `arena`.
+/// Returns the buffer's handle, the caller's until `bufrz` or `bufdr`
+/// consumes it; 0 on failure: `ARN_E_TIMEOUT` when no block came back in
+/// time, `ARN_E_INVALID_ARGUMENT` at once for a `size` the arena can never
+/// serve, handle errors for a bad `arena`.
 #[unsafe(no_mangle)]
 pub extern "C" fn bdywt(arena: arn_buddy, size: usize, timeout_ms: u64) -> arn_buffer {
     guard::value("bdywt", || {

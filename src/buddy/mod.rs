@@ -563,8 +563,8 @@ pub struct BuddyStats {
     pub total_size: usize,
 }
 
-/// The old name of [`BuddyStats`] (C: `arn_buddy_metrics`), kept for one
-/// release.
+/// The old name of `BuddyStats`, kept for one release (in C,
+/// `arn_buddy_metrics`, the old name of `arn_buddy_stats`).
 #[deprecated(note = "renamed BuddyStats")]
 pub type BuddyMetrics = BuddyStats;
 

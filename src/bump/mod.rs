@@ -1,4 +1,5 @@
-//! The bump allocator (seed `bmpmk`, `bumpl`, `bmprs`, `bmpfr`).
+//! The bump allocator (C: `bmpmk`, `bumpl`, `bmprs`, `bmpfr`, as in the
+//! original arn API; `bmpst`).
 //!
 //! A [`Bump`] hands out memory from the top of one zero-filled buffer
 //! downwards: the head only ever moves down by the rounded size, which

@@ -1,5 +1,5 @@
-//! Containers whose storage lives in an arena (the seed's `Vector` and
-//! `Map`): [`ArenaVec`], [`ArenaMap`], the pointer audit ([`Pointers`],
+//! Containers whose storage lives in an arena (`Vector` and `Map` of the
+//! Go arena limpo1989/arena): [`ArenaVec`], [`ArenaMap`], the pointer audit ([`Pointers`],
 //! [`audit`]) and their C functions (`vec*`, `map*`).
 //!
 //! They reach their arena only through the allocation trait

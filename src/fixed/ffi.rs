@@ -49,8 +49,9 @@ pub unsafe extern "C" fn fxdmk(
 /// The buffer's capacity is the slot size; write it with `bufwr`, then
 /// freeze it (`bufrz`) or drop it (`bufdr`).
 ///
-/// Returns the buffer's handle; 0 on failure: `ARN_E_CAPACITY` when every
-/// slot is out, handle errors for a bad `arena`.
+/// Returns the buffer's handle, the caller's until `bufrz` or `bufdr`
+/// consumes it; 0 on failure: `ARN_E_CAPACITY` when every slot is out,
+/// handle errors for a bad `arena`.
 #[unsafe(no_mangle)]
 pub extern "C" fn fxdal(arena: arn_fixed) -> arn_buffer {
     guard::value("fxdal", || {
@@ -62,8 +63,9 @@ pub extern "C" fn fxdal(arena: arn_fixed) -> arn_buffer {
 /// Like `fxdal`, but when every slot is out, waits up to `timeout_ms`
 /// milliseconds for one to come back (the C face of `allocate_async`).
 ///
-/// Returns the buffer's handle; 0 on failure: `ARN_E_TIMEOUT` when no slot
-/// came back in time, handle errors for a bad `arena`.
+/// Returns the buffer's handle, the caller's until `bufrz` or `bufdr`
+/// consumes it; 0 on failure: `ARN_E_TIMEOUT` when no slot came back in
+/// time, handle errors for a bad `arena`.
 #[unsafe(no_mangle)]
 pub extern "C" fn fxdwt(arena: arn_fixed, timeout_ms: u64) -> arn_buffer {
     guard::value("fxdwt", || {

@@ -291,8 +291,8 @@ pub struct FixedStats {
     pub slot_size: usize,
 }
 
-/// The old name of [`FixedStats`] (C: `arn_fixed_metrics`), kept for one
-/// release.
+/// The old name of `FixedStats`, kept for one release (in C,
+/// `arn_fixed_metrics`, the old name of `arn_fixed_stats`).
 #[deprecated(note = "renamed FixedStats")]
 pub type FixedMetrics = FixedStats;
 

@@ -258,8 +258,8 @@ impl GrowArenaBuilder {
         })
     }
 
-    /// An arena with an internal lock, safe from any thread (the seed's
-    /// `WithEnableLock`). Containers on it still serve one thread at a time.
+    /// An arena with an internal lock, safe from any thread (the Go
+    /// arena's `WithEnableLock`). Containers on it still serve one thread at a time.
     pub fn build_shared(self) -> Result<SharedGrowArena> {
         Ok(SharedGrowArena {
             core: SpinLock::new(self.core()?),

@@ -14,10 +14,10 @@ pub const ARN_GROW_DEFAULT_CHUNK: usize = 64 * 1024;
 /// Smallest chunk size accepted.
 pub(super) const MIN_CHUNK: usize = 256;
 
-/// The old name of [`ARN_GROW_GRANULE`], kept for one release.
+/// The old name of `ARN_GROW_GRANULE`, kept for one release.
 #[deprecated(note = "renamed ARN_GROW_GRANULE")]
 pub const GROW_GRANULE: usize = ARN_GROW_GRANULE;
-/// The old name of [`ARN_GROW_DEFAULT_CHUNK`], kept for one release.
+/// The old name of `ARN_GROW_DEFAULT_CHUNK`, kept for one release.
 #[deprecated(note = "renamed ARN_GROW_DEFAULT_CHUNK")]
 pub const GROW_DEFAULT_CHUNK: usize = ARN_GROW_DEFAULT_CHUNK;
 

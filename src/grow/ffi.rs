@@ -243,9 +243,11 @@ fn layout(size: usize, align: usize) -> Result<Layout> {
 /// to 4096), reusing a freed block of the same size class when there is
 /// one. The memory is not zeroed (see `grwaz`).
 ///
-/// Returns the pointer; NULL on failure: `ARN_E_INVALID_ARGUMENT` for a
-/// zero size or a bad alignment, `ARN_E_SYSTEM` when the memory source has
-/// no chunk, handle errors.
+/// The block belongs to the arena: it is valid until `grwfe` frees it,
+/// `grwre` moves it, or `grwrs` or `grwfr` takes every block back. Returns
+/// it; NULL on failure: `ARN_E_INVALID_ARGUMENT` for a zero size or a bad
+/// alignment, `ARN_E_SYSTEM` when the memory source has no chunk, handle
+/// errors.
 #[unsafe(no_mangle)]
 pub extern "C" fn grwal(arena: arn_grow, size: usize, align: usize) -> *mut c_void {
     guard::value("grwal", || {
@@ -255,7 +257,10 @@ pub extern "C" fn grwal(arena: arn_grow, size: usize, align: usize) -> *mut c_vo
     })
 }
 
-/// `grwal`, zero-filled.
+/// Allocates as `grwal` does, and zero-fills the block.
+///
+/// The block belongs to the arena, valid as `grwal`'s. Returns it; NULL on
+/// failure, with `grwal`'s errors.
 #[unsafe(no_mangle)]
 pub extern "C" fn grwaz(arena: arn_grow, size: usize, align: usize) -> *mut c_void {
     guard::value("grwaz", || {
@@ -293,13 +298,14 @@ pub unsafe extern "C" fn grwfe(arena: arn_grow, ptr: *mut c_void) -> c_int {
 
 /// Resizes the block at `ptr` to `new_size` bytes (alignment 16): in place
 /// when its size class holds `new_size` or it is the arena's last
-/// allocation with room behind it (the seed's `Append`), else into a new
-/// block with the old bytes copied and the old block freed. A NULL `ptr`
-/// allocates.
+/// allocation with room behind it (`Append` of the Go arena), else into a
+/// new block with the old bytes copied and the old block freed. A NULL
+/// `ptr` allocates.
 ///
-/// Returns the block; NULL on failure, the old block untouched:
-/// `ARN_E_INVALID_ARGUMENT` for a zero size, `ARN_E_FOREIGN_POINTER` /
-/// `ARN_E_DOUBLE_FREE` as for `grwfe`, `ARN_E_SYSTEM`.
+/// Returns the block, which belongs to the arena as `grwal`'s do; NULL on
+/// failure, the old block untouched: `ARN_E_INVALID_ARGUMENT` for a zero
+/// size, `ARN_E_FOREIGN_POINTER` / `ARN_E_DOUBLE_FREE` as for `grwfe`,
+/// `ARN_E_SYSTEM`.
 ///
 /// # Safety
 ///
@@ -318,10 +324,12 @@ pub unsafe extern "C" fn grwre(arena: arn_grow, ptr: *mut c_void, new_size: usiz
     })
 }
 
-/// Copies `len` bytes from `src` into a new block (the seed's `Bytes`).
+/// Copies `len` bytes from `src` into a new block (`Bytes` of the Go
+/// arena).
 ///
-/// Returns the copy; NULL on failure: `ARN_E_INVALID_ARGUMENT` for a zero
-/// `len` or a NULL `src`, `ARN_E_SYSTEM`, handle errors.
+/// Returns the copy, a block of the arena as `grwal`'s; NULL on failure:
+/// `ARN_E_INVALID_ARGUMENT` for a zero `len` or a NULL `src`,
+/// `ARN_E_SYSTEM`, handle errors.
 ///
 /// # Safety
 ///
@@ -337,11 +345,11 @@ pub unsafe extern "C" fn grwcp(arena: arn_grow, src: *const c_void, len: usize) 
     })
 }
 
-/// Copies the C string `s`, with its terminating NUL, into the arena (the
-/// seed's `String`).
+/// Copies the C string `s`, with its terminating NUL, into the arena
+/// (`String` of the Go arena).
 ///
-/// Returns the copy; NULL on failure: `ARN_E_INVALID_ARGUMENT` for a NULL
-/// `s`, `ARN_E_SYSTEM`, handle errors.
+/// Returns the copy, a block of the arena as `grwal`'s; NULL on failure:
+/// `ARN_E_INVALID_ARGUMENT` for a NULL `s`, `ARN_E_SYSTEM`, handle errors.
 ///
 /// # Safety
 ///

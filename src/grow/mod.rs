@@ -1,4 +1,4 @@
-//! The growing arena of seed 001: chunks taken from a memory source as
+//! The growing arena, after the Go arena limpo1989/arena: chunks taken from a memory source as
 //! needed, individual free with reuse by size class, and in-place growth of
 //! the last allocation. The containers whose storage lives in it are in
 //! [`crate::collections`].

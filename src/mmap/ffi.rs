@@ -96,7 +96,7 @@ pub extern "C" fn mmpfr(m: arn_mmap) -> c_int {
 }
 
 /// Writes the counters of mmap arena `m` to `*out` (an addition to the
-/// seed, which has no mmap stats).
+/// original arn API, which has no mmap stats).
 ///
 /// Returns 0, `ARN_E_INVALID_ARGUMENT` when `out` is NULL, or a handle
 /// error; `*out` is untouched on failure.

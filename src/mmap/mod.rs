@@ -1,4 +1,5 @@
-//! The mmap arena (seed `mmpmk`, `mmpcm`, `mmapl`, `mmpfr`).
+//! The mmap arena (C: `mmpmk`, `mmpcm`, `mmapl`, `mmpfr`, as in the
+//! original arn API; `mmprs`, `mmpst`).
 //!
 //! An [`MmapArena`] reserves address space with no access and commits it a
 //! page at a time, so a huge reservation costs nothing until it is used:

@@ -1,4 +1,5 @@
-//! The object pool (seed `polmk`, `polgt`, `polrt`, `polst`, `polsh`).
+//! The object pool (C: `polmk`, `polgt`, `polrt`, `polst`, `polsh`, as in
+//! the original arn API; `polmx`, `polfr`).
 //!
 //! Two pools live here:
 //!

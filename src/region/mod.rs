@@ -1,4 +1,5 @@
-//! The region (seed `regin`, `regnl`, `rgnfr`, `rgnst`).
+//! The region (C: `regin`, `regnl`, `rgnfr`, `rgnst`, as in the original
+//! arn API; `rgndl`).
 //!
 //! A [`Region`] grows by 64 KiB arenas made on demand and bumps through the
 //! current one. A request larger than 64 KiB gets an arena of its own, and
@@ -17,7 +18,7 @@ use crate::mem::{WORD, ZeroedBuf, bad_size, fit};
 /// Size of the arenas a region makes on demand.
 pub const ARN_REGION_ARENA_SIZE: usize = 64 * 1024;
 
-/// The old name of [`ARN_REGION_ARENA_SIZE`], kept for one release.
+/// The old name of `ARN_REGION_ARENA_SIZE`, kept for one release.
 #[deprecated(note = "renamed ARN_REGION_ARENA_SIZE")]
 pub const REGION_ARENA_SIZE: usize = ARN_REGION_ARENA_SIZE;
 

@@ -1,4 +1,5 @@
-//! Scratch space (seed `scrt1`, `scrt3`, `scrtc`, `scrt2`, `scrt0`).
+//! Scratch space (C: `scrt1`, `scrt3`, `scrtc`, `scrt2`, `scrt0`, as in the
+//! original arn API).
 //!
 //! A [`Scratch`] is an [`Arena`] with a stack of checkpoints: take a
 //! checkpoint, allocate freely, restore, and everything allocated since the

@@ -1,5 +1,5 @@
-//! The stack allocator (seed `stckm`, `stckl`, `stckp`, `stckr`, and
-//! `stckm(stack)` for a marker, which C calls `stckt`).
+//! The stack allocator (C: `stckm`, `stckl`, `stckp`, `stckr`, as in the
+//! original arn API, whose `stckm(stack)` for a marker C calls `stckt`).
 //!
 //! A [`Stack`] is one zero-filled buffer with a top that moves up on a push
 //! and down on a pop. Each push occupies its size rounded up to 8, so the
