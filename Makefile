@@ -27,7 +27,7 @@ run_each = fail=0; for t in $(C_TESTS); do \
 	  printf '%s: ' $$t; $(1) ./$(BUILD)/$(2)$$t || fail=1; \
 	done; exit $$fail
 
-.PHONY: all lib header header-check test cargo-test loom c-test link-check example bench callgrind-bytes callgrind-chunk \
+.PHONY: all lib header header-check test cargo-test loom c-test link-check example bench chart callgrind-bytes callgrind-chunk \
         callgrind asan valgrind miri lint install clean
 
 # The library only: no dev-dependency is built and no file is written
@@ -100,6 +100,12 @@ bench: callgrind callgrind-bytes callgrind-chunk
 	$(CARGO) bench --bench bytes
 	$(CARGO) bench --bench chunk
 	$(CARGO) bench --bench grow
+	$(MAKE) chart
+
+# The README's performance chart, from the last `make bench` (python3, its
+# standard library only).
+chart:
+	python3 benches/chart.py $(TARGET)/criterion > benches/chart.svg
 
 # Instructions per byte-arena roundtrip, ours and arena-alligator's.
 callgrind-bytes:
