@@ -224,3 +224,55 @@ fn every_family_opens_with_its_functions() {
         assert_eq!(listed, 1, "{f} is listed {listed} times in the overviews");
     }
 }
+
+#[test]
+fn the_readme_layout_matches_the_tree() {
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
+    let section = &readme[readme.find("## Layout").expect("a Layout section")..];
+    let block = section
+        .split("```text\n")
+        .nth(1)
+        .and_then(|b| b.split("\n```").next())
+        .expect("the Layout section's text block");
+    // Each entry: a path at the start of a line, then what it holds; a
+    // directory's `*.rs` names are its files.
+    let mut entries: Vec<(String, String)> = Vec::new();
+    for line in block.lines() {
+        if line.starts_with(' ') {
+            if let Some((_, about)) = entries.last_mut() {
+                about.push_str(line);
+            }
+        } else if let Some((path, about)) = line.split_once(' ') {
+            entries.push((path.to_string(), about.to_string()));
+        }
+    }
+    let mut wrong = Vec::new();
+    for (path, about) in &entries {
+        let full = root().join(path);
+        if !full.exists() {
+            wrong.push(format!("{path} does not exist"));
+            continue;
+        }
+        if !path.ends_with('/') {
+            continue;
+        }
+        for word in about.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.')) {
+            if word.ends_with(".rs") && !full.join(word).exists() {
+                wrong.push(format!("{path}{word} does not exist"));
+            }
+        }
+    }
+    for entry in std::fs::read_dir(root().join("src")).expect("src/") {
+        let entry = entry.expect("a directory entry");
+        let name = entry.file_name().into_string().expect("a UTF-8 name");
+        let listed = if entry.path().is_dir() {
+            format!("src/{name}/")
+        } else {
+            format!("src/{name}")
+        };
+        if !entries.iter().any(|(p, _)| *p == listed) {
+            wrong.push(format!("{listed} is not in the layout"));
+        }
+    }
+    assert!(wrong.is_empty(), "README.md's Layout section: {wrong:#?}");
+}

@@ -189,9 +189,10 @@ pub unsafe extern "C" fn arnsd(a: arn_arena, s: *const c_char) -> *mut c_char {
 /// Creates a typed arena of `capacity` slots of `type_size` bytes. Slots are
 /// 8-byte aligned and zero-filled, `arnln(type_size, 8)` bytes apart.
 ///
-/// Returns its handle (an `arn_arena` that `arnrs`, `arnfr`, `arnst` and
-/// `arnow` accept); 0 on failure (`ARN_E_INVALID_ARGUMENT` for a zero or
-/// overflowing size, `ARN_E_SYSTEM` when the heap refuses).
+/// Returns its handle, to be freed with `arnfr` (an `arn_arena` that
+/// `arnrs`, `arnst` and `arnow` accept too); 0 on failure
+/// (`ARN_E_INVALID_ARGUMENT` for a zero or overflowing size,
+/// `ARN_E_SYSTEM` when the heap refuses).
 #[unsafe(no_mangle)]
 pub extern "C" fn arntm(type_size: usize, capacity: usize) -> arn_arena {
     guard::value("arntm", || {
