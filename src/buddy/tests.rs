@@ -74,12 +74,13 @@ fn bitmap_blocks(f: &Free, n: usize) -> BTreeSet<(usize, usize)> {
             for w in 0..words {
                 let v = f.words[at + w];
                 if l == 0 {
-                    for b in 0..64 {
-                        if v >> b & 1 == 1 {
-                            let i = w * 64 + b;
-                            assert!(i < n >> k, "order {k}: bit {i} past the end");
-                            out.insert((k, i));
-                        }
+                    // Each set bit, lowest first.
+                    let mut bits = v;
+                    while bits != 0 {
+                        let i = w * 64 + bits.trailing_zeros() as usize;
+                        assert!(i < n >> k, "order {k}: bit {i} past the end");
+                        out.insert((k, i));
+                        bits &= bits - 1;
                     }
                 }
                 let flag = if l + 1 < map.count {
