@@ -27,7 +27,7 @@ run_each = fail=0; for t in $(C_TESTS); do \
 	  printf '%s: ' $$t; $(1) ./$(BUILD)/$(2)$$t || fail=1; \
 	done; exit $$fail
 
-.PHONY: all lib header header-check test cargo-test loom c-test link-check example bench chart callgrind-bytes callgrind-chunk \
+.PHONY: all lib header header-check test test-rest loom-quiet cargo-test loom c-test link-check example bench chart callgrind-bytes callgrind-chunk \
         callgrind asan valgrind miri lint install clean
 
 # The library only: no dev-dependency is built and no file is written
@@ -48,12 +48,26 @@ header:
 header-check:
 	$(CARGO) test --quiet --features async --test header
 
-test: cargo-test c-test link-check loom
+# The loom build shares nothing with the others, so it runs beside them;
+# its output comes in one piece when it is done.
+test:
+	@$(MAKE) --no-print-directory -j2 test-rest loom-quiet
+
+test-rest:
+	@$(MAKE) --no-print-directory cargo-test
+	@$(MAKE) --no-print-directory c-test
+	@$(MAKE) --no-print-directory link-check
+
+loom-quiet:
+	@mkdir -p $(TARGET); $(MAKE) --no-print-directory loom > $(TARGET)/loom.log 2>&1; \
+	  status=$$?; echo "--- make loom ---"; cat $(TARGET)/loom.log; exit $$status
 
 # Unit, model, doc, README and header tests, the async ones included, in
-# one build.
+# one build. `+` (here and in loom): cargo takes part in make's jobserver,
+# so the two builds `make test` runs side by side share the cores (and
+# `make -n test` runs them).
 cargo-test:
-	$(CARGO) test --features async
+	+$(CARGO) test --features async
 
 # Loom models of the lock-free paths (src/*/loom_tests.rs), in a build of
 # their own: the crate's cfg `arn_loom` swaps in loom's atomics and locks
@@ -63,7 +77,7 @@ cargo-test:
 # compile). Models with a waiter explore up to 5 preemptions;
 # `LOOM_MAX_PREEMPTIONS=N make loom` explores deeper.
 loom:
-	RUSTFLAGS="--cfg arn_loom" CARGO_TARGET_DIR=$(TARGET)/loom $(CARGO) test --profile loom --lib loom_tests
+	+RUSTFLAGS="--cfg arn_loom" CARGO_TARGET_DIR=$(TARGET)/loom $(CARGO) test --profile loom --lib loom_tests
 
 $(BUILD):
 	mkdir -p $(BUILD)
@@ -96,10 +110,10 @@ valgrind: c-test
 # Criterion, side by side with bumpalo, malloc and arena-alligator, after
 # the instruction counts.
 bench: callgrind callgrind-bytes callgrind-chunk
-	$(CARGO) bench --bench alloc
-	$(CARGO) bench --bench bytes
-	$(CARGO) bench --bench chunk
-	$(CARGO) bench --bench grow
+	$(CARGO) bench -p arn-benches --bench alloc
+	$(CARGO) bench -p arn-benches --bench bytes
+	$(CARGO) bench -p arn-benches --bench chunk
+	$(CARGO) bench -p arn-benches --bench grow
 	$(MAKE) chart
 
 # The README's performance chart, from the last `make bench` (python3, its
@@ -109,12 +123,12 @@ chart:
 
 # Instructions per byte-arena roundtrip, ours and arena-alligator's.
 callgrind-bytes:
-	@bin=$$($(CARGO) bench --bench bytes --no-run 2>&1 | sed -n 's/.*(\(.*deps\/bytes-[^)]*\)).*/\1/p' | head -n 1); \
+	@bin=$$($(CARGO) bench -p arn-benches --bench bytes --no-run 2>&1 | sed -n 's/.*(\(.*deps\/bytes-[^)]*\)).*/\1/p' | head -n 1); \
 	  ./benches/callgrind_bytes.sh "$$bin"
 
 # Instructions per shared-slice op, ours, arena-arc's and Arc<[u64]>'s.
 callgrind-chunk:
-	@bin=$$($(CARGO) bench --bench chunk --no-run 2>&1 | sed -n 's/.*(\(.*deps\/chunk-[^)]*\)).*/\1/p' | head -n 1); \
+	@bin=$$($(CARGO) bench -p arn-benches --bench chunk --no-run 2>&1 | sed -n 's/.*(\(.*deps\/chunk-[^)]*\)).*/\1/p' | head -n 1); \
 	  ./benches/callgrind_chunk.sh "$$bin"
 
 # Instructions per call, counted by callgrind (repeatable on a noisy box).
@@ -128,8 +142,8 @@ miri:
 	PROPTEST_CASES=8 MIRIFLAGS=-Zmiri-disable-isolation $(CARGO) +nightly miri test --lib
 
 lint:
-	$(CARGO) fmt --check
-	$(CARGO) clippy --all-targets -- -D warnings
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 install: lib
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include
