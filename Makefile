@@ -1,21 +1,23 @@
-# libarn: `make` builds the library and the header, `make test` runs every
-# test, `make example` runs the tour. Needs only cargo and a C compiler.
+# libarn: `make` builds the library (and nothing else), `make test` runs
+# every test, `make example` runs the tour. Needs only cargo and a C
+# compiler. Honours CARGO_TARGET_DIR.
 
 CARGO   ?= cargo
 CC      ?= cc
 CXX     ?= c++
 PREFIX  ?= /usr/local
 
-OUT     := target/release
+TARGET  := $(or $(CARGO_TARGET_DIR),target)
+OUT     := $(TARGET)/release
 # The tracking build (cargo feature `track`): tells AddressSanitizer and
 # valgrind which bytes inside the allocators are live.
-TRACKDIR := target/track/release
+TRACKDIR := $(TARGET)/track/release
 BUILD   := build
 CSTRICT := -std=c11 -Wall -Wextra -Wpedantic -Werror
 CFLAGS  ?= -O2 -g
 CXXSTRICT := -std=c++17 -Wall -Wextra -Wpedantic -Werror
-LINK    := -L$(OUT) -larn -Wl,-rpath,$(CURDIR)/$(OUT) -pthread
-TLINK   := -L$(TRACKDIR) -larn -Wl,-rpath,$(CURDIR)/$(TRACKDIR) -pthread
+LINK    := -L$(OUT) -larn -Wl,-rpath,$(abspath $(OUT)) -pthread
+TLINK   := -L$(TRACKDIR) -larn -Wl,-rpath,$(abspath $(TRACKDIR)) -pthread
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 VALGRIND := valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite
 
@@ -37,11 +39,14 @@ run_each = fail=0; for t in $(C_TESTS) $(CXX_TESTS); do \
 	  printf '%s: ' $$t; $(1) ./$(BUILD)/$(2)$$t || fail=1; \
 	done; exit $$fail
 
-.PHONY: all lib lib-track header header-check test cargo-test loom c-test link-check consumer-test python-test \
-        example bench callgrind-bytes callgrind-chunk callgrind asan valgrind wrong-asan wrong-valgrind \
-        track-stress fuzz miri lint clean
+.PHONY: all lib lib-track header header-check test test-rest loom-quiet cargo-test loom c-test link-check \
+        consumer-test python-test example bench chart callgrind-bytes callgrind-chunk callgrind asan valgrind \
+        wrong-asan wrong-valgrind track-stress fuzz miri lint clean
 
-all: lib header
+# The library only: no dev-dependency is built and no file is written
+# outside the target directory. include/arn.h is committed; `make header`
+# regenerates it.
+all: lib
 
 lib:
 	$(CARGO) build --release
@@ -51,35 +56,52 @@ lib:
 # library, plus red zones and the poisoning AddressSanitizer and valgrind
 # read (src/track.rs). `make asan` and `make valgrind` test it.
 lib-track:
-	CARGO_TARGET_DIR=target/track $(CARGO) build --release --features track
+	CARGO_TARGET_DIR=$(TARGET)/track $(CARGO) build --release --features track
 	ln -sf libarn.so $(TRACKDIR)/libarn.so.0
 
 # Regenerates include/arn.h from the sources (tests/header.rs runs cbindgen).
 header:
-	ARN_BLESS=1 $(CARGO) test --quiet --test header
+	ARN_BLESS=1 $(CARGO) test --quiet --features async --test header
 
-# Fails when the committed header differs from a fresh one.
+# Fails when the committed header differs from a fresh one (`make test`
+# runs this check with the other cargo tests).
 header-check:
-	$(CARGO) test --quiet --test header
+	$(CARGO) test --quiet --features async --test header
 
-test: cargo-test header-check c-test link-check consumer-test python-test loom
+# The loom build shares nothing with the others, so it runs beside them;
+# its output comes in one piece when it is done.
+test:
+	@$(MAKE) --no-print-directory -j2 test-rest loom-quiet
 
-# The second and third lines run what needs the async and raw-access
-# features: arn's async tests, the wake hooks, and the copied test suites of
-# arena-alligator and arena-arc against arn::compat (tests/compat) with the
-# compat doc tests.
+test-rest:
+	@$(MAKE) --no-print-directory cargo-test
+	@$(MAKE) --no-print-directory c-test
+	@$(MAKE) --no-print-directory link-check
+	@$(MAKE) --no-print-directory consumer-test
+	@$(MAKE) --no-print-directory python-test
+
+loom-quiet:
+	@mkdir -p $(TARGET); $(MAKE) --no-print-directory loom > $(TARGET)/loom.log 2>&1; \
+	  status=$$?; echo "--- make loom ---"; cat $(TARGET)/loom.log; exit $$status
+
+# Unit, model, doc, README and header tests in one build, with the
+# features that bring the async arenas (async-alloc implies async), the
+# copied test suites of arena-alligator and arena-arc against arn::compat
+# (tests/compat), and the raw access of its hazmat module. `+` (here and in
+# loom): cargo takes part in make's jobserver, so the two builds `make test`
+# runs side by side share the cores (and `make -n test` runs them).
 cargo-test:
-	$(CARGO) test
-	$(CARGO) test --features async-alloc,hazmat-raw-access --lib -- async wake_hook
-	$(CARGO) test --features async-alloc,hazmat-raw-access --test compat
-	$(CARGO) test --features async-alloc,hazmat-raw-access --doc compat
+	+$(CARGO) test --features async-alloc,hazmat-raw-access
 
-# Loom models of the byte arenas' lock-free paths (src/*/loom_tests.rs). The
-# cfg is the crate's own (`arn_loom`): `--cfg loom` would also switch tokio
-# and arena-alligator, our dev-dependencies, into loom modes that do not
-# build outside their own repositories.
+# Loom models of the lock-free paths (src/*/loom_tests.rs), in a build of
+# their own: the crate's cfg `arn_loom` swaps in loom's atomics and locks
+# (`--cfg loom` would also switch dependencies into loom modes that do not
+# build here). That build leaves out the dev-dependencies the models do not
+# use (Cargo.toml) and uses the `loom` profile (optimized, quick to
+# compile). Models with a waiter explore up to 5 preemptions;
+# `LOOM_MAX_PREEMPTIONS=N make loom` explores deeper.
 loom:
-	RUSTFLAGS="--cfg arn_loom" CARGO_TARGET_DIR=target/loom $(CARGO) test --release --lib loom_tests
+	+RUSTFLAGS="--cfg arn_loom" CARGO_TARGET_DIR=$(TARGET)/loom $(CARGO) test --profile loom --lib loom_tests
 
 $(BUILD):
 	mkdir -p $(BUILD)
@@ -138,7 +160,7 @@ valgrind: lib-track | $(BUILD)
 # sees arn's own accesses as well as the tests': a slot poisoned after
 # another thread got it, or read after it went back, is an error here.
 track-stress: | $(BUILD)
-	@bin=$$(CARGO_TARGET_DIR=target/track $(CARGO) test --release --features track --lib --no-run 2>&1 \
+	@bin=$$(CARGO_TARGET_DIR=$(TARGET)/track $(CARGO) test --release --features track --lib --no-run 2>&1 \
 	  | sed -n 's/.*(\(.*deps\/arn-[^)]*\)).*/\1/p' | head -n 1); \
 	  valgrind -q --error-exitcode=1 $$bin --test-threads=1 two_threads_trade_bytes \
 	    slices_cloned_and_dropped_on_other_threads last_handles_race_on_two_threads
@@ -166,19 +188,25 @@ fuzz:
 # Criterion, side by side with bumpalo, malloc and arena-alligator, after
 # the instruction counts.
 bench: callgrind callgrind-bytes callgrind-chunk
-	$(CARGO) bench --bench alloc
-	$(CARGO) bench --bench bytes
-	$(CARGO) bench --bench chunk
-	$(CARGO) bench --bench grow
+	$(CARGO) bench -p arn-benches --bench alloc
+	$(CARGO) bench -p arn-benches --bench bytes
+	$(CARGO) bench -p arn-benches --bench chunk
+	$(CARGO) bench -p arn-benches --bench grow
+	$(MAKE) chart
+
+# The README's performance chart, from the last `make bench` (python3, its
+# standard library only).
+chart:
+	python3 benches/chart.py $(TARGET)/criterion > benches/chart.svg
 
 # Instructions per byte-arena roundtrip, ours and arena-alligator's.
 callgrind-bytes:
-	@bin=$$($(CARGO) bench --bench bytes --no-run 2>&1 | sed -n 's/.*(\(.*deps\/bytes-[^)]*\)).*/\1/p' | head -n 1); \
+	@bin=$$($(CARGO) bench -p arn-benches --bench bytes --no-run 2>&1 | sed -n 's/.*(\(.*deps\/bytes-[^)]*\)).*/\1/p' | head -n 1); \
 	  ./benches/callgrind_bytes.sh "$$bin"
 
 # Instructions per shared-slice op, ours, arena-arc's and Arc<[u64]>'s.
 callgrind-chunk:
-	@bin=$$($(CARGO) bench --bench chunk --no-run 2>&1 | sed -n 's/.*(\(.*deps\/chunk-[^)]*\)).*/\1/p' | head -n 1); \
+	@bin=$$($(CARGO) bench -p arn-benches --bench chunk --no-run 2>&1 | sed -n 's/.*(\(.*deps\/chunk-[^)]*\)).*/\1/p' | head -n 1); \
 	  ./benches/callgrind_chunk.sh "$$bin"
 
 # Instructions per call, counted by callgrind (repeatable on a noisy box):
@@ -188,8 +216,8 @@ callgrind: lib | $(BUILD)
 	$(CC) $(CSTRICT) -O2 -g -Iinclude benches/callgrind.c -o $(BUILD)/callgrind $(LINK)
 	$(CC) $(CSTRICT) -O2 -g -Iinclude benches/callgrind.c -o $(BUILD)/callgrind_static \
 	  $(OUT)/libarn.a -lpthread -ldl -lm
-	@alloc=$$($(CARGO) bench --bench alloc --no-run 2>&1 | sed -n 's/.*(\(.*deps\/alloc-[^)]*\)).*/\1/p' | head -n 1); \
-	  bytes=$$($(CARGO) bench --bench bytes --no-run 2>&1 | sed -n 's/.*(\(.*deps\/bytes-[^)]*\)).*/\1/p' | head -n 1); \
+	@alloc=$$($(CARGO) bench -p arn-benches --bench alloc --no-run 2>&1 | sed -n 's/.*(\(.*deps\/alloc-[^)]*\)).*/\1/p' | head -n 1); \
+	  bytes=$$($(CARGO) bench -p arn-benches --bench bytes --no-run 2>&1 | sed -n 's/.*(\(.*deps\/bytes-[^)]*\)).*/\1/p' | head -n 1); \
 	  ./benches/callgrind.sh $(BUILD)/callgrind $(BUILD)/callgrind_static "$$alloc" "$$bytes"
 
 # Undefined-behaviour check of the Rust unit tests (needs nightly + miri;
@@ -198,8 +226,9 @@ miri:
 	PROPTEST_CASES=8 MIRIFLAGS=-Zmiri-disable-isolation $(CARGO) +nightly miri test --lib
 
 lint:
-	$(CARGO) fmt --check
-	$(CARGO) clippy --all-targets -- -D warnings
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy --workspace --all-targets --all-features -- -D warnings
 
 clean:
 	$(CARGO) clean

@@ -418,7 +418,7 @@ fn count(mode: &str, n: u64) {
             });
         }
         "mmap_rust" => {
-            let mut m = arn::MmapArena::new(cap, &arn::MmapOpts::default()).unwrap();
+            let mut m = arn::MmapArena::new(cap).unwrap();
             timed(n, &mut m, arn::MmapArena::reset, |m| {
                 black_box(m.alloc_ptr(sz).unwrap());
             });

@@ -5,7 +5,7 @@
 //! assorted sizes. One step is one allocation and one free, through the
 //! Rust API, through the C ABI, and through libc.
 //!
-//! Run with `make bench` or `cargo bench --bench grow`.
+//! Run with `make bench` or `cargo bench -p arn-benches --bench grow`.
 
 #[path = "common/mod.rs"]
 mod common;

@@ -328,8 +328,8 @@ public:
 
 /* ---- byte arenas, buffers, bytes ------------------------------------- */
 
-using fixed_stats = ::arn_fixed_metrics;
-using buddy_stats = ::arn_buddy_metrics;
+using fixed_stats = ::arn_fixed_stats;
+using buddy_stats = ::arn_buddy_stats;
 
 /** Frozen bytes (`byt*`): immutable, shared, safe from any thread. */
 class bytes : public detail::owner<&::bytdr> {
@@ -366,7 +366,7 @@ public:
     void write(const void *data, std::size_t len) { detail::check_rc(::bufwr(h_, data, len)); }
     void write(std::string_view s) { write(s.data(), s.size()); }
     std::size_t size() const { return detail::check_zero([&] { return ::bufln(h_); }); }
-    std::size_t capacity() const { return detail::check_zero([&] { return ::bufcp(h_); }); }
+    std::size_t capacity() const { return detail::check_zero([&] { return ::bufca(h_); }); }
     bool spilled() const {
         int r = ::bufsp(h_);
         if (r < 0)
@@ -393,7 +393,7 @@ public:
     buffer alloc_wait(std::uint64_t timeout_ms) {
         return buffer(adopt, detail::check(::fxdwt(h_, timeout_ms)));
     }
-    fixed_stats stats() const { return detail::stats_of(::fxdmt, h_); }
+    fixed_stats stats() const { return detail::stats_of(::fxdst, h_); }
 };
 
 /** A buddy byte arena (`bdy*`), safe from any thread. */
@@ -408,7 +408,7 @@ public:
     buffer alloc_wait(std::size_t size, std::uint64_t timeout_ms) {
         return buffer(adopt, detail::check(::bdywt(h_, size, timeout_ms)));
     }
-    buddy_stats stats() const { return detail::stats_of(::bdymt, h_); }
+    buddy_stats stats() const { return detail::stats_of(::bdyst, h_); }
 };
 
 /* ---- chunk slices ---------------------------------------------------- */
@@ -463,7 +463,7 @@ public:
     void *copy(const void *src, std::size_t len) { return detail::check(::grwcp(h_, src, len)); }
     char *copy(const char *s) { return detail::check(::grwsd(h_, s)); }
     bool owns(const void *ptr) const {
-        int r = ::grwim(h_, ptr);
+        int r = ::grwow(h_, ptr);
         if (r < 0)
             detail::throw_last();
         return r == 1;
@@ -485,7 +485,7 @@ public:
 
     void push(const void *elem) { detail::check_rc(::vecps(h_, elem)); }
     void *at(std::size_t index) const { return detail::check(::vecat(h_, index)); }
-    void set(std::size_t index, const void *elem) { detail::check_rc(::vecst(h_, index, elem)); }
+    void set(std::size_t index, const void *elem) { detail::check_rc(::vecpt(h_, index, elem)); }
     /** Removes the first equal element; whether there was one. */
     bool remove(const void *elem) {
         int r = ::vecrm(h_, elem);
@@ -502,8 +502,8 @@ public:
         return r;
     }
     std::size_t size() const { return detail::check_zero([&] { return ::vecln(h_); }); }
-    std::size_t capacity() const { return detail::check_zero([&] { return ::veccp(h_); }); }
-    void clear() { detail::check_rc(::veccl(h_)); }
+    std::size_t capacity() const { return detail::check_zero([&] { return ::vecca(h_); }); }
+    void clear() { detail::check_rc(::vecrs(h_)); }
     /** Calls `fn(index, elem)` for each element; `fn` returns false to stop. */
     template <class F> void for_each(F &&fn) {
         detail::walker<F> w{fn, nullptr};
@@ -576,7 +576,7 @@ public:
         return r == 1;
     }
     std::size_t size() const { return detail::check_zero([&] { return ::mapln(h_); }); }
-    void clear() { detail::check_rc(::mapcl(h_)); }
+    void clear() { detail::check_rc(::maprs(h_)); }
     /** Calls `fn(key, value)` for each entry; `fn` returns false to stop. */
     template <class F> void for_each(F &&fn) const {
         detail::walker<F> w{fn, nullptr};

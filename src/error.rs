@@ -108,7 +108,7 @@ pub enum Error {
         capacity: usize,
     },
     /// See [`ARN_E_CAPACITY`]: every block of a block allocator is in use
-    /// (the seed's words).
+    /// (the original arn API's words).
     #[error("no free blocks in pool: all {capacity} blocks in use")]
     NoFreeBlocks {
         /// Its number of blocks.
@@ -223,6 +223,15 @@ impl Error {
     #[cold]
     pub(crate) fn invalid(msg: impl Into<String>) -> Error {
         Error::InvalidArgument(msg.into())
+    }
+
+    /// Builds an [`Error::Timeout`]: `what` had nothing free in `waited`.
+    #[cold]
+    pub(crate) fn timeout(what: &'static str, waited: std::time::Duration) -> Error {
+        Error::Timeout {
+            what,
+            ms: u64::try_from(waited.as_millis()).unwrap_or(u64::MAX),
+        }
     }
 }
 

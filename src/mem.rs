@@ -130,6 +130,28 @@ pub(crate) fn bump_up(
     Some(off)
 }
 
+/// Defines `alloc(&self, bytes) -> Result<&mut [u8]>` over the type's
+/// `alloc_ptr(&self, bytes) -> Result<NonNull<u8>>`, for the allocators
+/// that hand out disjoint bytes from `&self` and take them back only
+/// through `&mut self` (reset, restore, free) or when dropped. The doc
+/// comment is the caller's.
+macro_rules! alloc_slice {
+    ($(#[$doc:meta])*) => {
+        $(#[$doc])*
+        #[inline]
+        // Each call hands out bytes no other call hands out, and taking
+        // them back needs `&mut self` or ownership, so none outlives that.
+        #[allow(clippy::mut_from_ref)]
+        pub fn alloc(&self, bytes: usize) -> $crate::error::Result<&mut [u8]> {
+            let p = self.alloc_ptr(bytes)?;
+            // SAFETY: `alloc_ptr` returned `bytes` bytes that no one else
+            // refers to, valid for as long as `&self` lasts (see above).
+            Ok(unsafe { std::slice::from_raw_parts_mut(p.as_ptr(), bytes) })
+        }
+    };
+}
+pub(crate) use alloc_slice;
+
 /// Why a default-aligned request of `size` bytes is an invalid argument,
 /// if it is: 0, or too large to round up to 8.
 #[cold]

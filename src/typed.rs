@@ -252,7 +252,7 @@ typed_methods! {
     Region, "region", "let a = arn::Region::new();";
     Scratch, "scratch space", "let a = arn::Scratch::new(4096)?;";
     Stack, "stack", "let a = arn::Stack::new(4096)?;";
-    MmapArena, "mmap arena", "let a = arn::MmapArena::new(1 << 20, &Default::default())?;";
+    MmapArena, "mmap arena", "let a = arn::MmapArena::new(1 << 20)?;";
     GrowArena, "growing arena", "let a = arn::GrowArena::new();";
     SharedGrowArena, "growing arena", "let a = arn::GrowArena::builder().build_shared()?;";
 }

@@ -86,7 +86,7 @@ fn bump_stack_region_scratch_and_mmap() {
     assert!(n > 0);
     assert_eq!(scratch.used(), 0);
 
-    let mut mmap = MmapArena::new(1 << 20, &Default::default()).unwrap();
+    let mut mmap = MmapArena::new(1 << 20).unwrap();
     typed(&mmap);
     assert!(mmap.committed() > 0);
     mmap.reset();

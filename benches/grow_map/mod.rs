@@ -93,10 +93,10 @@ pub fn map_benches(c: &mut Criterion) {
         });
         g.bench_function("hashbrown_mix", |b| {
             b.iter(|| {
-                let m: hashbrown::HashMap<u64, u64, MixState> = if presized {
-                    hashbrown::HashMap::with_capacity_and_hasher(n, MixState::new())
+                let m: arn::hashbrown::HashMap<u64, u64, MixState> = if presized {
+                    arn::hashbrown::HashMap::with_capacity_and_hasher(n, MixState::new())
                 } else {
-                    hashbrown::HashMap::with_hasher(MixState::new())
+                    arn::hashbrown::HashMap::with_hasher(MixState::new())
                 };
                 put_get!(m, insert)
             })

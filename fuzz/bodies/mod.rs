@@ -105,7 +105,7 @@ mod c {
         pub fn bdyfr(b: H) -> c_int;
         pub fn bufwr(b: H, data: Cp, len: usize) -> c_int;
         pub fn bufln(b: H) -> usize;
-        pub fn bufcp(b: H) -> usize;
+        pub fn bufca(b: H) -> usize;
         pub fn bufsp(b: H) -> c_int;
         pub fn bufrz(b: H) -> H;
         pub fn bufdr(b: H) -> c_int;
@@ -1152,7 +1152,7 @@ fn bytes_steps(inp: &mut Input, held: &mut Vec<Held>, arenas: &mut Vec<(bool, u6
                         c::bdyal(a, inp.below(4096)? + 1)
                     };
                     if handle("allocate", b) != 0 {
-                        let cap = c::bufcp(b);
+                        let cap = c::bufca(b);
                         held.push(Held {
                             h: b,
                             frozen: false,

@@ -37,15 +37,17 @@ MmapStatsC, MmapStats = _pair("MmapStats", "arn_mmap_stats", [
 RegionStatsC, RegionStats = _pair("RegionStats", "arn_region_stats", [
     ("arns", c_size_t), ("total_allocated", c_size_t), ("current_arn_used", c_size_t),
     ("current_arn_size", c_size_t)])
-FixedStatsC, FixedStats = _pair("FixedStats", "arn_fixed_metrics", [
+FixedStatsC, FixedStats = _pair("FixedStats", "arn_fixed_stats", [
     ("allocations", c_uint64), ("failures", c_uint64), ("frees", c_uint64),
     ("spills", c_uint64), ("bytes_live", c_size_t), ("bytes_reserved", c_size_t),
-    ("slots", c_size_t), ("slots_free", c_size_t), ("slot_size", c_size_t)])
-BuddyStatsC, BuddyStats = _pair("BuddyStats", "arn_buddy_metrics", [
+    ("slots", c_size_t), ("slots_free", c_size_t), ("slot_size", c_size_t),
+    ("frozen", c_uint64)])
+BuddyStatsC, BuddyStats = _pair("BuddyStats", "arn_buddy_stats", [
     ("allocations", c_uint64), ("failures", c_uint64), ("frees", c_uint64),
     ("spills", c_uint64), ("splits", c_uint64), ("coalesces", c_uint64),
     ("bytes_live", c_size_t), ("bytes_reserved", c_size_t),
-    ("largest_free_block", c_size_t), ("min_block", c_size_t), ("total_size", c_size_t)])
+    ("largest_free_block", c_size_t), ("min_block", c_size_t), ("total_size", c_size_t),
+    ("frozen", c_uint64)])
 ChunkStatsC, ChunkStats = _pair("ChunkStats", "arn_chunk_stats", [
     ("chunks_allocated", c_uint64), ("dedicated_chunks", c_uint64), ("chunks_live", c_uint64),
     ("slices", c_uint64), ("elements", c_uint64), ("bytes_handed_out", c_uint64),

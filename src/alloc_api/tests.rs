@@ -81,7 +81,7 @@ fn fixed_buffer_family() {
 #[test]
 #[cfg_attr(miri, ignore)]
 fn mmap_arena() {
-    collections_in(&MmapArena::new(1 << 24, &Default::default()).unwrap());
+    collections_in(&MmapArena::new(1 << 24).unwrap());
 }
 
 #[test]

@@ -1,4 +1,5 @@
-//! The arena and the typed arena (seed `arnmk`, `arnal`, `arnrs`, `arnfr`).
+//! The arena and the typed arena (C: `arnmk`, `arnal`, `arnrs`, `arnfr`,
+//! as in the original arn API).
 //!
 //! An [`Arena`] is one fixed, zero-filled buffer with an offset that moves
 //! up. Every allocation is 8-byte aligned and its size is rounded up to 8, so
@@ -100,16 +101,8 @@ impl Arena {
         }
     }
 
-    /// Hands out `bytes` zeroed bytes, 8-byte aligned.
-    #[inline]
-    // Each call hands out bytes no other call hands out; a reset needs
-    // `&mut self`, so none outlives one.
-    #[allow(clippy::mut_from_ref)]
-    pub fn alloc(&self, bytes: usize) -> Result<&mut [u8]> {
-        let p = self.alloc_ptr(bytes)?;
-        // SAFETY: `alloc_ptr` returned `bytes` bytes that no one else refers
-        // to; they live as long as `&self` (reset needs `&mut self`).
-        Ok(unsafe { std::slice::from_raw_parts_mut(p.as_ptr(), bytes) })
+    crate::mem::alloc_slice! {
+        /// Hands out `bytes` zeroed bytes, 8-byte aligned.
     }
 
     /// Like [`Arena::alloc`], returning a raw pointer.
@@ -138,7 +131,7 @@ impl Arena {
     #[allow(clippy::mut_from_ref)]
     pub fn alloc_aligned(&self, bytes: usize, align: usize) -> Result<&mut [u8]> {
         let p = self.alloc_aligned_ptr(bytes, align)?;
-        // SAFETY: as in `alloc`.
+        // SAFETY: as in `alloc` (`mem::alloc_slice`).
         Ok(unsafe { std::slice::from_raw_parts_mut(p.as_ptr(), bytes) })
     }
 

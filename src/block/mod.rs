@@ -1,5 +1,5 @@
-//! The fixed-size block allocator (seed `blckm`, `blckl`, `blckf`,
-//! `blcks`).
+//! The fixed-size block allocator (C: `blckm`, `blckl`, `blckf`, `blcks`,
+//! as in the original arn API; `blckd`).
 //!
 //! A [`BlockPool`] is one zero-filled buffer cut into `count` blocks of one
 //! size, with a bitmap of one bit per block (0 = free, 1 = in use). Blocks

@@ -51,20 +51,9 @@
 //! pins the state, wakes them outside the lock, and unpins.
 
 pub(crate) mod ffi;
-#[cfg(all(test, arn_loom))]
-mod loom_tests;
-#[cfg(all(test, not(arn_loom)))]
-mod tests;
 
-use std::ptr::NonNull;
-use std::time::Duration;
-
-use crate::buffer::wait::Waiters;
-use crate::buffer::{
-    Backing, Buffer, BuildError, Dealloc, Home, InitPolicy, Options, PageSize, PieceOps, Release,
-    Unfaulted, byte_arena_builder,
-};
-use crate::error::{Error, Result};
+use crate::buffer::PieceOps;
+use crate::buffer::kit::*;
 use crate::sync::{AtomicU64, Ordering, SpinLock};
 
 /// Bits of a token that hold the block's order; the index sits above.
@@ -396,8 +385,8 @@ struct Shared {
     total: usize,
     zero: bool,
     auto_spill: bool,
-    waiters: Waiters,
     backing: Backing,
+    waiters: Waiters,
 }
 
 // SAFETY: blocks are handed out disjointly under the lock; everything else
@@ -585,7 +574,7 @@ unsafe fn wake(p: NonNull<Shared>, order: usize) {
 /// Counters of a buddy arena, a snapshot taken under its lock.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct BuddyMetrics {
+pub struct BuddyStats {
     /// Blocks handed out since the arena was made.
     pub allocations: u64,
     /// Allocations refused because no free block was big enough
@@ -614,6 +603,11 @@ pub struct BuddyMetrics {
     pub frozen: u64,
 }
 
+/// The old name of `BuddyStats`, kept for one release (in C,
+/// `arn_buddy_metrics`, the old name of `arn_buddy_stats`).
+#[deprecated(note = "renamed BuddyStats")]
+pub type BuddyMetrics = BuddyStats;
+
 /// A buddy byte arena: blocks of `min_block << k` bytes from one region of
 /// `total_size`, split on demand and coalesced on release, from any thread.
 ///
@@ -628,16 +622,13 @@ pub struct BuddyMetrics {
 /// let bytes = buf.freeze(); // no copy: `bytes` points into the arena
 /// assert_eq!(&bytes[..], b"hello");
 /// drop(bytes); // the block goes back and coalesces
-/// assert_eq!(arena.metrics().largest_free_block, 1 << 20);
+/// assert_eq!(arena.stats().largest_free_block, 1 << 20);
 /// ```
 pub struct BuddyArena {
     shared: NonNull<Shared>,
 }
 
-// SAFETY: `Shared` is `Send + Sync`, and the arena only reaches it by `&`.
-unsafe impl Send for BuddyArena {}
-// SAFETY: as above.
-unsafe impl Sync for BuddyArena {}
+byte_arena_handle!(BuddyArena);
 
 impl BuddyArena {
     /// A builder for a region of `total_size` bytes (a non-zero multiple
@@ -645,9 +636,9 @@ impl BuddyArena {
     /// power of two).
     pub fn builder(total_size: usize, min_block: usize) -> BuddyArenaBuilder {
         BuddyArenaBuilder {
+            opts: Options::default(),
             total: total_size,
             min_block,
-            opts: Options::default(),
         }
     }
 
@@ -668,15 +659,7 @@ impl BuddyArena {
         min_block: usize,
         dealloc: Option<Dealloc>,
     ) -> BuddyArenaBuilder {
-        let mut b = BuddyArena::builder(len, min_block);
-        b.opts.memory = Some((ptr, len, dealloc));
-        b
-    }
-
-    #[inline(always)]
-    fn shared(&self) -> &Shared {
-        // SAFETY: the arena holds a reference to its `Shared`.
-        unsafe { self.shared.as_ref() }
+        BuddyArena::builder(len, min_block).memory(ptr, len, dealloc)
     }
 
     /// A buffer over the smallest block that holds `size` bytes (a power
@@ -750,10 +733,7 @@ impl BuddyArena {
             Some(i) => Ok(self.buffer(i, k)),
             None => {
                 s.state.lock().failures += 1;
-                Err(Error::Timeout {
-                    what: "buddy arena",
-                    ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
-                })
+                Err(Error::timeout("buddy arena", timeout))
             }
         }
     }
@@ -810,11 +790,11 @@ impl BuddyArena {
 
     /// A snapshot of the arena's counters. Parked blocks are coalesced
     /// first, so the largest free block is exact.
-    pub fn metrics(&self) -> BuddyMetrics {
+    pub fn stats(&self) -> BuddyStats {
         let s = self.shared();
         let mut st = s.state.lock();
         st.free.flush();
-        BuddyMetrics {
+        BuddyStats {
             allocations: st.allocations,
             failures: st.failures,
             frees: st.frees,
@@ -833,6 +813,12 @@ impl BuddyArena {
     /// Faults every page in on the calling thread.
     pub(crate) fn fault_in(&self) {
         self.shared().backing.fault_in();
+    }
+
+    /// The old name of [`BuddyArena::stats`], kept for one release.
+    #[deprecated(note = "renamed stats")]
+    pub fn metrics(&self) -> BuddyStats {
+        self.stats()
     }
 }
 
@@ -934,7 +920,7 @@ impl BuddyArenaBuilder {
         let backing = opts.backing(total, prefault)?;
         let free = Free::new(n)?;
         let top = free.maps.len() - 1;
-        let shared = Box::new(Shared {
+        Ok(BuddyArena::from_shared(Shared {
             frozen: AtomicU64::new(0),
             state: SpinLock::new(State {
                 free,
@@ -959,9 +945,11 @@ impl BuddyArenaBuilder {
             auto_spill,
             waiters: Waiters::new(wake_hook),
             backing,
-        });
-        Ok(BuddyArena {
-            shared: NonNull::from(Box::leak(shared)),
-        })
+        }))
     }
 }
+
+#[cfg(all(test, arn_loom))]
+mod loom_tests;
+#[cfg(all(test, not(arn_loom)))]
+mod tests;

@@ -5,7 +5,7 @@ use std::ptr::NonNull;
 
 use super::BuildError;
 
-/// The page size a byte arena's memory is mapped with.
+/// The page size memory is mapped with (byte arenas, mmap arenas).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum PageSize {
     /// The system's base pages (4 KiB on x86-64).

@@ -165,8 +165,8 @@ pub extern "C" fn bufln(b: arn_buffer) -> usize {
 /// The buffer's capacity: its slot or block size, or, once spilled, its
 /// heap storage's. 0 with the last error set for a bad handle.
 #[unsafe(no_mangle)]
-pub extern "C" fn bufcp(b: arn_buffer) -> usize {
-    guard::value("bufcp", || with_buffer(b, |buf| Ok(buf.capacity())))
+pub extern "C" fn bufca(b: arn_buffer) -> usize {
+    guard::value("bufca", || with_buffer(b, |buf| Ok(buf.capacity())))
 }
 
 /// 1 when the buffer moved to the heap, 0 when it is in its arena; -1 with
@@ -285,4 +285,14 @@ pub unsafe extern "C" fn bytcp(b: arn_bytes, dst: *mut c_void, dst_size: usize) 
             Ok(())
         })
     })
+}
+
+// Deprecated spellings, kept for one release (CHANGELOG.md lists them).
+
+/// Deprecated spelling of `bufca` (the capacity; `cp` means copy), kept
+/// for one release. Behaves exactly as `bufca`, whose name its errors carry.
+#[deprecated(note = "renamed bufca")]
+#[unsafe(no_mangle)]
+pub extern "C" fn bufcp(b: arn_buffer) -> usize {
+    bufca(b)
 }

@@ -31,7 +31,7 @@ fn first_shares_race_and_the_last_drop_gives_back() {
         let t = thread::spawn(run(bytes.clone()));
         run(bytes)();
         t.join().unwrap();
-        let m = a.metrics();
+        let m = a.stats();
         assert_eq!((m.slots_free, m.frees), (1, 1));
     });
 }
@@ -48,6 +48,6 @@ fn unshared_bytes_give_back_on_drop() {
             assert_eq!(bytes.as_slice(), b"xy");
         });
         t.join().unwrap();
-        assert_eq!(a.metrics().slots_free, 1);
+        assert_eq!(a.stats().slots_free, 1);
     });
 }

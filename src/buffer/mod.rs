@@ -745,6 +745,47 @@ impl Options {
     }
 }
 
+/// What the byte arenas (`fixed`, `buddy`) are built from, in one import.
+pub(crate) mod kit {
+    pub(crate) use std::ptr::NonNull;
+    pub(crate) use std::time::Duration;
+
+    pub(crate) use super::wait::Waiters;
+    pub(crate) use super::{
+        Backing, Buffer, BuildError, Dealloc, Home, InitPolicy, Options, PageSize, Release,
+        Unfaulted, byte_arena_builder, byte_arena_handle,
+    };
+    pub(crate) use crate::error::{Error, Result};
+}
+
+/// What both byte arena handles share: the handle is a pointer to the
+/// arena's `Shared` state, which is `Send + Sync` and reached only by `&`.
+macro_rules! byte_arena_handle {
+    ($arena:ident) => {
+        // SAFETY: `Shared` is `Send + Sync`, and the arena only reaches it
+        // by `&`.
+        unsafe impl Send for $arena {}
+        // SAFETY: as above.
+        unsafe impl Sync for $arena {}
+
+        impl $arena {
+            /// A handle owning the arena's one reference to `shared`.
+            fn from_shared(shared: Shared) -> $arena {
+                $arena {
+                    shared: NonNull::from(Box::leak(Box::new(shared))),
+                }
+            }
+
+            #[inline(always)]
+            fn shared(&self) -> &Shared {
+                // SAFETY: the arena holds a reference to its `Shared`.
+                unsafe { self.shared.as_ref() }
+            }
+        }
+    };
+}
+pub(crate) use byte_arena_handle;
+
 /// The builder methods both byte arenas share: the builder has a field
 /// `opts: Options` and a `fn make(self, prefault: bool)`, and the arena a
 /// `fn shared(&self)` whose `backing` is its memory. `$piece` names what
@@ -772,6 +813,17 @@ macro_rules! byte_arena_builder {
         #[doc = concat!("Buffers that outgrow their ", $piece, " move to the heap and give the ", $piece, " back at once, instead of failing.")]
         pub fn auto_spill(mut self) -> Self {
             self.opts.auto_spill = true;
+            self
+        }
+
+        /// Builds over the caller's memory (the arena's `from_raw`).
+        fn memory(
+            mut self,
+            ptr: std::ptr::NonNull<u8>,
+            len: usize,
+            dealloc: Option<$crate::buffer::Dealloc>,
+        ) -> Self {
+            self.opts.memory = Some((ptr, len, dealloc));
             self
         }
 

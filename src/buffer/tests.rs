@@ -66,11 +66,11 @@ fn auto_spill_moves_to_the_heap_and_gives_the_slot_back_at_once() {
     let mut b = a.allocate().unwrap();
     assert!(b.auto_spills());
     b.put_slice(b"1234");
-    assert_eq!(a.metrics().slots_free, 0);
+    assert_eq!(a.stats().slots_free, 0);
     b.put_slice(b"56789abc");
     assert!(b.is_spilled());
-    assert_eq!(a.metrics().slots_free, 1, "the slot is back before freeze");
-    assert_eq!(a.metrics().spills, 1);
+    assert_eq!(a.stats().slots_free, 1, "the slot is back before freeze");
+    assert_eq!(a.stats().spills, 1);
     // The slot is usable by someone else while the spilled buffer lives.
     let other = a.allocate().unwrap();
     b.put_bytes(b'!', 3);
@@ -80,7 +80,7 @@ fn auto_spill_moves_to_the_heap_and_gives_the_slot_back_at_once() {
     let bytes = b.freeze();
     assert_eq!(&bytes[..], b"123456789abc!!!AB");
     drop(other);
-    let m = a.metrics();
+    let m = a.stats();
     assert_eq!(
         (m.allocations, m.frees, m.spills, m.slots_free),
         (2, 2, 1, 1)
@@ -103,7 +103,7 @@ fn an_empty_freeze_gives_the_slot_back() {
     let a = arena(1, 8);
     let bytes = a.allocate().unwrap().freeze();
     assert!(bytes.is_empty());
-    assert_eq!(a.metrics().slots_free, 1);
+    assert_eq!(a.stats().slots_free, 1);
     assert!(a.allocate().is_ok());
 }
 
@@ -131,7 +131,7 @@ fn into_owned_copies_out_and_releases() {
     b.put_slice(b"abc");
     let frozen: Bytes = b.freeze();
     let mut owned = frozen.into_owned();
-    assert_eq!(a.metrics().slots_free, 1);
+    assert_eq!(a.stats().slots_free, 1);
     owned.put_slice(b"def");
     assert_eq!(&owned[..], b"abcdef");
 }
@@ -143,7 +143,7 @@ fn abandon_and_drop_give_the_slot_back() {
     let mut b = a.allocate().unwrap();
     b.put_slice(b"x");
     drop(b);
-    let m = a.metrics();
+    let m = a.stats();
     assert_eq!((m.allocations, m.frees, m.slots_free), (2, 2, 1));
     assert_eq!(
         format!("{:?}", a.allocate().unwrap()),
@@ -171,7 +171,7 @@ mod shared {
         assert_eq!(bytes.len(), 5);
         assert!(a.allocate().is_err());
         drop(bytes);
-        assert_eq!(a.metrics().slots_free, 1);
+        assert_eq!(a.stats().slots_free, 1);
     }
 
     #[test]
@@ -196,7 +196,7 @@ mod shared {
                 assert!(a.allocate().is_err(), "order {order:?}, drop {n}");
                 all[i] = None;
             }
-            assert_eq!(a.metrics().slots_free, 1, "order {order:?}");
+            assert_eq!(a.stats().slots_free, 1, "order {order:?}");
         }
     }
 
@@ -220,7 +220,7 @@ mod shared {
         drop((whole, part, inner));
         assert!(a.allocate().is_err());
         drop(twin);
-        assert_eq!(a.metrics().slots_free, 1);
+        assert_eq!(a.stats().slots_free, 1);
     }
 
     #[test]
@@ -229,14 +229,14 @@ mod shared {
         let empty = a.allocate().unwrap().freeze_shared();
         assert_eq!(empty.len(), 0);
         assert!(!empty.as_ptr().is_null());
-        assert_eq!(a.metrics().slots_free, 1, "an empty freeze gives back");
+        assert_eq!(a.stats().slots_free, 1, "an empty freeze gives back");
         assert_eq!(empty.share().len(), 0);
 
         let a = FixedArena::builder(1, 8).auto_spill().build().unwrap();
         let mut b = a.allocate().unwrap();
         b.put_slice(b"more than eight bytes");
         let heap = b.freeze_shared();
-        assert_eq!(a.metrics().slots_free, 1, "a spill gives back at once");
+        assert_eq!(a.stats().slots_free, 1, "a spill gives back at once");
         let part = heap.slice(10, 5).unwrap();
         drop(heap);
         assert_eq!(part.as_slice(), b"eight");
@@ -262,7 +262,7 @@ mod shared {
             for w in workers {
                 w.join().unwrap();
             }
-            assert_eq!(a.metrics().slots_free, 1);
+            assert_eq!(a.stats().slots_free, 1);
         }
     }
 }

@@ -66,7 +66,7 @@ pub extern "C" fn bmpfr(b: arn_bump) -> c_int {
 }
 
 /// Writes the counters of bump allocator `b` to `*out` (an addition to the
-/// seed, which has no bump stats).
+/// original arn API, which has no bump stats).
 ///
 /// Returns 0, `ARN_E_INVALID_ARGUMENT` when `out` is NULL, or a handle
 /// error; `*out` is untouched on failure.

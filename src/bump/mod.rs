@@ -1,4 +1,5 @@
-//! The bump allocator (seed `bmpmk`, `bumpl`, `bmprs`, `bmpfr`).
+//! The bump allocator (C: `bmpmk`, `bumpl`, `bmprs`, `bmpfr`, as in the
+//! original arn API; `bmpst`).
 //!
 //! A [`Bump`] hands out memory from the top of one zero-filled buffer
 //! downwards: the head only ever moves down by the rounded size, which
@@ -67,16 +68,8 @@ impl Bump {
         })
     }
 
-    /// Hands out `size` zeroed bytes, 8-byte aligned.
-    #[inline]
-    // Each call hands out bytes no other call hands out; a reset needs
-    // `&mut self`, so none outlives one.
-    #[allow(clippy::mut_from_ref)]
-    pub fn alloc(&self, size: usize) -> Result<&mut [u8]> {
-        let p = self.alloc_ptr(size)?;
-        // SAFETY: fresh bytes that no one refers to, alive as long as
-        // `&self` (reset takes `&mut self`).
-        Ok(unsafe { std::slice::from_raw_parts_mut(p.as_ptr(), size) })
+    crate::mem::alloc_slice! {
+        /// Hands out `bytes` zeroed bytes, 8-byte aligned.
     }
 
     /// Like [`Bump::alloc`], returning a raw pointer.

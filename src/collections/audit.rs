@@ -1,6 +1,6 @@
-//! The seed's pointer audit in Rust terms: a value reports the pointers it
-//! holds ([`Pointers`]), and [`audit`] lists those that lie outside an
-//! arena. A debugging tool: it walks everything, every time.
+//! The Go arena's pointer audit (`AuditPointers` of limpo1989/arena) in
+//! Rust terms: a value reports the pointers it holds ([`Pointers`]), and
+//! [`audit`] lists those that lie outside an arena. A debugging tool: it walks everything, every time.
 
 use std::fmt::{self, Write as _};
 use std::ptr::NonNull;

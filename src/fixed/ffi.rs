@@ -4,7 +4,7 @@
 use std::ffi::c_int;
 use std::time::Duration;
 
-use super::{FixedArena, FixedMetrics};
+use super::{FixedArena, FixedStats};
 use crate::buffer::ffi::{ByteArenaOpts, CBuffer, arn_buffer};
 use crate::ffi::handle::{self, Kind, Object};
 use crate::ffi::{args, free, guard, hot_new, with_ref};
@@ -51,8 +51,9 @@ pub unsafe extern "C" fn fxdmk(
 /// The buffer's capacity is the slot size; write it with `bufwr`, then
 /// freeze it (`bufrz`) or drop it (`bufdr`).
 ///
-/// Returns the buffer's handle; 0 on failure: `ARN_E_CAPACITY` when every
-/// slot is out, handle errors for a bad `arena`.
+/// Returns the buffer's handle, the caller's until `bufrz` or `bufdr`
+/// consumes it; 0 on failure: `ARN_E_CAPACITY` when every slot is out,
+/// handle errors for a bad `arena`.
 #[unsafe(no_mangle)]
 pub extern "C" fn fxdal(arena: arn_fixed) -> arn_buffer {
     hot_new(
@@ -66,8 +67,9 @@ pub extern "C" fn fxdal(arena: arn_fixed) -> arn_buffer {
 /// Like `fxdal`, but when every slot is out, waits up to `timeout_ms`
 /// milliseconds for one to come back (the C face of `allocate_async`).
 ///
-/// Returns the buffer's handle; 0 on failure: `ARN_E_TIMEOUT` when no slot
-/// came back in time, handle errors for a bad `arena`.
+/// Returns the buffer's handle, the caller's until `bufrz` or `bufdr`
+/// consumes it; 0 on failure: `ARN_E_TIMEOUT` when no slot came back in
+/// time, handle errors for a bad `arena`.
 #[unsafe(no_mangle)]
 pub extern "C" fn fxdwt(arena: arn_fixed, timeout_ms: u64) -> arn_buffer {
     guard::value("fxdwt", || {
@@ -84,11 +86,11 @@ pub extern "C" fn fxdwt(arena: arn_fixed, timeout_ms: u64) -> arn_buffer {
 ///
 /// # Safety
 ///
-/// `out` is NULL or valid for writing an `arn_fixed_metrics`.
+/// `out` is NULL or valid for writing an `arn_fixed_stats`.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn fxdmt(arena: arn_fixed, out: *mut FixedMetrics) -> c_int {
-    guard::status("fxdmt", || {
-        let m = with_ref(arena, |a: &FixedArena| Ok(a.metrics()))?;
+pub unsafe extern "C" fn fxdst(arena: arn_fixed, out: *mut FixedStats) -> c_int {
+    guard::status("fxdst", || {
+        let m = with_ref(arena, |a: &FixedArena| Ok(a.stats()))?;
         // SAFETY: the caller's promise.
         unsafe { args::write(out, "out", m) }
     })
@@ -102,4 +104,19 @@ pub unsafe extern "C" fn fxdmt(arena: arn_fixed, out: *mut FixedMetrics) -> c_in
 #[unsafe(no_mangle)]
 pub extern "C" fn fxdfr(arena: arn_fixed) -> c_int {
     guard::status("fxdfr", || free::<FixedArena>(arena))
+}
+
+// Deprecated spellings, kept for one release (CHANGELOG.md lists them).
+
+/// Deprecated spelling of `fxdst` (every other family says stats), kept
+/// for one release. Behaves exactly as `fxdst`, whose name its errors carry.
+///
+/// # Safety
+///
+/// As `fxdst`.
+#[deprecated(note = "renamed fxdst")]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fxdmt(arena: arn_fixed, out: *mut FixedStats) -> c_int {
+    // SAFETY: the caller's promise, which is `fxdst`'s.
+    unsafe { fxdst(arena, out) }
 }

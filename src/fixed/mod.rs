@@ -31,15 +31,8 @@ mod loom_tests;
 #[cfg(all(test, not(arn_loom)))]
 mod tests;
 
-use std::ptr::NonNull;
-use std::time::Duration;
-
-use crate::buffer::wait::Waiters;
-use crate::buffer::{
-    Backing, Buffer, BuildError, Dealloc, Home, InitPolicy, Options, PageSize, PieceOps, Release,
-    Unfaulted, byte_arena_builder,
-};
-use crate::error::{Error, Result};
+use crate::buffer::PieceOps;
+use crate::buffer::kit::*;
 use crate::sync::{AtomicU64, AtomicUsize, Ordering, fence};
 
 /// Slots per bitmap word.
@@ -313,7 +306,7 @@ unsafe fn release_slow(p: NonNull<Shared>, w: usize, bit: u64) {
 /// same time).
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct FixedMetrics {
+pub struct FixedStats {
     /// Slots handed out since the arena was made.
     pub allocations: u64,
     /// Allocations refused because every slot was out (timeouts included).
@@ -336,6 +329,11 @@ pub struct FixedMetrics {
     pub frozen: u64,
 }
 
+/// The old name of `FixedStats`, kept for one release (in C,
+/// `arn_fixed_metrics`, the old name of `arn_fixed_stats`).
+#[deprecated(note = "renamed FixedStats")]
+pub type FixedMetrics = FixedStats;
+
 /// A fixed-slot byte arena: `slot_count` slots of `slot_size` bytes in one
 /// mapping, allocated and released from any thread without a lock.
 ///
@@ -354,10 +352,7 @@ pub struct FixedArena {
     shared: NonNull<Shared>,
 }
 
-// SAFETY: `Shared` is `Send + Sync`, and the arena only reaches it by `&`.
-unsafe impl Send for FixedArena {}
-// SAFETY: as above.
-unsafe impl Sync for FixedArena {}
+byte_arena_handle!(FixedArena);
 
 impl FixedArena {
     /// A builder for `slot_count` slots of `slot_size` bytes.
@@ -384,15 +379,7 @@ impl FixedArena {
         slot_size: usize,
         dealloc: Option<Dealloc>,
     ) -> FixedArenaBuilder {
-        let mut b = FixedArena::builder(0, slot_size);
-        b.opts.memory = Some((ptr, len, dealloc));
-        b
-    }
-
-    #[inline(always)]
-    fn shared(&self) -> &Shared {
-        // SAFETY: the arena holds a reference to its `Shared`.
-        unsafe { self.shared.as_ref() }
+        FixedArena::builder(0, slot_size).memory(ptr, len, dealloc)
     }
 
     /// A buffer over a free slot; [`Error::Full`] when every slot is out.
@@ -441,10 +428,7 @@ impl FixedArena {
             Some(token) => Ok(self.buffer(token)),
             None => {
                 s.failures.fetch_add(1, Ordering::Relaxed);
-                Err(Error::Timeout {
-                    what: "fixed arena",
-                    ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
-                })
+                Err(Error::timeout("fixed arena", timeout))
             }
         }
     }
@@ -492,7 +476,7 @@ impl FixedArena {
     }
 
     /// A snapshot of the arena's counters.
-    pub fn metrics(&self) -> FixedMetrics {
+    pub fn stats(&self) -> FixedStats {
         let s = self.shared();
         let live = s.live();
         let allocations: u64 = s
@@ -500,7 +484,7 @@ impl FixedArena {
             .iter()
             .map(|c| c.claims.load(Ordering::Relaxed))
             .sum();
-        FixedMetrics {
+        FixedStats {
             allocations,
             failures: s.failures.load(Ordering::Relaxed),
             frees: allocations.saturating_sub(live as u64),
@@ -521,6 +505,12 @@ impl FixedArena {
     /// Faults every page in on the calling thread.
     pub(crate) fn fault_in(&self) {
         self.shared().backing.fault_in();
+    }
+
+    /// The old name of [`FixedArena::stats`], kept for one release.
+    #[deprecated(note = "renamed stats")]
+    pub fn metrics(&self) -> FixedStats {
+        self.stats()
     }
 }
 
@@ -623,7 +613,7 @@ impl FixedArenaBuilder {
                 }))
             })
             .collect();
-        let shared = Box::new(Shared {
+        Ok(FixedArena::from_shared(Shared {
             lines,
             words,
             tail,
@@ -643,9 +633,6 @@ impl FixedArenaBuilder {
             spills: AtomicU64::new(0),
             waiters: Waiters::new(wake_hook),
             backing,
-        });
-        Ok(FixedArena {
-            shared: NonNull::from(Box::leak(shared)),
-        })
+        }))
     }
 }

@@ -30,11 +30,11 @@ fn every_slot_once_then_full() {
             e.to_string(),
             format!("fixed arena full: all {n} slots in use")
         );
-        let m = a.metrics();
+        let m = a.stats();
         assert_eq!((m.allocations, m.failures, m.slots_free), (n as u64, 1, 0));
         assert_eq!(m.bytes_live, n * 32);
         held.clear();
-        let m = a.metrics();
+        let m = a.stats();
         assert_eq!((m.frees, m.slots_free, m.bytes_live), (n as u64, n, 0));
         assert_eq!(seen.len(), n);
     }
@@ -48,7 +48,7 @@ fn slots_are_inside_the_mapping_aligned_and_disjoint() {
     addrs.sort_unstable();
     assert!(addrs.iter().all(|p| p % 64 == 0));
     assert!(addrs.windows(2).all(|w| w[1] - w[0] >= 64));
-    assert_eq!(a.metrics().bytes_reserved, 100 * 64);
+    assert_eq!(a.stats().bytes_reserved, 100 * 64);
     assert_eq!((a.slot_count(), a.slot_size()), (100, 64));
     assert!(format!("{a:?}").contains("slots: 100"));
 }
@@ -65,7 +65,7 @@ fn alignment_padding_is_the_buffers_capacity() {
         buf.try_put_slice(b"x"),
         Err(crate::Error::BufferFull { remaining: 0, .. })
     ));
-    let m = a.metrics();
+    let m = a.stats();
     assert_eq!(
         (m.slot_size, m.bytes_live, m.bytes_reserved),
         (512, 512, 512)
@@ -91,10 +91,10 @@ fn freezes_are_counted_when_they_happen() {
     b.put_slice(b"abc");
     let bytes = b.freeze();
     // Counted while the bytes live, not when they come back.
-    assert_eq!((a.metrics().frozen, a.metrics().frees), (1, 0));
+    assert_eq!((a.stats().frozen, a.stats().frees), (1, 0));
     let empty = a.allocate().unwrap().freeze();
     assert!(empty.is_empty());
-    assert_eq!(a.metrics().frozen, 2);
+    assert_eq!(a.stats().frozen, 2);
     // A spilled buffer's bytes are on the heap: not an arena freeze.
     let mut s = a.allocate().unwrap();
     s.put_slice(&[1; 9]);
@@ -102,7 +102,7 @@ fn freezes_are_counted_when_they_happen() {
     drop(s.freeze());
     // Abandoned buffers are not frozen either.
     a.allocate().unwrap().abandon();
-    let m = a.metrics();
+    let m = a.stats();
     assert_eq!((m.frozen, m.allocations, m.spills), (2, 4, 1));
     drop(bytes);
 }
@@ -124,7 +124,7 @@ fn a_wake_hook_hears_every_release() {
     assert_eq!(told.load(Ordering::Relaxed), 1);
     drop(b.freeze());
     assert_eq!(told.load(Ordering::Relaxed), 2);
-    assert_eq!(a.metrics().slots_free, 2);
+    assert_eq!(a.stats().slots_free, 2);
 }
 
 #[test]
@@ -303,7 +303,7 @@ fn allocate_timeout_waits_for_a_slot_or_gives_up() {
             ms: 30
         }
     );
-    assert_eq!(a.metrics().failures, 1);
+    assert_eq!(a.stats().failures, 1);
     let releaser = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(20));
         drop(held);
@@ -336,8 +336,8 @@ fn many_waiters_each_get_a_slot() {
     for w in waiters {
         w.join().unwrap();
     }
-    assert_eq!(a.metrics().slots_free, 2);
-    assert_eq!(a.metrics().allocations, 6);
+    assert_eq!(a.stats().slots_free, 2);
+    assert_eq!(a.stats().allocations, 6);
 }
 
 #[cfg(feature = "async")]
@@ -409,7 +409,7 @@ fn two_threads_trade_bytes_and_everything_comes_back() {
     let t0 = worker(0, tx1, rx0);
     let t1 = worker(1, tx0, rx1);
     assert_eq!(t0.join().unwrap() + t1.join().unwrap(), 2 * PER_THREAD);
-    let m = a.metrics();
+    let m = a.stats();
     assert_eq!(m.bytes_live, 0);
     assert_eq!(m.slots_free, 256);
     assert_eq!(m.allocations, 2 * PER_THREAD as u64);
@@ -526,11 +526,11 @@ proptest! {
                 .map(|(b, _)| b.written().as_ptr() as usize)
                 .chain(frozen.iter().map(|f| f.2))
                 .collect();
-            prop_assert_eq!(a.metrics().slots_free, SLOTS - out.len());
+            prop_assert_eq!(a.stats().slots_free, SLOTS - out.len());
         }
         drop(bufs);
         drop(frozen);
-        let m = a.metrics();
+        let m = a.stats();
         prop_assert_eq!(m.slots_free, SLOTS);
         prop_assert_eq!(m.frees, m.allocations);
     }

@@ -37,9 +37,10 @@ pub unsafe trait ArenaAlloc {
 
     /// Resizes the block at `ptr` to `new_size` bytes aligned to `align`:
     /// in place when its class already holds `new_size`, or when it is the
-    /// arena's last allocation and its chunk has room (the seed's
-    /// `Append`); otherwise a new block gets a copy and the old one is
-    /// freed. On error the old block is untouched and still live.
+    /// arena's last allocation and its chunk has room (`Append` of the Go
+    /// arena limpo1989/arena); otherwise a new block gets a copy and the
+    /// old one is freed. On error the old block is untouched and still
+    /// live.
     ///
     /// # Safety
     ///
@@ -64,7 +65,7 @@ pub unsafe trait ArenaAlloc {
     /// tell that their blocks are gone.
     fn epoch(&self) -> u64;
 
-    /// Copies `bytes` into the arena (the seed's `Bytes`).
+    /// Copies `bytes` into the arena (`Bytes` of limpo1989/arena).
     #[allow(clippy::mut_from_ref)]
     fn copy_bytes(&self, bytes: &[u8]) -> Result<&mut [u8]>
     where
@@ -82,7 +83,7 @@ pub unsafe trait ArenaAlloc {
         }
     }
 
-    /// Copies `s` into the arena (the seed's `String`).
+    /// Copies `s` into the arena (`String` of limpo1989/arena).
     #[allow(clippy::mut_from_ref)]
     fn copy_str(&self, s: &str) -> Result<&mut str>
     where

@@ -8,7 +8,7 @@ use std::ptr::{self, NonNull};
 
 use super::alloc::ArenaAlloc;
 use super::class::{
-    GRANULE_SHIFT, GROW_DEFAULT_CHUNK, GROW_GRANULE, MAX_BLOCK, MIN_CHUNK, class_size,
+    ARN_GROW_DEFAULT_CHUNK, ARN_GROW_GRANULE, GRANULE_SHIFT, MAX_BLOCK, MIN_CHUNK, class_size,
 };
 use super::core::{Chunk, Core, GrowStats, Need};
 use super::source::{MemorySource, SystemMemory};
@@ -74,20 +74,20 @@ impl<A: Access + ?Sized> Ops<'_, A> {
     /// A chunk of `size` bytes from the memory source, with its side table.
     fn fetch(&self, size: usize, dedicated: bool) -> Result<Chunk> {
         let size = size
-            .checked_add(GROW_GRANULE - 1)
-            .map(|s| s & !(GROW_GRANULE - 1))
+            .checked_add(ARN_GROW_GRANULE - 1)
+            .map(|s| s & !(ARN_GROW_GRANULE - 1))
             .ok_or(Error::System { bytes: size })?;
         let src = self.0.source();
         let Some(base) = src.alloc(size) else {
             return Err(Error::System { bytes: size });
         };
-        if base.as_ptr() as usize % GROW_GRANULE != 0 {
+        if base.as_ptr() as usize % ARN_GROW_GRANULE != 0 {
             // SAFETY: just allocated by this source with this size.
             unsafe { src.free(base, size) };
             return Err(Error::Refused {
                 bytes: size,
                 reason: format!(
-                    "the memory source returned {:p}, not aligned to {GROW_GRANULE}",
+                    "the memory source returned {:p}, not aligned to {ARN_GROW_GRANULE}",
                     base.as_ptr()
                 ),
             });
@@ -246,7 +246,7 @@ impl GrowArenaBuilder {
                 self.chunk_size
             )));
         }
-        let size = (self.chunk_size + GROW_GRANULE - 1) & !(GROW_GRANULE - 1);
+        let size = (self.chunk_size + ARN_GROW_GRANULE - 1) & !(ARN_GROW_GRANULE - 1);
         Ok(Core::new(size, self.retain))
     }
 
@@ -258,8 +258,8 @@ impl GrowArenaBuilder {
         })
     }
 
-    /// An arena with an internal lock, safe from any thread (the seed's
-    /// `WithEnableLock`). Containers on it still serve one thread at a time.
+    /// An arena with an internal lock, safe from any thread (the Go
+    /// arena's `WithEnableLock`). Containers on it still serve one thread at a time.
     pub fn build_shared(self) -> Result<SharedGrowArena> {
         Ok(SharedGrowArena {
             core: SpinLock::new(self.core()?),
@@ -300,7 +300,7 @@ impl GrowArena {
     /// Options for a new arena.
     pub fn builder() -> GrowArenaBuilder {
         GrowArenaBuilder {
-            chunk_size: GROW_DEFAULT_CHUNK,
+            chunk_size: ARN_GROW_DEFAULT_CHUNK,
             retain: 1,
             source: Box::new(SystemMemory),
         }

@@ -3,16 +3,23 @@
 
 /// The unit of every block: sizes round up to it, and every block is
 /// aligned to it.
-pub const GROW_GRANULE: usize = 16;
+pub const ARN_GROW_GRANULE: usize = 16;
 pub(super) const GRANULE_SHIFT: u32 = 4;
 /// Side-table bit of a freed block.
 pub(super) const FREED: u8 = 0x80;
 /// Number of size classes, counting the unused class 0.
 pub(super) const CLASSES: usize = 128;
 /// Default chunk size.
-pub const GROW_DEFAULT_CHUNK: usize = 64 * 1024;
+pub const ARN_GROW_DEFAULT_CHUNK: usize = 64 * 1024;
 /// Smallest chunk size accepted.
 pub(super) const MIN_CHUNK: usize = 256;
+
+/// The old name of `ARN_GROW_GRANULE`, kept for one release.
+#[deprecated(note = "renamed ARN_GROW_GRANULE")]
+pub const GROW_GRANULE: usize = ARN_GROW_GRANULE;
+/// The old name of `ARN_GROW_DEFAULT_CHUNK`, kept for one release.
+#[deprecated(note = "renamed ARN_GROW_DEFAULT_CHUNK")]
+pub const GROW_DEFAULT_CHUNK: usize = ARN_GROW_DEFAULT_CHUNK;
 
 /// Granules of each class: classes 1..=8 are 1..=8 granules, then four
 /// classes per doubling (10, 12, 14, 16, 20, 24, ...).
@@ -56,7 +63,7 @@ const SMALL_CLASS: [u8; SMALL_GRANULES + 1] = {
 /// The size class of a block of `size` bytes (`0 < size <= MAX_BLOCK`).
 #[inline(always)]
 pub(super) fn class_of(size: usize) -> usize {
-    let g = (size + GROW_GRANULE - 1) >> GRANULE_SHIFT;
+    let g = (size + ARN_GROW_GRANULE - 1) >> GRANULE_SHIFT;
     if g <= SMALL_GRANULES {
         SMALL_CLASS[g] as usize
     } else {

@@ -4,7 +4,9 @@
 
 use std::ptr::{self, NonNull};
 
-use super::class::{CLASSES, FREED, GRANULE_SHIFT, GROW_GRANULE, MAX_BLOCK, class_of, class_size};
+use super::class::{
+    ARN_GROW_GRANULE, CLASSES, FREED, GRANULE_SHIFT, MAX_BLOCK, class_of, class_size,
+};
 use crate::error::{Error, Result};
 use crate::mem::ARN_MAX_ALIGN as MAX_ALIGN;
 
@@ -66,7 +68,7 @@ impl Chunk {
         if !self.block.is_null() {
             return (p == self.block).then_some(self.meta.as_mut_ptr());
         }
-        if off % GROW_GRANULE != 0 {
+        if off % ARN_GROW_GRANULE != 0 {
             return None;
         }
         debug_assert!(off >> GRANULE_SHIFT < self.meta.len());
@@ -164,7 +166,7 @@ impl Core {
         align: usize,
     ) -> std::result::Result<NonNull<u8>, Need> {
         let size = class_size(c);
-        if align <= GROW_GRANULE {
+        if align <= ARN_GROW_GRANULE {
             let node = self.free[c & (CLASSES - 1)];
             if !node.is_null() {
                 // SAFETY: free-list nodes are freed blocks of class `c`,
@@ -182,7 +184,7 @@ impl Core {
             }
         }
         // With padding for a large alignment (chunks are 16-aligned).
-        let span = size + align.saturating_sub(GROW_GRANULE);
+        let span = size + align.saturating_sub(ARN_GROW_GRANULE);
         if span > self.stats.chunk_size / 4 {
             return Err(Need::Dedicated(span));
         }
@@ -292,7 +294,8 @@ impl Core {
         let found = if off < b.end as usize - b.base as usize {
             // In the current chunk (a normal one), found without a search.
             // SAFETY: the side table has a byte per granule of the chunk.
-            (off % GROW_GRANULE == 0).then(|| (None, unsafe { b.meta.add(off >> GRANULE_SHIFT) }))
+            (off % ARN_GROW_GRANULE == 0)
+                .then(|| (None, unsafe { b.meta.add(off >> GRANULE_SHIFT) }))
         } else if let Some(i) = self.find(p) {
             // SAFETY: `find` returns an index in bounds.
             let c = unsafe { self.chunks.get_unchecked_mut(i) };

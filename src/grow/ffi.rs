@@ -166,7 +166,7 @@ fn builder(opts: Option<GrowOpts>) -> Result<(GrowArenaBuilder, bool, u64)> {
     };
     let b = b
         .chunk_size(if o.chunk_size == 0 {
-            super::GROW_DEFAULT_CHUNK
+            super::ARN_GROW_DEFAULT_CHUNK
         } else {
             o.chunk_size
         })
@@ -228,7 +228,7 @@ pub unsafe extern "C" fn grwmk(options: *const GrowOpts) -> arn_grow {
 /// The layout of a C request: alignment 0 means 16.
 fn layout(size: usize, align: usize) -> Result<Layout> {
     let align = if align == 0 {
-        super::GROW_GRANULE
+        super::ARN_GROW_GRANULE
     } else {
         align
     };
@@ -243,9 +243,11 @@ fn layout(size: usize, align: usize) -> Result<Layout> {
 /// to 4096), reusing a freed block of the same size class when there is
 /// one. The memory is not zeroed (see `grwaz`).
 ///
-/// Returns the pointer; NULL on failure: `ARN_E_INVALID_ARGUMENT` for a
-/// zero size or a bad alignment, `ARN_E_SYSTEM` when the memory source has
-/// no chunk, handle errors.
+/// The block belongs to the arena: it is valid until `grwfe` frees it,
+/// `grwre` moves it, or `grwrs` or `grwfr` takes every block back. Returns
+/// it; NULL on failure: `ARN_E_INVALID_ARGUMENT` for a zero size or a bad
+/// alignment, `ARN_E_SYSTEM` when the memory source has no chunk, handle
+/// errors.
 #[unsafe(no_mangle)]
 pub extern "C" fn grwal(arena: arn_grow, size: usize, align: usize) -> *mut c_void {
     guard::value("grwal", || {
@@ -255,7 +257,10 @@ pub extern "C" fn grwal(arena: arn_grow, size: usize, align: usize) -> *mut c_vo
     })
 }
 
-/// `grwal`, zero-filled.
+/// Allocates as `grwal` does, and zero-fills the block.
+///
+/// The block belongs to the arena, valid as `grwal`'s. Returns it; NULL on
+/// failure, with `grwal`'s errors.
 #[unsafe(no_mangle)]
 pub extern "C" fn grwaz(arena: arn_grow, size: usize, align: usize) -> *mut c_void {
     guard::value("grwaz", || {
@@ -293,13 +298,14 @@ pub unsafe extern "C" fn grwfe(arena: arn_grow, ptr: *mut c_void) -> c_int {
 
 /// Resizes the block at `ptr` to `new_size` bytes (alignment 16): in place
 /// when its size class holds `new_size` or it is the arena's last
-/// allocation with room behind it (the seed's `Append`), else into a new
-/// block with the old bytes copied and the old block freed. A NULL `ptr`
-/// allocates.
+/// allocation with room behind it (`Append` of the Go arena), else into a
+/// new block with the old bytes copied and the old block freed. A NULL
+/// `ptr` allocates.
 ///
-/// Returns the block; NULL on failure, the old block untouched:
-/// `ARN_E_INVALID_ARGUMENT` for a zero size, `ARN_E_FOREIGN_POINTER` /
-/// `ARN_E_DOUBLE_FREE` as for `grwfe`, `ARN_E_SYSTEM`.
+/// Returns the block, which belongs to the arena as `grwal`'s do; NULL on
+/// failure, the old block untouched: `ARN_E_INVALID_ARGUMENT` for a zero
+/// size, `ARN_E_FOREIGN_POINTER` / `ARN_E_DOUBLE_FREE` as for `grwfe`,
+/// `ARN_E_SYSTEM`.
 ///
 /// # Safety
 ///
@@ -311,17 +317,19 @@ pub unsafe extern "C" fn grwre(arena: arn_grow, ptr: *mut c_void, new_size: usiz
             let p = match NonNull::new(ptr.cast::<u8>()) {
                 None => a.alloc(layout(new_size, 0)?)?,
                 // SAFETY: the caller's promise; the arena checks the pointer.
-                Some(p) => unsafe { a.realloc(p, super::GROW_GRANULE, new_size) }?,
+                Some(p) => unsafe { a.realloc(p, super::ARN_GROW_GRANULE, new_size) }?,
             };
             Ok(p.as_ptr().cast())
         })
     })
 }
 
-/// Copies `len` bytes from `src` into a new block (the seed's `Bytes`).
+/// Copies `len` bytes from `src` into a new block (`Bytes` of the Go
+/// arena).
 ///
-/// Returns the copy; NULL on failure: `ARN_E_INVALID_ARGUMENT` for a zero
-/// `len` or a NULL `src`, `ARN_E_SYSTEM`, handle errors.
+/// Returns the copy, a block of the arena as `grwal`'s; NULL on failure:
+/// `ARN_E_INVALID_ARGUMENT` for a zero `len` or a NULL `src`,
+/// `ARN_E_SYSTEM`, handle errors.
 ///
 /// # Safety
 ///
@@ -337,11 +345,11 @@ pub unsafe extern "C" fn grwcp(arena: arn_grow, src: *const c_void, len: usize) 
     })
 }
 
-/// Copies the C string `s`, with its terminating NUL, into the arena (the
-/// seed's `String`).
+/// Copies the C string `s`, with its terminating NUL, into the arena
+/// (`String` of the Go arena).
 ///
-/// Returns the copy; NULL on failure: `ARN_E_INVALID_ARGUMENT` for a NULL
-/// `s`, `ARN_E_SYSTEM`, handle errors.
+/// Returns the copy, a block of the arena as `grwal`'s; NULL on failure:
+/// `ARN_E_INVALID_ARGUMENT` for a NULL `s`, `ARN_E_SYSTEM`, handle errors.
 ///
 /// # Safety
 ///
@@ -373,8 +381,8 @@ fn copy_in(a: &dyn ArenaAlloc, bytes: &[u8]) -> Result<*mut u8> {
 /// Returns 1 if it does, 0 if not (NULL included), -1 with the last error
 /// set for a bad handle.
 #[unsafe(no_mangle)]
-pub extern "C" fn grwim(arena: arn_grow, ptr: *const c_void) -> c_int {
-    guard::flag("grwim", || {
+pub extern "C" fn grwow(arena: arn_grow, ptr: *const c_void) -> c_int {
+    guard::flag("grwow", || {
         with_arena(arena, |a| Ok(a.is_managed(ptr.cast())))
     })
 }
@@ -419,4 +427,15 @@ pub extern "C" fn grwfr(arena: arn_grow) -> c_int {
     guard::status("grwfr", || {
         free_unless_busy(arena, |g: &CGrow| g.not_in_callback("free")).map(drop)
     })
+}
+
+// Deprecated spellings, kept for one release (CHANGELOG.md lists them).
+
+/// Deprecated spelling of `grwow` (the arn family's "owns this pointer?"
+/// is `arnow`), kept for one release. Behaves exactly as `grwow`, whose
+/// name its errors carry.
+#[deprecated(note = "renamed grwow")]
+#[unsafe(no_mangle)]
+pub extern "C" fn grwim(arena: arn_grow, ptr: *const c_void) -> c_int {
+    grwow(arena, ptr)
 }

@@ -1,4 +1,4 @@
-//! The growing arena of seed 001: chunks taken from a memory source as
+//! The growing arena, after the Go arena limpo1989/arena: chunks taken from a memory source as
 //! needed, individual free with reuse by size class, and in-place growth of
 //! the last allocation. The containers whose storage lives in it are in
 //! [`crate::collections`].
@@ -71,6 +71,8 @@ mod source;
 
 pub use alloc::ArenaAlloc;
 pub use arena::{GrowArena, GrowArenaBuilder, SharedGrowArena};
+pub use class::{ARN_GROW_DEFAULT_CHUNK, ARN_GROW_GRANULE};
+#[allow(deprecated)]
 pub use class::{GROW_DEFAULT_CHUNK, GROW_GRANULE};
 pub use core::GrowStats;
 pub use source::{MemorySource, SystemMemory};

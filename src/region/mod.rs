@@ -1,4 +1,5 @@
-//! The region (seed `regin`, `regnl`, `rgnfr`, `rgnst`).
+//! The region (C: `regin`, `regnl`, `rgnfr`, `rgnst`, as in the original
+//! arn API; `rgndl`).
 //!
 //! A [`Region`] grows by 64 KiB arenas made on demand and bumps through the
 //! current one. A request larger than 64 KiB gets an arena of its own, and
@@ -16,7 +17,11 @@ use crate::mem::{BUF_ALIGN, WORD, ZeroedBuf, bad_size, check_align, fit, fit_ali
 use crate::track;
 
 /// Size of the arenas a region makes on demand.
-pub const REGION_ARENA_SIZE: usize = 64 * 1024;
+pub const ARN_REGION_ARENA_SIZE: usize = 64 * 1024;
+
+/// The old name of `ARN_REGION_ARENA_SIZE`, kept for one release.
+#[deprecated(note = "renamed ARN_REGION_ARENA_SIZE")]
+pub const REGION_ARENA_SIZE: usize = ARN_REGION_ARENA_SIZE;
 
 /// Counters of a region (C: `arn_region_stats`).
 #[repr(C)]
@@ -88,15 +93,8 @@ impl Region {
         }
     }
 
-    /// Hands out `size` zeroed bytes, 8-byte aligned.
-    // Each call hands out bytes no other call hands out; freeing needs
-    // `&mut self`, so none outlives it.
-    #[allow(clippy::mut_from_ref)]
-    #[inline]
-    pub fn alloc(&self, size: usize) -> Result<&mut [u8]> {
-        let p = self.alloc_ptr(size)?;
-        // SAFETY: fresh bytes no one refers to, alive as long as `&self`.
-        Ok(unsafe { std::slice::from_raw_parts_mut(p.as_ptr(), size) })
+    crate::mem::alloc_slice! {
+        /// Hands out `bytes` zeroed bytes, 8-byte aligned.
     }
 
     /// Like [`Region::alloc`], returning a raw pointer.
@@ -174,7 +172,7 @@ impl Region {
         arenas.try_reserve(1).map_err(|_| Error::System {
             bytes: std::mem::size_of::<ZeroedBuf>() * (arenas.len() + 1),
         })?;
-        if need > REGION_ARENA_SIZE {
+        if need > ARN_REGION_ARENA_SIZE {
             let buf = ZeroedBuf::new(need, "region arena")?;
             let pad = pad_in(buf.base());
             // SAFETY: pad + rounded <= need, the buffer's length.
@@ -185,26 +183,26 @@ impl Region {
             // SAFETY: inside a buffer, whose base is never null.
             return Ok(unsafe { NonNull::new_unchecked(p) });
         }
-        let buf = ZeroedBuf::new(REGION_ARENA_SIZE, "region arena")?;
+        let buf = ZeroedBuf::new(ARN_REGION_ARENA_SIZE, "region arena")?;
         let base = buf.base();
         arenas.push(buf);
         self.done.set(self.done.get() + self.current_used());
         self.current.set(Some(arenas.len() - 1));
-        // SAFETY: pad + rounded <= need <= REGION_ARENA_SIZE, the buffer's
+        // SAFETY: pad + rounded <= need <= ARN_REGION_ARENA_SIZE, the buffer's
         // length; a buffer's base is never null.
         unsafe {
             let p = base.add(pad_in(base));
             track::handed_out(p, size);
-            let room = REGION_ARENA_SIZE - (p.addr() - base.addr());
+            let room = ARN_REGION_ARENA_SIZE - (p.addr() - base.addr());
             self.next.set(p.add(track::pad(rounded, room)));
-            self.end.set(base.add(REGION_ARENA_SIZE));
+            self.end.set(base.add(ARN_REGION_ARENA_SIZE));
             Ok(NonNull::new_unchecked(p))
         }
     }
 
     fn current_used(&self) -> usize {
         match self.current.get() {
-            Some(_) => REGION_ARENA_SIZE - (self.end.get().addr() - self.next.get().addr()),
+            Some(_) => ARN_REGION_ARENA_SIZE - (self.end.get().addr() - self.next.get().addr()),
             None => 0,
         }
     }
@@ -226,7 +224,7 @@ impl Region {
             total_allocated: self.done.get() + current,
             current_arn_used: current,
             current_arn_size: if self.current.get().is_some() {
-                REGION_ARENA_SIZE
+                ARN_REGION_ARENA_SIZE
             } else {
                 0
             },

@@ -1,5 +1,5 @@
 //! C functions of scratch space. The digits name the operation, as in the
-//! seed: 0 free, 1 create, 2 restore, 3 checkpoint.
+//! original arn API: 0 free, 1 create, 2 restore, 3 checkpoint.
 
 use std::ffi::{c_int, c_void};
 

@@ -1,4 +1,5 @@
-//! Scratch space (seed `scrt1`, `scrt3`, `scrtc`, `scrt2`, `scrt0`).
+//! Scratch space (C: `scrt1`, `scrt3`, `scrtc`, `scrt2`, `scrt0`, as in the
+//! original arn API).
 //!
 //! A [`Scratch`] is an [`Arena`] with a stack of checkpoints: take a
 //! checkpoint, allocate freely, restore, and everything allocated since the
@@ -10,6 +11,19 @@ use std::ptr::NonNull;
 
 use crate::arena::{Arena, Mark};
 use crate::error::{Error, Result};
+
+/// Counters of a [`Scratch`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ScratchStats {
+    /// Capacity in bytes.
+    pub size: usize,
+    /// Bytes in use, padding included.
+    pub used: usize,
+    /// Allocations since creation, less those reclaimed by restores.
+    pub allocations: usize,
+    /// Checkpoints taken and not yet restored.
+    pub checkpoints: usize,
+}
 
 /// An arena with nested checkpoints.
 ///
@@ -130,6 +144,17 @@ impl Scratch {
     /// Capacity in bytes.
     pub fn capacity(&self) -> usize {
         self.arena.capacity()
+    }
+
+    /// The scratch space's counters.
+    pub fn stats(&self) -> ScratchStats {
+        let a = self.arena.stats();
+        ScratchStats {
+            size: a.size,
+            used: a.offset,
+            allocations: a.objects,
+            checkpoints: self.checkpoints.len(),
+        }
     }
 }
 

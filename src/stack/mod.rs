@@ -1,5 +1,5 @@
-//! The stack allocator (seed `stckm`, `stckl`, `stckp`, `stckr`, and
-//! `stckm(stack)` for a marker, which C calls `stckt`).
+//! The stack allocator (C: `stckm`, `stckl`, `stckp`, `stckr`, as in the
+//! original arn API, whose `stckm(stack)` for a marker C calls `stckt`).
 //!
 //! A [`Stack`] is one zero-filled buffer with a top that moves up on a push
 //! and down on a pop. Each push occupies its size rounded up to 8, so the
@@ -30,6 +30,17 @@ use crate::bitmap::{bit, clear_bits, set_bit, zeroed_words};
 use crate::error::{Error, Result};
 use crate::mem::{WORD, ZeroedBuf, align_up, bad_size, check_align, fit, fit_aligned};
 use crate::track;
+
+/// Counters of a [`Stack`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StackStats {
+    /// Capacity in bytes, as asked for at creation.
+    pub size: usize,
+    /// Bytes on the stack, padding included (the top).
+    pub used: usize,
+    /// Live markers: taken and not yet discarded.
+    pub markers: usize,
+}
 
 /// A fixed-capacity, zero-filled stack of bytes with markers.
 ///
@@ -239,6 +250,20 @@ impl Stack {
     /// Capacity in bytes, as asked for at creation.
     pub fn capacity(&self) -> usize {
         self.buf.len()
+    }
+
+    /// The stack's counters. Counting the markers reads one bit per 8 bytes
+    /// of capacity.
+    pub fn stats(&self) -> StackStats {
+        StackStats {
+            size: self.buf.len(),
+            used: self.top.get(),
+            markers: self
+                .live
+                .iter()
+                .map(|w| w.get().count_ones() as usize)
+                .sum(),
+        }
     }
 
     /// True when `p` points into the bytes on the stack.

@@ -4,6 +4,27 @@ use super::*;
 use crate::error::Error;
 
 #[test]
+fn stats_count_the_top_and_the_live_markers() {
+    let mut s = Stack::new(1000).unwrap();
+    let st = |s: &Stack| {
+        let x = s.stats();
+        (x.size, x.used, x.markers)
+    };
+    assert_eq!(st(&s), (1000, 0, 0));
+    let m0 = s.mark();
+    s.mark(); // the same top: still one marker
+    s.push(b"abc").unwrap();
+    s.mark();
+    s.push_zeroed(100).unwrap();
+    s.mark();
+    assert_eq!(st(&s), (1000, 112, 3));
+    s.pop(100).unwrap(); // discards the marker at 112
+    assert_eq!(st(&s), (1000, 8, 2));
+    s.restore(m0).unwrap(); // keeps m0, discards the one at 8
+    assert_eq!(st(&s), (1000, 0, 1));
+}
+
+#[test]
 fn pushes_are_aligned_copied_and_zero_padded() {
     let s = Stack::new(64).unwrap();
     let a = s.push(b"abc").unwrap();

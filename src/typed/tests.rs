@@ -114,7 +114,7 @@ fn growing_arenas() {
 #[test]
 #[cfg_attr(miri, ignore)]
 fn mmap_arena() {
-    exercise(&MmapArena::new(ROOM, &Default::default()).unwrap());
+    exercise(&MmapArena::new(ROOM).unwrap());
 }
 
 #[test]

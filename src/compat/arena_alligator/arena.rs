@@ -257,7 +257,7 @@ impl FixedArena {
 
     /// A snapshot of the arena's counters.
     pub fn metrics(&self) -> FixedArenaMetrics {
-        self.core.metrics().into()
+        self.core.stats().into()
     }
 
     /// A buffer over a free slot; [`AllocError::ArenaFull`] when every

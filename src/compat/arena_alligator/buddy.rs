@@ -115,7 +115,7 @@ impl BuddyArena {
     /// A snapshot of the arena's counters.
     pub fn metrics(&self) -> BuddyArenaMetrics {
         let s = &self.shared;
-        BuddyArenaMetrics::from_core(s.core.metrics(), s.too_large.load(Ordering::Relaxed))
+        BuddyArenaMetrics::from_core(s.core.stats(), s.too_large.load(Ordering::Relaxed))
     }
 
     /// A buffer over the smallest free block that holds `len` bytes:

@@ -21,8 +21,8 @@ pub struct FixedArenaMetrics {
     pub bytes_live: usize,
 }
 
-impl From<crate::fixed::FixedMetrics> for FixedArenaMetrics {
-    fn from(m: crate::fixed::FixedMetrics) -> Self {
+impl From<crate::fixed::FixedStats> for FixedArenaMetrics {
+    fn from(m: crate::fixed::FixedStats) -> Self {
         FixedArenaMetrics {
             allocations_ok: m.allocations,
             allocations_failed: m.failures,
@@ -65,7 +65,7 @@ pub struct BuddyArenaMetrics {
 impl BuddyArenaMetrics {
     /// The face's metrics from the core's, plus its own count of requests
     /// too large for the arena.
-    pub(crate) fn from_core(m: crate::buddy::BuddyMetrics, too_large: u64) -> Self {
+    pub(crate) fn from_core(m: crate::buddy::BuddyStats, too_large: u64) -> Self {
         BuddyArenaMetrics {
             allocations_ok: m.allocations,
             allocations_failed: m.failures + too_large,
