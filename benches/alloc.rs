@@ -8,7 +8,11 @@
 //! - `pool_64B`: `polgt` + `polrt` through the C ABI;
 //! - `region_64B`: `regnl` through the C ABI.
 //!
-//! Prints the criterion medians and their ratios at the end.
+//! Prints the criterion medians and their ratios at the end. With
+//! `ARN_COUNT=<mode> ARN_COUNT_N=<n>` it instead runs `n` operations of one
+//! mode inside a function named `timed_calls`, for callgrind
+//! (`benches/callgrind.sh`): each hot C function through the C ABI and its
+//! Rust twin, in the same loop, so the difference is the C path's own cost.
 
 use std::alloc::Layout;
 use std::ffi::c_void;
@@ -37,6 +41,19 @@ unsafe extern "C" {
     fn regnl(r: u64, size: usize) -> *mut c_void;
     fn rgnfr(r: u64) -> i32;
     fn rgndl(r: u64) -> i32;
+    fn bmpmk(size: usize) -> u64;
+    fn bumpl(b: u64, size: usize) -> *mut c_void;
+    fn bmprs(b: u64) -> i32;
+    fn bmpfr(b: u64) -> i32;
+    fn scrt1(size: usize) -> u64;
+    fn scrtc(s: u64, bytes: usize) -> *mut c_void;
+    fn scrt3(s: u64) -> i32;
+    fn scrt2(s: u64) -> i32;
+    fn scrt0(s: u64) -> i32;
+    fn mmpmk(size: usize, options: *const c_void) -> u64;
+    fn mmapl(m: u64, bytes: usize) -> *mut c_void;
+    fn mmprs(m: u64) -> i32;
+    fn mmpfr(m: u64) -> i32;
 }
 
 const SIZE: usize = 64;
@@ -274,7 +291,211 @@ criterion_group! {
     targets = alloc_64, block_1m, pool_64, region_64
 }
 
+/// Runs `n` calls of `op` on `state`, in batches of `BATCH` with `reset`
+/// before each, the calls inside one function whose name callgrind can
+/// select (`--toggle-collect=*timed_calls*`): set-up and resets stay
+/// outside.
+fn timed<S>(n: u64, state: &mut S, mut reset: impl FnMut(&mut S), mut op: impl FnMut(&mut S)) {
+    #[inline(never)]
+    fn timed_calls<S>(n: u64, state: &mut S, op: &mut impl FnMut(&mut S)) {
+        for _ in 0..n {
+            op(state);
+        }
+    }
+    let mut left = n;
+    while left > 0 {
+        let k = left.min(BATCH);
+        reset(state);
+        timed_calls(k, state, &mut op);
+        left -= k;
+    }
+}
+
+/// A C function as a C program calls it: through a pointer the optimiser
+/// cannot see through.
+macro_rules! c_fn {
+    ($f:ident: $t:ty) => {
+        black_box($f as $t)
+    };
+}
+
+/// `n` allocations of `SIZE` bytes from the C allocator `h` through
+/// `alloc` (called through a pointer), `reset` between batches; then
+/// `free`.
+///
+/// # Safety
+///
+/// `h` is a live handle of the kind the three functions take.
+unsafe fn c_allocs(
+    n: u64,
+    mut h: u64,
+    alloc: unsafe extern "C" fn(u64, usize) -> *mut c_void,
+    reset: impl Fn(u64),
+    free: unsafe extern "C" fn(u64) -> i32,
+) {
+    let alloc = black_box(alloc);
+    let sz = black_box(SIZE);
+    timed(
+        n,
+        &mut h,
+        |h| reset(*h),
+        |h| {
+            // SAFETY: the caller's promise.
+            black_box(unsafe { alloc(*h, sz) });
+        },
+    );
+    // SAFETY: as above.
+    assert_eq!(unsafe { free(h) }, 0);
+}
+
+/// `live` blocks scattered as in `block_1m` at 1 % fill, through `alloc`
+/// and `free`; returns the last `RING` of them, which the loop cycles.
+fn scatter<P>(
+    live: usize,
+    mut alloc: impl FnMut() -> *mut P,
+    mut free: impl FnMut(*mut P),
+) -> Vec<*mut P> {
+    let mut held: Vec<*mut P> = (0..live).map(|_| alloc()).collect();
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    for _ in 0..live / 2 {
+        let i = rng.below(held.len());
+        free(held[i]);
+        held[i] = alloc();
+    }
+    held.split_off(live - RING)
+}
+
+/// The callgrind mode: `n` operations of `mode` (see the module header).
+fn count(mode: &str, n: u64) {
+    let sz = black_box(SIZE);
+    let cap = SIZE * BATCH as usize;
+    // SAFETY (every block below): plain calls of the exported C functions
+    // on live handles, freeing only what they handed out, each once.
+    match mode {
+        "arnal" => unsafe { c_allocs(n, arnmk(cap), arnal, |a| assert_eq!(arnrs(a), 0), arnfr) },
+        "bumpl" => unsafe { c_allocs(n, bmpmk(cap), bumpl, |b| assert_eq!(bmprs(b), 0), bmpfr) },
+        "regnl" => unsafe { c_allocs(n, regin(), regnl, |r| assert_eq!(rgnfr(r), 0), rgndl) },
+        "mmapl" => unsafe {
+            let m = mmpmk(cap, std::ptr::null());
+            c_allocs(n, m, mmapl, |m| assert_eq!(mmprs(m), 0), mmpfr);
+        },
+        "scrtc" => unsafe {
+            let s = scrt1(cap);
+            assert_eq!(scrt3(s), 0);
+            let restart = |s| {
+                assert_eq!(scrt2(s), 0);
+                assert_eq!(scrt3(s), 0);
+            };
+            c_allocs(n, s, scrtc, restart, scrt0);
+        },
+        "arena_rust" => {
+            let mut a = arn::Arena::new(cap).unwrap();
+            timed(n, &mut a, arn::Arena::reset, |a| {
+                black_box(a.alloc_ptr(sz).unwrap());
+            });
+        }
+        "bump_rust" => {
+            let mut b = arn::Bump::new(cap).unwrap();
+            timed(n, &mut b, arn::Bump::reset, |b| {
+                black_box(b.alloc_ptr(sz).unwrap());
+            });
+        }
+        "region_rust" => {
+            let mut r = arn::Region::new();
+            timed(n, &mut r, arn::Region::free_all, |r| {
+                black_box(r.alloc_ptr(sz).unwrap());
+            });
+        }
+        "scratch_rust" => {
+            let mut s = arn::Scratch::new(cap).unwrap();
+            s.checkpoint().unwrap();
+            let restart = |s: &mut arn::Scratch| {
+                s.restore().unwrap();
+                s.checkpoint().unwrap();
+            };
+            timed(n, &mut s, restart, |s| {
+                black_box(s.alloc_ptr(sz).unwrap());
+            });
+        }
+        "mmap_rust" => {
+            let mut m = arn::MmapArena::new(cap).unwrap();
+            timed(n, &mut m, arn::MmapArena::reset, |m| {
+                black_box(m.alloc_ptr(sz).unwrap());
+            });
+        }
+        "block" => unsafe {
+            let h = blckm(SIZE, BLOCKS);
+            let ring = scatter(BLOCKS / 100, || blckl(h), |p| assert_eq!(blckf(h, p), 0));
+            let alloc = c_fn!(blckl: unsafe extern "C" fn(u64) -> *mut c_void);
+            let free = c_fn!(blckf: unsafe extern "C" fn(u64, *mut c_void) -> i32);
+            let mut state = (ring, 0);
+            timed(
+                n,
+                &mut state,
+                |_| {},
+                |(ring, next)| {
+                    let p = alloc(h);
+                    let old = std::mem::replace(&mut ring[*next], p);
+                    *next = (*next + 1) % RING;
+                    black_box(free(h, old));
+                },
+            );
+            blckd(h);
+        },
+        "block_rust" => {
+            let pool = std::cell::RefCell::new(arn::BlockPool::new(SIZE, BLOCKS).unwrap());
+            let ring = scatter(
+                BLOCKS / 100,
+                || pool.borrow().alloc_ptr().unwrap().as_ptr(),
+                |p| pool.borrow_mut().free_ptr(p).unwrap(),
+            );
+            let mut state = (pool.into_inner(), ring, 0);
+            timed(
+                n,
+                &mut state,
+                |_| {},
+                |(pool, ring, next)| {
+                    let p = pool.alloc_ptr().unwrap().as_ptr();
+                    let old = std::mem::replace(&mut ring[*next], p);
+                    *next = (*next + 1) % RING;
+                    pool.free_ptr(old).unwrap();
+                },
+            );
+        }
+        "pool" => unsafe {
+            let mut p = polmk(std::ptr::null(), std::ptr::null(), 16);
+            let get = c_fn!(polgt: unsafe extern "C" fn(u64) -> *mut c_void);
+            let put = c_fn!(polrt: unsafe extern "C" fn(u64, *mut c_void) -> i32);
+            timed(
+                n,
+                &mut p,
+                |_| {},
+                |p| {
+                    black_box(put(*p, get(*p)));
+                },
+            );
+            polfr(p);
+        },
+        "pool_rust" => {
+            let mut p = arn::ObjectPool::blocks(0, 16).unwrap();
+            timed(
+                n,
+                &mut p,
+                |_| {},
+                |p| {
+                    p.put(p.get().unwrap().as_ptr()).unwrap();
+                },
+            );
+        }
+        other => panic!("unknown mode {other}"),
+    }
+}
+
 fn main() {
+    if let Some((mode, n)) = common::count_mode() {
+        count(&mode, n);
+        return;
+    }
     benches();
     Criterion::default().configure_from_args().final_summary();
     report();

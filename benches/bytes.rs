@@ -3,10 +3,16 @@
 //! freeze + drop the `Bytes`.
 //!
 //! - `fixed_{64,256,4096}B`: 4096 slots; one thread, and two threads
-//!   sharing one arena (time per roundtrip per thread);
+//!   sharing one arena (time per roundtrip per thread); the same through
+//!   the C ABI (`fxdal`, `bufwr`, `bufrz`, `bytdt`, `bytdr`, called as a C
+//!   program calls them), on one thread and on two;
 //! - `buddy_{256,1024,4096,16384}B`: a 64 MiB region with 256 B minimum
 //!   blocks;
 //! - `buddy_flat_256B`: the 256 B roundtrip on 1 MiB and 64 MiB regions.
+//!
+//! `arn_compat` is arn through arena-alligator's face
+//! (`arn::compat::arena_alligator`), one thread: the same calls as
+//! `arena_alligator`, with arn under them.
 //!
 //! Prints the criterion medians and their ratios at the end. With
 //! `ARN_COUNT=<mode> ARN_COUNT_N=<n>` it instead runs `n` roundtrips of one
@@ -17,6 +23,8 @@ use std::hint::black_box;
 use std::num::NonZeroUsize;
 use std::sync::Barrier;
 use std::time::{Duration, Instant};
+
+use std::ffi::c_void;
 
 use bytes::{BufMut, Bytes};
 use criterion::{Criterion, criterion_group};
@@ -29,6 +37,65 @@ const MIB: usize = 1 << 20;
 const MIN_BLOCK: usize = 256;
 const FIXED_SIZES: [usize; 3] = [64, 256, 4096];
 const BUDDY_SIZES: [usize; 4] = [256, 1024, 4096, 16384];
+
+unsafe extern "C" {
+    fn fxdmk(slot_count: usize, slot_size: usize, options: *const c_void) -> u64;
+    fn fxdal(arena: u64) -> u64;
+    fn fxdfr(arena: u64) -> i32;
+    fn bufwr(b: u64, data: *const c_void, len: usize) -> i32;
+    fn bufrz(b: u64) -> u64;
+    fn bytdt(b: u64) -> *const c_void;
+    fn bytdr(b: u64) -> i32;
+}
+
+/// The fixed arena's C functions, through pointers the optimiser cannot
+/// see through, as a C program calls them.
+struct CFixed {
+    arena: u64,
+    alloc: unsafe extern "C" fn(u64) -> u64,
+    write: unsafe extern "C" fn(u64, *const c_void, usize) -> i32,
+    freeze: unsafe extern "C" fn(u64) -> u64,
+    data: unsafe extern "C" fn(u64) -> *const c_void,
+    drop: unsafe extern "C" fn(u64) -> i32,
+}
+
+impl CFixed {
+    fn new(slots: usize, size: usize) -> CFixed {
+        // SAFETY: a plain call; NULL options are the defaults.
+        let arena = unsafe { fxdmk(slots, size, std::ptr::null()) };
+        assert_ne!(arena, 0);
+        CFixed {
+            arena,
+            alloc: black_box(fxdal),
+            write: black_box(bufwr),
+            freeze: black_box(bufrz),
+            data: black_box(bytdt),
+            drop: black_box(bytdr),
+        }
+    }
+
+    /// One roundtrip through C: allocate, write `data`, freeze, read the
+    /// pointer, drop.
+    #[inline(always)]
+    fn roundtrip(&self, data: &[u8]) {
+        // SAFETY: the handles are live; `data` is readable.
+        unsafe {
+            let b = (self.alloc)(self.arena);
+            debug_assert_ne!(b, 0);
+            (self.write)(b, data.as_ptr().cast(), data.len());
+            let y = (self.freeze)(b);
+            black_box((self.data)(y));
+            (self.drop)(y);
+        }
+    }
+}
+
+impl Drop for CFixed {
+    fn drop(&mut self) {
+        // SAFETY: the arena handle is live.
+        assert_eq!(unsafe { fxdfr(self.arena) }, 0);
+    }
+}
 
 fn nz(n: usize) -> NonZeroUsize {
     NonZeroUsize::new(n).unwrap()
@@ -72,9 +139,16 @@ fn fixed(c: &mut Criterion) {
         let theirs = arena_alligator::FixedArena::with_slot_capacity(nz(SLOTS), nz(size))
             .build()
             .unwrap();
+        let face =
+            arn::compat::arena_alligator::FixedArena::with_slot_capacity(nz(SLOTS), nz(size))
+                .build()
+                .unwrap();
         let mut g = c.benchmark_group(format!("fixed_{size}B"));
         g.bench_function("arn", |b| {
             b.iter(|| roundtrip!(ours.allocate().unwrap(), &data))
+        });
+        g.bench_function("arn_compat", |b| {
+            b.iter(|| roundtrip!(face.allocate().unwrap(), &data))
         });
         g.bench_function("arena_alligator", |b| {
             b.iter(|| roundtrip!(theirs.allocate().unwrap(), &data))
@@ -84,6 +158,11 @@ fn fixed(c: &mut Criterion) {
         });
         g.bench_function("arena_alligator_2threads", |b| {
             b.iter_custom(|n| two_threads(n, &|| roundtrip!(theirs.allocate().unwrap(), &data)))
+        });
+        let c = CFixed::new(SLOTS, size);
+        g.bench_function("arn_c_abi", |b| b.iter(|| c.roundtrip(&data)));
+        g.bench_function("arn_c_abi_2threads", |b| {
+            b.iter_custom(|n| two_threads(n, &|| c.roundtrip(&data)))
         });
         g.finish();
     }
@@ -100,14 +179,25 @@ fn their_buddy(region: usize) -> arena_alligator::BuddyArena {
         .unwrap()
 }
 
+fn face_buddy(region: usize) -> arn::compat::arena_alligator::BuddyArena {
+    use arn::compat::arena_alligator::{BuddyArena, BuddyGeometry};
+    BuddyArena::builder(BuddyGeometry::exact(nz(region), nz(MIN_BLOCK)).unwrap())
+        .build()
+        .unwrap()
+}
+
 fn buddy(c: &mut Criterion) {
     let ours = our_buddy(64 * MIB);
     let theirs = their_buddy(64 * MIB);
+    let face = face_buddy(64 * MIB);
     for size in BUDDY_SIZES {
         let data = vec![0x5Au8; size];
         let mut g = c.benchmark_group(format!("buddy_{size}B"));
         g.bench_function("arn", |b| {
             b.iter(|| roundtrip!(ours.allocate(size).unwrap(), &data))
+        });
+        g.bench_function("arn_compat", |b| {
+            b.iter(|| roundtrip!(face.allocate(nz(size)).unwrap(), &data))
         });
         g.bench_function("arena_alligator", |b| {
             b.iter(|| roundtrip!(theirs.allocate(nz(size)).unwrap(), &data))
@@ -134,19 +224,29 @@ fn report() {
     let ids = [
         "arn",
         "arena_alligator",
+        "arn_compat",
         "arn_2threads",
         "arena_alligator_2threads",
+        "arn_c_abi",
+        "arn_c_abi_2threads",
     ];
+    // The face: within 5 % of arn, and ahead of arena-alligator.
+    let face = [(2, 0, "<= 1.05"), (2, 1, "< 1.00")];
     for size in FIXED_SIZES {
-        report_group(
-            &format!("fixed_{size}B"),
-            &ids,
-            &[(0, 1, "<= 0.33"), (2, 3, "<= 0.25")],
-        );
+        let mut ratios = vec![
+            (0, 1, "<= 0.33"),
+            (3, 4, "<= 0.25"),
+            (5, 1, "<= 1.00"),
+            (6, 5, "<= 1.33: two threads at >= 1.5x one's throughput"),
+        ];
+        ratios.extend(face);
+        report_group(&format!("fixed_{size}B"), &ids, &ratios);
     }
     for size in BUDDY_SIZES {
         let target = if size == 256 { "<= 0.05" } else { "<= 0.20" };
-        report_group(&format!("buddy_{size}B"), &ids[..2], &[(0, 1, target)]);
+        let mut ratios = vec![(0, 1, target)];
+        ratios.extend(face);
+        report_group(&format!("buddy_{size}B"), &ids[..3], &ratios);
     }
     report_group(
         "buddy_flat_256B",
@@ -182,9 +282,23 @@ fn count(mode: &str, n: u64) {
             let a = our_buddy(64 * MIB);
             timed_roundtrips(n, || roundtrip!(a.allocate(256).unwrap(), &data));
         }
+        "compat_fixed" => {
+            let a = arn::compat::arena_alligator::FixedArena::with_slot_capacity(nz(SLOTS), nz(64))
+                .build()
+                .unwrap();
+            timed_roundtrips(n, || roundtrip!(a.allocate().unwrap(), &data[..64]));
+        }
+        "compat_buddy" => {
+            let a = face_buddy(64 * MIB);
+            timed_roundtrips(n, || roundtrip!(a.allocate(nz(256)).unwrap(), &data));
+        }
         "alligator_buddy" => {
             let a = their_buddy(64 * MIB);
             timed_roundtrips(n, || roundtrip!(a.allocate(nz(256)).unwrap(), &data));
+        }
+        "fixed_c" => {
+            let c = CFixed::new(SLOTS, 64);
+            timed_roundtrips(n, || c.roundtrip(&data[..64]));
         }
         // The baseline of a heap `Bytes`: copy 64 bytes in, drop.
         "bytes_copy" => timed_roundtrips(n, || {

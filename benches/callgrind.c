@@ -1,18 +1,23 @@
 /* Driver for instruction counts under callgrind (see callgrind.sh). Each
  * mode runs N operations inside one function named timed_*, which is all
  * callgrind counts, so setup stays out of the figures:
- *   arnal   N 64-byte arnal calls, resetting between batches (counted
- *           inside arnal only)
+ *   arnal / bumpl / scrtc / mmapl
+ *           N 64-byte calls, resetting between batches (counted inside the
+ *           function itself only)
  *   malloc  N malloc+free pairs of 64 bytes
+ *   memcpy  N malloc + memcpy of 64 bytes + free (the peer of a fixed
+ *           roundtrip)
  *   block1 / block99
  *           N blckl+blckf pairs on 1 M blocks of 64 bytes at 1 % / 99 %
  *           fill (scattered), freeing the block allocated 64 pairs before
  *   pool    N polgt+polrt pairs on a pool of zeroed 64-byte blocks
  *   region  N 64-byte regnl calls, freeing between batches
+ *   fixed   N fixed byte arena roundtrips through C: fxdal, bufwr of 64
+ *           bytes, bufrz, bytdt, bytdr
  * The growing arena against malloc, on a ring of 64 live blocks of mixed
  * sizes (16 B to 1 KiB, the walk of benches/grow.rs): each step frees or
- * resizes the oldest block. callgrind.sh counts the whole step;
- * callgrind_grow.sh also counts inside each exported function alone.
+ * resizes the oldest block. callgrind_grow.sh counts the whole step and
+ * inside each exported function alone.
  *   grwring     N steps of grwfe + grwal      mallocring   free + malloc
  *   grwazring   N steps of grwfe + grwaz      callocring   free + calloc
  *   grwrering   N steps of grwre              reallocring  realloc */
@@ -40,6 +45,15 @@ __attribute__((noinline)) static void timed_malloc(long n) {
     for (long i = 0; i < n; i++) {
         sink = malloc(64);
         free(sink);
+    }
+}
+
+__attribute__((noinline)) static void timed_memcpy(const char *data, long n) {
+    for (long i = 0; i < n; i++) {
+        char *p = malloc(64);
+        memcpy(p, data, 64);
+        sink = p;
+        free(p);
     }
 }
 
@@ -77,6 +91,17 @@ __attribute__((noinline)) static void timed_pool(arn_pool p, long n) {
         polrt(p, polgt(p));
 }
 
+/* allocate + write 64 bytes + freeze + read + drop, as benches/bytes.rs */
+__attribute__((noinline)) static void timed_fixed(arn_fixed f, const char *data, long n) {
+    for (long i = 0; i < n; i++) {
+        arn_buffer b = fxdal(f);
+        bufwr(b, data, 64);
+        arn_bytes y = bufrz(b);
+        sink = (void *)bytdt(y);
+        bytdr(y);
+    }
+}
+
 __attribute__((noinline)) static void timed_region(arn_region r, long n) {
     for (long i = 0; i < n; i++) {
         if (i % BATCH == 0)
@@ -84,6 +109,26 @@ __attribute__((noinline)) static void timed_region(arn_region r, long n) {
         sink = regnl(r, 64);
     }
 }
+
+/* N 64-byte allocations from allocator h, reset between batches, then
+ * freed; counted inside the allocation function. */
+static int allocs(long n, uint64_t h, void *(*alloc)(uint64_t, size_t), int (*reset)(uint64_t),
+                  int (*release)(uint64_t)) {
+    for (long i = 0; i < n; i++) {
+        if (i % BATCH == 0)
+            reset(h);
+        sink = alloc(h, 64);
+    }
+    return release(h);
+}
+
+/* Scratch space starts over: back to its checkpoint, and a new one. */
+static int restart(arn_scratch s) {
+    scrt2(s);
+    return scrt3(s);
+}
+
+static const char data[64] = "sixty-four bytes of payload, written whole into each buffer.";
 
 #define SIZES 4096
 
@@ -189,24 +234,31 @@ static int grow_ring(const char *mode, long n) {
 
 int main(int argc, char **argv) {
     if (argc != 3) {
-        fprintf(stderr, "usage: %s arnal|malloc|block1|block99|pool|region|grwring|grwazring|"
-                        "grwrering|mallocring|callocring|reallocring N\n",
+        fprintf(stderr,
+                "usage: %s arnal|bumpl|scrtc|mmapl|malloc|memcpy|block1|block99|pool|region|fixed|"
+                "grwring|grwazring|grwrering|mallocring|callocring|reallocring N\n",
                 argv[0]);
         return 2;
     }
     long n = atol(argv[2]);
     const char *mode = argv[1];
-    if (strcmp(mode, "arnal") == 0) {
-        arn_arena a = arnmk(64 * BATCH);
-        for (long i = 0; i < n; i++) {
-            if (i % BATCH == 0)
-                arnrs(a);
-            sink = arnal(a, 64);
-        }
-        return arnfr(a);
+    if (strcmp(mode, "arnal") == 0)
+        return allocs(n, arnmk(64 * BATCH), arnal, arnrs, arnfr);
+    if (strcmp(mode, "bumpl") == 0)
+        return allocs(n, bmpmk(64 * BATCH), bumpl, bmprs, bmpfr);
+    if (strcmp(mode, "mmapl") == 0)
+        return allocs(n, mmpmk(64 * BATCH, NULL), mmapl, mmprs, mmpfr);
+    if (strcmp(mode, "scrtc") == 0) {
+        arn_scratch s = scrt1(64 * BATCH);
+        scrt3(s);
+        return allocs(n, s, scrtc, restart, scrt0);
     }
     if (strcmp(mode, "malloc") == 0) {
         timed_malloc(n);
+        return 0;
+    }
+    if (strcmp(mode, "memcpy") == 0) {
+        timed_memcpy(data, n);
         return 0;
     }
     if (strcmp(mode, "block1") == 0)
@@ -217,6 +269,11 @@ int main(int argc, char **argv) {
         arn_pool p = polmk(NULL, NULL, 16);
         timed_pool(p, n);
         return polfr(p);
+    }
+    if (strcmp(mode, "fixed") == 0) {
+        arn_fixed f = fxdmk(4096, 64, NULL);
+        timed_fixed(f, data, n);
+        return fxdfr(f);
     }
     if (strcmp(mode, "region") == 0) {
         arn_region r = regin();

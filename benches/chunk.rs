@@ -4,6 +4,8 @@
 //!
 //! - `arn`: `arn::ChunkAllocator<u64, 1024>`;
 //! - `arena_arc`: `arena_arc::Allocator<u64, u32, 1024>`;
+//! - `arn_compat`: the same type through arn's face,
+//!   `arn::compat::arena_arc::Allocator<u64, u32, 1024>`;
 //! - `arc`: `Arc<[u64]>` collected from the same iterator.
 //!
 //! Prints the criterion medians and their ratios at the end. With
@@ -25,6 +27,7 @@ const CHUNK: usize = 1024;
 
 type Ours = arn::ChunkAllocator<u64, CHUNK>;
 type Theirs = arena_arc::Allocator<u64, u32, CHUNK>;
+type Face = arn::compat::arena_arc::Allocator<u64, u32, CHUNK>;
 
 /// One op on ours.
 #[inline(always)]
@@ -38,6 +41,15 @@ fn ours(a: &mut Ours) {
 /// One op on arena-arc.
 #[inline(always)]
 fn theirs(a: &mut Theirs) {
+    let s = a.alloc(black_box(LEN as u32), |i| i as u64);
+    let t = s.clone();
+    black_box(&s);
+    black_box(&t);
+}
+
+/// One op on arn through arena-arc's face.
+#[inline(always)]
+fn face(a: &mut Face) {
     let s = a.alloc(black_box(LEN as u32), |i| i as u64);
     let t = s.clone();
     black_box(&s);
@@ -59,6 +71,8 @@ fn slices(c: &mut Criterion) {
     g.bench_function("arn", |b| b.iter(|| ours(&mut a)));
     let mut t = Theirs::new();
     g.bench_function("arena_arc", |b| b.iter(|| theirs(&mut t)));
+    let mut f = Face::new();
+    g.bench_function("arn_compat", |b| b.iter(|| face(&mut f)));
     g.bench_function("arc", |b| b.iter(arc));
     g.finish();
 }
@@ -66,9 +80,11 @@ fn slices(c: &mut Criterion) {
 fn report() {
     report_group(
         "slice_16xu64",
-        &["arn", "arena_arc", "arc"],
+        &["arn", "arena_arc", "arc", "arn_compat"],
         &[
             (0, 1, "<= 0.80"),
+            (3, 0, "<= 1.05"),
+            (3, 1, "< 1.00"),
             (0, 2, "(reference)"),
             (1, 2, "(reference)"),
         ],
@@ -96,6 +112,10 @@ fn count(mode: &str, n: u64) {
             timed_ops(n, || theirs(&mut a));
         }
         "arc" => timed_ops(n, arc),
+        "arn_compat" => {
+            let mut a = Face::new();
+            timed_ops(n, || face(&mut a));
+        }
         other => panic!("unknown mode {other}"),
     }
 }

@@ -5,7 +5,8 @@
 //! assorted sizes. One step is one allocation and one free, through the
 //! Rust API, through the C ABI, and through libc.
 //!
-//! Run with `make bench` or `cargo bench --bench grow`. With
+//! Run with `make bench` or `cargo bench -p arn-benches
+//! --bench grow`. With
 //! `ARN_COUNT=<ring|azring|rering> ARN_COUNT_N=<n>` it instead runs `n`
 //! steps of the Rust ring inside `timed_ring` for callgrind
 //! (`benches/callgrind_grow.sh`), each call of the arena in a function of

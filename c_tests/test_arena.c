@@ -11,11 +11,11 @@ static void alloc_is_aligned_zeroed_and_counted(void) {
     unsigned char *q = arnal(a, 16);
     CHECK(p && q);
     CHECK((uintptr_t)p % 8 == 0 && (uintptr_t)q % 8 == 0);
-    CHECK(q - p == 8); /* 3 bytes round up to 8 */
+    CHECK(q - p == 8 + RED); /* 3 bytes round up to 8 */
     CHECK(all_zero(p, 3) && all_zero(q, 16));
     arn_arena_stats st;
     CHECK(arnst(a, &st) == 0);
-    CHECK(st.size == 1024 && st.offset == 24 && st.objects == 2);
+    CHECK(st.size == 1024 && st.offset == 24 + 2 * RED && st.objects == 2);
     CHECK(st.type_size == 0 && st.count == 0);
     CHECK(arnfr(a) == 0);
 }
@@ -41,11 +41,11 @@ static void full_arena_fails_and_stays_usable(void) {
     CHECK(arnst(a, &before) == 0);
     CHECK(arnal(a, 9) == NULL);
     CHECK(arner() == ARN_E_CAPACITY);
-    CHECK(strcmp(arnem(), "arnal: arena out of memory: asked 9 bytes (16 with rounding and alignment), 8 left of 64") == 0);
+    CHECK_INSIDE(strcmp(arnem(), "arnal: arena out of memory: asked 9 bytes (16 with rounding and alignment), 8 left of 64") == 0);
     CHECK_ERR(ARN_E_CAPACITY, "arnal");
     CHECK(arnst(a, &after) == 0);
     CHECK(memcmp(&before, &after, sizeof before) == 0);
-    CHECK(arnal(a, 8) != NULL); /* exactly the rest still fits */
+    CHECK_INSIDE(arnal(a, 8) != NULL); /* exactly the rest still fits */
     CHECK(arnfr(a) == 0);
 }
 
@@ -116,6 +116,8 @@ static void align_sizes(void) {
 }
 
 static void copies_may_overlap_the_arena(void) {
+    if (TRACKED)
+        return; /* it reads the arena's free tail, poisoned there */
     arn_arena a = arnmk(64);
     unsigned char *p = arnal(a, 8);
     memcpy(p, "abcdefg", 8);
@@ -159,7 +161,7 @@ static void ownership(void) {
     int local = 0;
     CHECK(arnow(a, p) == 1);
     CHECK(arnow(a, p + 15) == 1);
-    CHECK(arnow(a, p + 16) == 0); /* not handed out yet */
+    CHECK(arnow(a, p + 16 + RED) == 0); /* not handed out yet */
     CHECK(arnow(a, &local) == 0);
     CHECK(arnow(a, NULL) == 0);
     CHECK(arner() == 0);

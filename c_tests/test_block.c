@@ -16,7 +16,7 @@ static void blocks_are_aligned_zeroed_and_counted(void) {
     unsigned char *q = blckl(b);
     CHECK(p && q);
     CHECK((uintptr_t)p % 8 == 0 && (uintptr_t)q % 8 == 0);
-    CHECK(q - p == 16);
+    CHECK(q - p == 16 + RED);
     CHECK(all_zero(p, 12) && all_zero(q, 12));
     arn_block_stats st;
     CHECK(blcks(b, &st) == 0);
@@ -47,7 +47,7 @@ static void seed_fill_and_drain(void) {
     CHECK(blcks(b, &st) == 0 && st.used == 4 && st.free == 0 && st.utilization == 1.0);
     /* Freed blocks are zeroed and come back. */
     CHECK(blckf(b, ps[2]) == 0);
-    CHECK(all_zero(ps[2], 64));
+    CHECK_INSIDE(all_zero(ps[2], 64));
     unsigned char *again = blckl(b);
     CHECK(again == ps[2] && all_zero(again, 64));
     for (int i = 0; i < 4; i++)
@@ -60,7 +60,7 @@ static void seed_fill_and_drain(void) {
 /* Many blocks, freed out of order: every block is handed out exactly once
  * while the pool fills, and exactly the freed ones come back. */
 static void many_blocks_scattered_frees(void) {
-    enum { COUNT = 10000 };
+    enum { COUNT = 10000, STRIDE = 8 + RED };
     arn_block b = blckm(8, COUNT);
     unsigned char **ps = malloc(COUNT * sizeof *ps);
     unsigned char *seen = calloc(COUNT, 1);
@@ -75,7 +75,7 @@ static void many_blocks_scattered_frees(void) {
     CHECK(blckl(b) == NULL);
     CHECK_ERR(ARN_E_CAPACITY, "blckl");
     for (int i = 0; i < COUNT; i++) {
-        size_t k = (size_t)(ps[i] - lo) / 8;
+        size_t k = (size_t)(ps[i] - lo) / STRIDE;
         CHECK(k < COUNT && !seen[k]);
         seen[k] = 1;
     }
@@ -89,7 +89,7 @@ static void many_blocks_scattered_frees(void) {
     for (int i = 0; i < freed; i++) {
         unsigned char *p = blckl(b);
         CHECK(p != NULL && all_zero(p, 8));
-        size_t k = (size_t)(p - lo) / 8;
+        size_t k = (size_t)(p - lo) / STRIDE;
         CHECK(k % 7 == 0 && !seen[k]);
         seen[k] = 1;
     }
@@ -113,14 +113,14 @@ static void bad_frees_change_nothing(void) {
     CHECK_ERR(ARN_E_FOREIGN_POINTER, "blckf");
     CHECK(blckf(b, &local) == ARN_E_FOREIGN_POINTER);
     CHECK_ERR(ARN_E_FOREIGN_POINTER, "blckf");
-    CHECK(blckf(b, p + 64) == ARN_E_FOREIGN_POINTER); /* one past the pool */
+    CHECK(blckf(b, p + 4 * (16 + RED)) == ARN_E_FOREIGN_POINTER); /* one past the pool */
     CHECK_ERR(ARN_E_FOREIGN_POINTER, "blckf");
     CHECK(blckf(b, q + 8) == ARN_E_FOREIGN_POINTER); /* inside a block */
     CHECK(strstr(arnem(), "not at its start") != NULL);
     CHECK_ERR(ARN_E_FOREIGN_POINTER, "blckf");
     CHECK(blckf(b, p + 1) == ARN_E_FOREIGN_POINTER);
     CHECK_ERR(ARN_E_FOREIGN_POINTER, "blckf");
-    CHECK(blckf(b, p + 32) == ARN_E_DOUBLE_FREE); /* never handed out */
+    CHECK(blckf(b, p + 2 * (16 + RED)) == ARN_E_DOUBLE_FREE); /* never handed out */
     CHECK_ERR(ARN_E_DOUBLE_FREE, "blckf");
     CHECK(blcks(b, &after) == 0);
     CHECK(same_stats(&before, &after));

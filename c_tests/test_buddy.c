@@ -1,5 +1,5 @@
-/* The buddy byte arena (bdymk bdyal bdywt bdymt bdyfr), its buffers
- * (bufwr bufln bufcp bufsp bufrz bufdr) and frozen bytes (bytdt bytln bytcl
+/* The buddy byte arena (bdymk bdyal bdywt bdyst bdyfr), its buffers
+ * (bufwr bufln bufca bufsp bufrz bufdr) and frozen bytes (bytdt bytln bytcl
  * bytsl bytdr bytcp). */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
@@ -9,14 +9,14 @@
 
 #include "harness.h"
 
-static arn_buddy_metrics metrics(arn_buddy a) {
-    arn_buddy_metrics m;
+static arn_buddy_stats metrics(arn_buddy a) {
+    arn_buddy_stats m;
     memset(&m, 0xFF, sizeof m);
-    CHECK(bdymt(a, &m) == 0);
+    CHECK(bdyst(a, &m) == 0);
     return m;
 }
 
-static int same_metrics(const arn_buddy_metrics *x, const arn_buddy_metrics *y) {
+static int same_metrics(const arn_buddy_stats *x, const arn_buddy_stats *y) {
     return x->allocations == y->allocations && x->failures == y->failures &&
            x->frees == y->frees && x->spills == y->spills && x->splits == y->splits &&
            x->coalesces == y->coalesces && x->bytes_live == y->bytes_live &&
@@ -30,7 +30,7 @@ static void write_freeze_read_drop(void) {
     CHECK(a != 0);
     arn_buffer b = bdyal(a, 100);
     CHECK(b != 0);
-    CHECK(bufln(b) == 0 && bufcp(b) == 128 && bufsp(b) == 0);
+    CHECK(bufln(b) == 0 && bufca(b) == 128 && bufsp(b) == 0);
     CHECK(bufwr(b, "hello ", 6) == 0);
     CHECK(bufwr(b, "buddy", 5) == 0);
     CHECK(bufwr(b, NULL, 0) == 0);
@@ -43,7 +43,7 @@ static void write_freeze_read_drop(void) {
     char out[16] = {0};
     CHECK(bytcp(y, out, sizeof out) == 0);
     CHECK(strcmp(out, "hello buddy") == 0);
-    arn_buddy_metrics m = metrics(a);
+    arn_buddy_stats m = metrics(a);
     CHECK(m.allocations == 1 && m.frees == 0 && m.failures == 0 && m.spills == 0);
     CHECK(m.splits == 5 && m.coalesces == 0); /* 4096 -> 2048 -> ... -> 128 */
     CHECK(m.bytes_live == 128 && m.bytes_reserved == 4096 && m.largest_free_block == 2048);
@@ -63,7 +63,7 @@ static void sizes_splits_and_coalesces(void) {
     size_t caps[] = {64, 64, 128, 256, 256, 512};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         arn_buffer b = bdyal(a, sizes[i]);
-        CHECK(b != 0 && bufcp(b) == caps[i]);
+        CHECK(b != 0 && bufca(b) == caps[i]);
         CHECK(bufdr(b) == 0);
     }
     arn_buffer x = bdyal(a, 64);  /* 64 @ 0 */
@@ -71,7 +71,7 @@ static void sizes_splits_and_coalesces(void) {
     arn_buffer z = bdyal(a, 300); /* 512 @ 512 */
     arn_bytes fx = bufrz(x), fy = bufrz(y), fz = bufrz(z);
     CHECK(fx && fy && fz); /* empty: each block went back at the freeze */
-    arn_buddy_metrics m = metrics(a);
+    arn_buddy_stats m = metrics(a);
     CHECK(m.allocations == 9 && m.frees == 9 && m.bytes_live == 0);
     CHECK(m.largest_free_block == 1024 && m.splits == m.coalesces);
     CHECK(bytdr(fx) == 0 && bytdr(fy) == 0 && bytdr(fz) == 0);
@@ -107,13 +107,13 @@ static void sizes_splits_and_coalesces(void) {
 static void a_total_that_is_not_a_power_of_two(void) {
     arn_buddy a = bdymk(3 * 256, 256, NULL); /* 512 @ 0, 256 @ 512 */
     CHECK(a != 0);
-    arn_buddy_metrics m = metrics(a);
+    arn_buddy_stats m = metrics(a);
     CHECK(m.total_size == 768 && m.largest_free_block == 512);
     CHECK(bdyal(a, 1024) == 0);
     CHECK_ERR(ARN_E_INVALID_ARGUMENT, "bdyal");
     arn_buffer s = bdyal(a, 256);
     arn_buffer l = bdyal(a, 512);
-    CHECK(s && l && bufcp(s) == 256 && bufcp(l) == 512);
+    CHECK(s && l && bufca(s) == 256 && bufca(l) == 512);
     CHECK(bdyal(a, 1) == 0);
     CHECK_ERR(ARN_E_CAPACITY, "bdyal");
     CHECK(bufdr(s) == 0 && bufdr(l) == 0);
@@ -148,7 +148,7 @@ static void clones_and_slices_share_the_block(void) {
 static void write_past_capacity_without_spill_fails(void) {
     arn_buddy a = bdymk(64, 8, NULL);
     arn_buffer b = bdyal(a, 5);
-    CHECK(bufcp(b) == 8);
+    CHECK(bufca(b) == 8);
     CHECK(bufwr(b, "12345", 5) == 0);
     CHECK(bufwr(b, "6789", 4) == ARN_E_CAPACITY);
     CHECK(strcmp(arnem(), "bufwr: buffer full: writing 4 bytes, 3 left of 8 (no auto-spill)") == 0);
@@ -169,9 +169,9 @@ static void auto_spill_moves_to_the_heap(void) {
     arn_buffer b = bdyal(a, 16);
     CHECK(bufwr(b, "1234", 4) == 0);
     CHECK(bufwr(b, "56789abcdefghijk", 16) == 0);
-    CHECK(bufsp(b) == 1 && bufln(b) == 20 && bufcp(b) >= 20);
+    CHECK(bufsp(b) == 1 && bufln(b) == 20 && bufca(b) >= 20);
     /* The block came back at the spill. */
-    arn_buddy_metrics m = metrics(a);
+    arn_buddy_stats m = metrics(a);
     CHECK(m.spills == 1 && m.frees == 1 && m.bytes_live == 0 && m.largest_free_block == 16);
     arn_buffer other = bdyal(a, 16);
     CHECK(other != 0);
@@ -200,7 +200,8 @@ static void zero_init_scrubs_returned_blocks(void) {
     CHECK(bufwr(b, "x", 1) == 0);
     y = bufrz(b);
     CHECK(bytdt(y) == p);
-    CHECK(p[0] == 'x' && all_zero(p + 1, 255));
+    CHECK(p[0] == 'x');
+    CHECK_INSIDE(all_zero(p + 1, 255)); /* past the 64-byte block */
     CHECK(bytdr(y) == 0);
     CHECK(bdyfr(a) == 0);
 }
@@ -223,7 +224,7 @@ static void huge_pages_and_odd_alignment(void) {
     a = bdymk(16, 2, NULL);
     CHECK(a != 0);
     b = bdyal(a, 1);
-    CHECK(bufcp(b) == 2 && bufdr(b) == 0);
+    CHECK(bufca(b) == 2 && bufdr(b) == 0);
     CHECK(bdyfr(a) == 0);
 }
 
@@ -233,18 +234,18 @@ static void freeze_twice_and_drop_twice_are_errors(void) {
     CHECK(bufwr(b, "abc", 3) == 0);
     arn_bytes y = bufrz(b);
     CHECK(y != 0 && bytln(y) == 3);
-    arn_buddy_metrics before = metrics(a);
+    arn_buddy_stats before = metrics(a);
     CHECK(bufrz(b) == 0);
     CHECK_ERR(ARN_E_DOUBLE_FREE, "bufrz");
     CHECK(bufdr(b) == ARN_E_DOUBLE_FREE);
     CHECK_ERR(ARN_E_DOUBLE_FREE, "bufdr");
     CHECK(bufwr(b, "x", 1) == ARN_E_STALE_HANDLE);
     CHECK_ERR(ARN_E_STALE_HANDLE, "bufwr");
-    CHECK(bufcp(b) == 0);
-    CHECK_ERR(ARN_E_STALE_HANDLE, "bufcp");
+    CHECK(bufca(b) == 0);
+    CHECK_ERR(ARN_E_STALE_HANDLE, "bufca");
     CHECK(bufsp(b) == -1);
     CHECK_ERR(ARN_E_STALE_HANDLE, "bufsp");
-    arn_buddy_metrics after = metrics(a);
+    arn_buddy_stats after = metrics(a);
     CHECK(same_metrics(&before, &after));
     CHECK(bytdr(y) == 0);
     CHECK(bytdr(y) == ARN_E_DOUBLE_FREE);
@@ -257,7 +258,7 @@ static void freeze_twice_and_drop_twice_are_errors(void) {
     CHECK(bufdr(b) == 0);
     CHECK(bufdr(b) == ARN_E_DOUBLE_FREE);
     CHECK_ERR(ARN_E_DOUBLE_FREE, "bufdr");
-    arn_buddy_metrics m = metrics(a);
+    arn_buddy_stats m = metrics(a);
     CHECK(m.allocations == 2 && m.frees == 2 && m.bytes_live == 0);
     CHECK(bdyfr(a) == 0);
     CHECK(bdyfr(a) == ARN_E_DOUBLE_FREE);
@@ -266,8 +267,8 @@ static void freeze_twice_and_drop_twice_are_errors(void) {
     CHECK_ERR(ARN_E_STALE_HANDLE, "bdyal");
     CHECK(bdywt(a, 1, 0) == 0);
     CHECK_ERR(ARN_E_STALE_HANDLE, "bdywt");
-    CHECK(bdymt(a, &m) == ARN_E_STALE_HANDLE);
-    CHECK_ERR(ARN_E_STALE_HANDLE, "bdymt");
+    CHECK(bdyst(a, &m) == ARN_E_STALE_HANDLE);
+    CHECK_ERR(ARN_E_STALE_HANDLE, "bdyst");
 }
 
 static void bad_geometry_is_refused(void) {
@@ -303,7 +304,7 @@ static void bad_sizes_and_handles_change_nothing(void) {
     arn_buddy a = bdymk(1024, 64, NULL);
     arn_buffer held = bdyal(a, 100);
     CHECK(bufwr(held, "kept", 4) == 0);
-    arn_buddy_metrics before = metrics(a);
+    arn_buddy_stats before = metrics(a);
     arn_arena other = arnmk(64);
     CHECK(bdyal(a, 0) == 0);
     CHECK_ERR(ARN_E_INVALID_ARGUMENT, "bdyal");
@@ -323,13 +324,13 @@ static void bad_sizes_and_handles_change_nothing(void) {
     CHECK_ERR(ARN_E_WRONG_KIND, "bdyal");
     CHECK(bdywt(other, 64, 1) == 0);
     CHECK_ERR(ARN_E_WRONG_KIND, "bdywt");
-    CHECK(bdymt(0, NULL) == ARN_E_INVALID_HANDLE);
-    CHECK_ERR(ARN_E_INVALID_HANDLE, "bdymt");
-    arn_buddy_metrics m;
-    CHECK(bdymt(other, &m) == ARN_E_WRONG_KIND);
-    CHECK_ERR(ARN_E_WRONG_KIND, "bdymt");
-    CHECK(bdymt(a, NULL) == ARN_E_INVALID_ARGUMENT);
-    CHECK_ERR(ARN_E_INVALID_ARGUMENT, "bdymt");
+    CHECK(bdyst(0, NULL) == ARN_E_INVALID_HANDLE);
+    CHECK_ERR(ARN_E_INVALID_HANDLE, "bdyst");
+    arn_buddy_stats m;
+    CHECK(bdyst(other, &m) == ARN_E_WRONG_KIND);
+    CHECK_ERR(ARN_E_WRONG_KIND, "bdyst");
+    CHECK(bdyst(a, NULL) == ARN_E_INVALID_ARGUMENT);
+    CHECK_ERR(ARN_E_INVALID_ARGUMENT, "bdyst");
     CHECK(bdyfr(0) == ARN_E_INVALID_HANDLE);
     CHECK_ERR(ARN_E_INVALID_HANDLE, "bdyfr");
     CHECK(bdyfr(other) == ARN_E_WRONG_KIND);
@@ -337,11 +338,11 @@ static void bad_sizes_and_handles_change_nothing(void) {
     CHECK(bdyfr(held) == ARN_E_WRONG_KIND); /* a buffer is not an arena */
     CHECK_ERR(ARN_E_WRONG_KIND, "bdyfr");
     /* Nothing changed, and the arena still works. */
-    arn_buddy_metrics after = metrics(a);
+    arn_buddy_stats after = metrics(a);
     CHECK(same_metrics(&before, &after));
     CHECK(bufln(held) == 4);
     arn_buffer b = bdyal(a, 512);
-    CHECK(b != 0 && bufcp(b) == 512);
+    CHECK(b != 0 && bufca(b) == 512);
     CHECK(bufdr(b) == 0 && bufdr(held) == 0);
     CHECK(arnfr(other) == 0);
     CHECK(bdyfr(a) == 0);
@@ -380,7 +381,7 @@ static void *drop_later(void *arg) {
 static void blocking_allocate_times_out_or_gets_a_block(void) {
     arn_buddy a = bdymk(1024, 256, NULL);
     arn_buffer b = bdywt(a, 1024, 0);
-    CHECK(b != 0 && bufcp(b) == 1024);
+    CHECK(b != 0 && bufca(b) == 1024);
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     CHECK(bdywt(a, 256, 40) == 0);
@@ -396,9 +397,9 @@ static void blocking_allocate_times_out_or_gets_a_block(void) {
     pthread_t t;
     CHECK(pthread_create(&t, NULL, drop_later, &y) == 0);
     arn_buffer c = bdywt(a, 300, 10000);
-    CHECK(c != 0 && bufcp(c) == 512);
+    CHECK(c != 0 && bufca(c) == 512);
     pthread_join(t, NULL);
-    arn_buddy_metrics m = metrics(a);
+    arn_buddy_stats m = metrics(a);
     CHECK(m.failures == 1 && m.allocations == 2 && m.bytes_live == 512);
     CHECK(bufdr(c) == 0);
     CHECK(bdyfr(a) == 0);
@@ -514,7 +515,7 @@ static void two_threads_trade_bytes(void) {
         pthread_join(chk[i], NULL);
     }
     CHECK(lanes[0].bad == 0 && lanes[1].bad == 0 && w[0].bad == 0 && w[1].bad == 0);
-    arn_buddy_metrics m = metrics(a);
+    arn_buddy_stats m = metrics(a);
     CHECK(m.allocations == 2 * ROUNDS && m.frees == 2 * ROUNDS);
     CHECK(m.bytes_live == 0 && m.largest_free_block == 1 << 15);
     CHECK(m.splits == m.coalesces);

@@ -1,5 +1,5 @@
-/* The fixed-slot byte arena (fxdmk fxdal fxdwt fxdmt fxdfr), its buffers
- * (bufwr bufln bufcp bufsp bufrz bufdr) and frozen bytes (bytdt bytln bytcl
+/* The fixed-slot byte arena (fxdmk fxdal fxdwt fxdst fxdfr), its buffers
+ * (bufwr bufln bufca bufsp bufrz bufdr) and frozen bytes (bytdt bytln bytcl
  * bytsl bytdr bytcp). */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
@@ -9,10 +9,10 @@
 
 #include "harness.h"
 
-static arn_fixed_metrics metrics(arn_fixed f) {
-    arn_fixed_metrics m;
+static arn_fixed_stats metrics(arn_fixed f) {
+    arn_fixed_stats m;
     memset(&m, 0xFF, sizeof m);
-    CHECK(fxdmt(f, &m) == 0);
+    CHECK(fxdst(f, &m) == 0);
     return m;
 }
 
@@ -21,7 +21,7 @@ static void write_freeze_read_drop(void) {
     CHECK(f != 0);
     arn_buffer b = fxdal(f);
     CHECK(b != 0);
-    CHECK(bufln(b) == 0 && bufcp(b) == 64 && bufsp(b) == 0);
+    CHECK(bufln(b) == 0 && bufca(b) == 64 && bufsp(b) == 0);
     CHECK(bufwr(b, "hello ", 6) == 0);
     CHECK(bufwr(b, "world", 5) == 0);
     CHECK(bufwr(b, NULL, 0) == 0);
@@ -33,7 +33,7 @@ static void write_freeze_read_drop(void) {
     char out[16] = {0};
     CHECK(bytcp(y, out, sizeof out) == 0);
     CHECK(strcmp(out, "hello world") == 0);
-    arn_fixed_metrics m = metrics(f);
+    arn_fixed_stats m = metrics(f);
     CHECK(m.allocations == 1 && m.frees == 0 && m.slots == 4 && m.slots_free == 3);
     CHECK(m.bytes_live == 64 && m.bytes_reserved == 4 * 64 && m.slot_size == 64);
     CHECK(bytdr(y) == 0);
@@ -78,7 +78,7 @@ static void full_arena_and_slots_coming_back(void) {
     CHECK(arner() == ARN_E_CAPACITY);
     CHECK(strcmp(arnem(), "fxdal: fixed arena full: all 3 slots in use") == 0);
     arnec();
-    arn_fixed_metrics m = metrics(f);
+    arn_fixed_stats m = metrics(f);
     CHECK(m.failures == 1 && m.slots_free == 0);
     CHECK(bufdr(bs[1]) == 0);
     arn_buffer again = fxdal(f);
@@ -112,15 +112,56 @@ static void auto_spill_moves_to_the_heap(void) {
     arn_buffer b = fxdal(f);
     CHECK(bufwr(b, "1234", 4) == 0);
     CHECK(bufwr(b, "56789abcdef", 11) == 0);
-    CHECK(bufsp(b) == 1 && bufln(b) == 15 && bufcp(b) >= 15);
+    CHECK(bufsp(b) == 1 && bufln(b) == 15 && bufca(b) >= 15);
     /* The slot came back at the spill. */
-    arn_fixed_metrics m = metrics(f);
+    arn_fixed_stats m = metrics(f);
     CHECK(m.spills == 1 && m.slots_free == 1 && m.frees == 1);
     arn_buffer other = fxdal(f);
     CHECK(other != 0);
     arn_bytes y = bufrz(b);
     CHECK(bytln(y) == 15 && memcmp(bytdt(y), "123456789abcdef", 15) == 0);
-    CHECK(bytdr(y) == 0 && bufdr(other) == 0);
+    /* The heap copy is shared like arena memory, and freed with the last. */
+    arn_bytes part = bytsl(y, 9, 6);
+    arn_bytes twin = bytcl(y);
+    CHECK(bytdr(y) == 0);
+    CHECK(bytln(part) == 6 && memcmp(bytdt(part), "abcdef", 6) == 0);
+    CHECK(bytdt(twin) != NULL && bytdr(twin) == 0);
+    CHECK(memcmp(bytdt(part), "abcdef", 6) == 0);
+    CHECK(bytdr(part) == 0 && bufdr(other) == 0);
+    CHECK(fxdfr(f) == 0);
+}
+
+/* Two threads clone and slice one bytes handle at once (the first share
+ * may be made by either) and drop their handles; the slot comes back once,
+ * when the last handle over it goes. */
+enum { SHARES = 2000 };
+static void *share_and_drop(void *arg) {
+    arn_bytes y = *(arn_bytes *)arg;
+    for (int i = 0; i < SHARES; i++) {
+        arn_bytes c = (i & 1) ? bytcl(y) : bytsl(y, 2, 3);
+        CHECK(c != 0);
+        CHECK(memcmp(bytdt(c), (i & 1) ? "shared" : "are", bytln(c)) == 0);
+        CHECK(bytdr(c) == 0);
+    }
+    return NULL;
+}
+
+static void clones_race_on_two_threads(void) {
+    arn_fixed f = fxdmk(1, 16, NULL);
+    arn_buffer b = fxdal(f);
+    CHECK(bufwr(b, "shared", 6) == 0);
+    arn_bytes y = bufrz(b);
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++)
+        CHECK(pthread_create(&t[i], NULL, share_and_drop, &y) == 0);
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    CHECK(metrics(f).slots_free == 0);
+    CHECK(bytdr(y) == 0);
+    arn_fixed_stats m = metrics(f);
+    CHECK(m.slots_free == 1 && m.frees == 1);
+    CHECK(bytdr(y) == ARN_E_DOUBLE_FREE);
+    arnec();
     CHECK(fxdfr(f) == 0);
 }
 
@@ -132,6 +173,10 @@ static void zero_init_scrubs_returned_slots(void) {
     arn_fixed f = fxdmk(1, 48, &o);
     CHECK(f != 0);
     arn_buffer b = fxdal(f);
+    /* The slot is padded to the alignment, and the padding is usable. */
+    CHECK(bufca(b) == 64);
+    arn_fixed_stats m = metrics(f);
+    CHECK(m.slot_size == 64 && m.bytes_reserved == 64);
     CHECK(bufwr(b, "secret secret secret", 20) == 0);
     arn_bytes y = bufrz(b);
     const unsigned char *p = bytdt(y);
@@ -142,7 +187,7 @@ static void zero_init_scrubs_returned_slots(void) {
     CHECK(bufwr(b, "x", 1) == 0);
     y = bufrz(b);
     CHECK(bytdt(y) == p);
-    CHECK(p[0] == 'x' && all_zero(p + 1, 47));
+    CHECK(p[0] == 'x' && all_zero(p + 1, 63));
     CHECK(bytdr(y) == 0);
     CHECK(fxdfr(f) == 0);
 }
@@ -219,10 +264,10 @@ static void bad_arguments_and_handles(void) {
     CHECK_ERR(ARN_E_WRONG_KIND, "fxdal");
     CHECK(fxdwt(other, 1) == 0);
     CHECK_ERR(ARN_E_WRONG_KIND, "fxdwt");
-    CHECK(fxdmt(f, NULL) == ARN_E_INVALID_ARGUMENT);
-    CHECK_ERR(ARN_E_INVALID_ARGUMENT, "fxdmt");
-    CHECK(fxdmt(other, NULL) == ARN_E_WRONG_KIND);
-    CHECK_ERR(ARN_E_WRONG_KIND, "fxdmt");
+    CHECK(fxdst(f, NULL) == ARN_E_INVALID_ARGUMENT);
+    CHECK_ERR(ARN_E_INVALID_ARGUMENT, "fxdst");
+    CHECK(fxdst(other, NULL) == ARN_E_WRONG_KIND);
+    CHECK_ERR(ARN_E_WRONG_KIND, "fxdst");
     CHECK(bufwr(other, "x", 1) == ARN_E_WRONG_KIND);
     CHECK_ERR(ARN_E_WRONG_KIND, "bufwr");
     CHECK(bytln(other) == 0);
@@ -252,7 +297,7 @@ static void bad_arguments_and_handles(void) {
     /* Nothing changed. */
     CHECK(bytln(y) == 6 && memcmp(bytdt(y), "abcdef", 6) == 0);
     CHECK(bytdr(y) == 0);
-    arn_fixed_metrics m = metrics(f);
+    arn_fixed_stats m = metrics(f);
     CHECK(m.allocations == 1 && m.frees == 1 && m.slots_free == 2 && m.failures == 0);
     CHECK(arnfr(other) == 0);
     CHECK(fxdfr(f) == 0);
@@ -414,7 +459,7 @@ static void two_threads_trade_bytes(void) {
         pthread_join(chk[i], NULL);
     }
     CHECK(lanes[0].bad == 0 && lanes[1].bad == 0 && w[0].bad == 0 && w[1].bad == 0);
-    arn_fixed_metrics m = metrics(f);
+    arn_fixed_stats m = metrics(f);
     CHECK(m.allocations == 2 * ROUNDS && m.frees == 2 * ROUNDS);
     CHECK(m.bytes_live == 0 && m.slots_free == 24);
     for (int i = 0; i < 2; i++) {
@@ -436,6 +481,7 @@ int main(void) {
     RUN(bad_arguments_and_handles);
     RUN(bytes_outlive_their_arena);
     RUN(blocking_allocate_times_out_or_gets_a_slot);
+    RUN(clones_race_on_two_threads);
     RUN(two_threads_trade_bytes);
     return finish();
 }

@@ -1,5 +1,5 @@
 /* The growing arena (grwmk grwal grwaz grwfe grwre grwsz grwtm grwcp grwsd
- * grwim grwrs grwst grwfr): reuse, in-place growth and shrinking, copies,
+ * grwow grwrs grwst grwfr): reuse, in-place growth and shrinking, copies,
  * is-managed, memory coming back, reset with retained chunks, memory
  * callbacks, the lock, bad inputs. The malloc edges are in
  * test_malloc_compat.c. */
@@ -63,7 +63,7 @@ static void the_last_block_grows_in_place(void) {
     CHECK_ERR(ARN_E_DOUBLE_FREE, "grwfe");
     /* NULL allocates, like realloc. */
     char *n = grwre(g, NULL, 24);
-    CHECK(n != NULL && grwim(g, n) == 1);
+    CHECK(n != NULL && grwow(g, n) == 1);
     /* Errors leave the block as it was. */
     CHECK(grwre(g, r, SIZE_MAX) == NULL);
     CHECK_ERR(ARN_E_INVALID_ARGUMENT, "grwre");
@@ -84,10 +84,10 @@ static void copies_and_is_managed(void) {
     const unsigned char raw[5] = {0, 1, 2, 0, 3};
     unsigned char *c = grwcp(g, raw, sizeof raw);
     CHECK(c != NULL && memcmp(c, raw, sizeof raw) == 0);
-    CHECK(grwim(g, s) == 1 && grwim(g, s + 5) == 1 && grwim(g, c) == 1);
+    CHECK(grwow(g, s) == 1 && grwow(g, s + 5) == 1 && grwow(g, c) == 1);
     int local = 0;
     void *heap = malloc(16);
-    CHECK(grwim(g, &local) == 0 && grwim(g, heap) == 0 && grwim(g, NULL) == 0);
+    CHECK(grwow(g, &local) == 0 && grwow(g, heap) == 0 && grwow(g, NULL) == 0);
     free(heap);
     CHECK(grwsd(g, NULL) == NULL);
     CHECK_ERR(ARN_E_INVALID_ARGUMENT, "grwsd");
@@ -112,14 +112,14 @@ static void many_chunks_and_dedicated_blocks(void) {
     }
     CHECK(stats(g).chunks > 10);
     for (int i = 0; i < 300; i++)
-        CHECK(grwim(g, ptrs[i]) == 1);
+        CHECK(grwow(g, ptrs[i]) == 1);
     /* Above a quarter of the chunk: a chunk of its own, gone when freed. */
     char *big = grwal(g, 5000, 0);
-    CHECK(big != NULL && grwim(g, big + 4999) == 1 && grwsz(g, big) >= 5000);
+    CHECK(big != NULL && grwow(g, big + 4999) == 1 && grwsz(g, big) >= 5000);
     size_t before = stats(g).chunks;
     CHECK(grwfe(g, big) == 0);
     CHECK(stats(g).chunks == before - 1);
-    CHECK(grwim(g, big) == 0);
+    CHECK(grwow(g, big) == 0);
     /* Its address is remembered: a second free is still a double free. */
     CHECK(grwfe(g, big) == ARN_E_DOUBLE_FREE);
     CHECK_ERR(ARN_E_DOUBLE_FREE, "grwfe");
@@ -214,8 +214,8 @@ static void bad_arguments_and_handles(void) {
     CHECK(grwfr(g) == 0);
     CHECK(grwal(g, 8, 0) == NULL);
     CHECK_ERR(ARN_E_STALE_HANDLE, "grwal");
-    CHECK(grwim(g, NULL) == -1);
-    CHECK_ERR(ARN_E_STALE_HANDLE, "grwim");
+    CHECK(grwow(g, NULL) == -1);
+    CHECK_ERR(ARN_E_STALE_HANDLE, "grwow");
     CHECK(grwfr(g) == ARN_E_DOUBLE_FREE);
     CHECK_ERR(ARN_E_DOUBLE_FREE, "grwfr");
 }

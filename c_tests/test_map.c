@@ -1,4 +1,4 @@
-/* The arena-native map (mapmk mappt mapgt maphs maprm mapln mapcl mapad
+/* The arena-native map (mapmk mappt mapgt maphs maprm mapln maprs mapad
  * mapit mapfr mapau) on growing arenas. */
 #include <stddef.h>
 #include <stdint.h>
@@ -24,7 +24,7 @@ static void put_get_replace_remove(void) {
     CHECK(has(m, "alpha", "one") && has(m, "beta", "two"));
     size_t n = 99;
     const void *p = mapgt(m, "alpha", 5, &n);
-    CHECK(grwim(g, p) == 1);
+    CHECK(grwow(g, p) == 1);
     /* Replacing frees the old value; the new one is a copy. */
     char buf[8] = "three";
     CHECK(mappt(m, "alpha", 5, buf, 5) == 0);
@@ -88,7 +88,7 @@ static void growth_add_if_absent_and_clear(void) {
     }
     CHECK(mapln(m) == 2500);
     CHECK(maphs(m, "key-2", 5) == 0 && maphs(m, "key-3", 5) == 1);
-    CHECK(mapcl(m) == 0);
+    CHECK(maprs(m) == 0);
     CHECK(mapln(m) == 0 && maphs(m, "key-3", 5) == 0);
     CHECK(mappt(m, "again", 5, "yes", 3) == 0 && has(m, "again", "yes"));
     CHECK(mapfr(m) == 0);
@@ -163,7 +163,7 @@ static void audit_finds_heap_pointers(void) {
     CHECK(mapau(m, offsetof(record, ptr), &count, keys, klens, 2) == 0);
     CHECK(count == 1);
     CHECK(klens[0] == 4 && keys[0] != NULL && memcmp(keys[0], "heap", 4) == 0);
-    CHECK(grwim(g, keys[0]) == 1);
+    CHECK(grwow(g, keys[0]) == 1);
     CHECK(mapau(m, offsetof(record, ptr), &count, NULL, NULL, 0) == 0 && count == 1);
     /* An offset past every value finds nothing. */
     CHECK(mapau(m, 1000, &count, keys, klens, 2) == 0 && count == 0);
@@ -204,8 +204,8 @@ static void bad_inputs_leave_the_map_alone(void) {
     CHECK(mappt(g, "k", 1, "v", 1) == ARN_E_WRONG_KIND);
     CHECK_ERR(ARN_E_WRONG_KIND, "mappt");
     arn_vector v = vecmk(g, 8, 0);
-    CHECK(mapcl(v) == ARN_E_WRONG_KIND);
-    CHECK_ERR(ARN_E_WRONG_KIND, "mapcl");
+    CHECK(maprs(v) == ARN_E_WRONG_KIND);
+    CHECK_ERR(ARN_E_WRONG_KIND, "maprs");
     CHECK(vecfr(m) == ARN_E_WRONG_KIND);
     CHECK_ERR(ARN_E_WRONG_KIND, "vecfr");
     CHECK(vecfr(v) == 0);
@@ -229,8 +229,8 @@ static void arena_reset_or_freed_under_the_map(void) {
     CHECK_ERR(ARN_E_STALE_HANDLE, "mapgt");
     CHECK(mapln(m) == 0);
     CHECK_ERR(ARN_E_STALE_HANDLE, "mapln");
-    CHECK(mapcl(m) == ARN_E_STALE_HANDLE);
-    CHECK_ERR(ARN_E_STALE_HANDLE, "mapcl");
+    CHECK(maprs(m) == ARN_E_STALE_HANDLE);
+    CHECK_ERR(ARN_E_STALE_HANDLE, "maprs");
     CHECK(mapfr(m) == 0);
     arn_map n = mapmk(g, 0);
     CHECK(mappt(n, "k", 1, "v", 1) == 0);

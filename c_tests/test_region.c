@@ -14,19 +14,21 @@ static void grows_by_64k_arenas(void) {
           st.current_arn_size == 0);
     unsigned char *p = regnl(r, 5);
     unsigned char *q = regnl(r, 16);
-    CHECK(p && q && (uintptr_t)p % 8 == 0 && q - p == 8);
+    CHECK(p && q && (uintptr_t)p % 8 == 0 && q - p == 8 + RED);
     CHECK(all_zero(p, 5) && all_zero(q, 16));
     CHECK(rgnst(r, &st) == 0);
-    CHECK(st.arns == 1 && st.total_allocated == 24 && st.current_arn_used == 24 &&
-          st.current_arn_size == ARN);
+    CHECK(st.arns == 1 && st.total_allocated == 24 + 2 * RED &&
+          st.current_arn_used == 24 + 2 * RED && st.current_arn_size == ARN);
     /* The rest of the first arena, then a byte more: a second arena. */
-    unsigned char *rest = regnl(r, ARN - 24);
-    CHECK(rest == q + 16);
-    memset(rest, 0xAB, ARN - 24);
+    unsigned char *rest = regnl(r, ARN - 24 - 2 * RED);
+    CHECK(rest == q + 16 + RED);
+    memset(rest, 0xAB, ARN - 24 - 2 * RED);
     unsigned char *next = regnl(r, 1);
-    CHECK(next != NULL && all_zero(next, 8));
+    CHECK(next != NULL && all_zero(next, 1));
+    CHECK_INSIDE(all_zero(next, 8));
     CHECK(rgnst(r, &st) == 0);
-    CHECK(st.arns == 2 && st.total_allocated == ARN + 8 && st.current_arn_used == 8);
+    CHECK(st.arns == 2 && st.total_allocated == ARN + 8 + RED &&
+          st.current_arn_used == 8 + RED);
     CHECK(rgndl(r) == 0);
 }
 
@@ -37,11 +39,11 @@ static void large_requests_get_their_own_arena(void) {
     CHECK(small && big && all_zero(big, ARN + 1));
     memset(big, 1, ARN + 1);
     unsigned char *after = regnl(r, 8);
-    CHECK(after == small + 104); /* the current arena goes on */
+    CHECK(after == small + 104 + RED); /* the current arena goes on */
     arn_region_stats st;
     CHECK(rgnst(r, &st) == 0);
-    CHECK(st.arns == 2 && st.current_arn_used == 112 &&
-          st.total_allocated == 112 + ARN + 8);
+    CHECK(st.arns == 2 && st.current_arn_used == 112 + 2 * RED &&
+          st.total_allocated == 112 + 2 * RED + ARN + 8);
     CHECK(rgndl(r) == 0);
 }
 
@@ -77,7 +79,7 @@ static void bad_input(void) {
     CHECK(rgnst(r, NULL) == ARN_E_INVALID_ARGUMENT);
     CHECK_ERR(ARN_E_INVALID_ARGUMENT, "rgnst");
     arn_region_stats st;
-    CHECK(rgnst(r, &st) == 0 && st.arns == 1 && st.total_allocated == 8);
+    CHECK(rgnst(r, &st) == 0 && st.arns == 1 && st.total_allocated == 8 + RED);
     CHECK(regnl(r, 8) != NULL);
     CHECK(rgndl(r) == 0);
 }

@@ -200,8 +200,8 @@ int main(void) {
     char line[100];
     memset(line, '=', sizeof line);
     bufwr(grown, line, sizeof line); /* past the 64-byte slot: spills to the heap */
-    arn_fixed_metrics fm;
-    fxdmt(fixed, &fm);
+    arn_fixed_stats fm;
+    fxdst(fixed, &fm);
     printf("             %zu of %zu slots out, spilled: %d, spills %llu\n", fm.slots - fm.slots_free,
            fm.slots, bufsp(grown), (unsigned long long)fm.spills);
     bufdr(grown);
@@ -218,11 +218,11 @@ int main(void) {
         fprintf(stderr, "%s\n", arnem());
         return 1;
     }
-    printf("buddy:       capacities %zu and %zu bytes", bufcp(small), bufcp(large));
+    printf("buddy:       capacities %zu and %zu bytes", bufca(small), bufca(large));
     bufdr(small);
     bufdr(large);
-    arn_buddy_metrics bm;
-    bdymt(buddy, &bm);
+    arn_buddy_stats bm;
+    bdyst(buddy, &bm);
     printf("; after both came back, largest free block %zu of %zu\n", bm.largest_free_block,
            bm.total_size);
     bdyfr(buddy);
@@ -241,7 +241,7 @@ int main(void) {
     grwfe(grow, scratch_block);
     void *reused = grwal(grow, 48, 0); /* same size class: the freed block */
     printf("grow:        \"%s\" (in place: %s), freed block reused: %s, managed: %d\n", longer,
-           longer == hello ? "yes" : "no", reused == scratch_block ? "yes" : "no", grwim(grow, longer));
+           longer == hello ? "yes" : "no", reused == scratch_block ? "yes" : "no", grwow(grow, longer));
     arn_vector vec = vecmk(grow, sizeof(int), 4);
     arn_map map = mapmk(grow, 8);
     for (int i = 0; i < 10; i++)

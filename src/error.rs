@@ -43,20 +43,39 @@ pub const ARN_E_TIMEOUT: c_int = 14;
 ///
 /// The `Display` text names the numbers involved; the C layer prefixes it
 /// with the name of the function that failed.
+///
+/// ```
+/// let arena = arn::Arena::new(64).unwrap();
+/// let err = arena.alloc(100).unwrap_err();
+/// assert!(matches!(err, arn::Error::OutOfMemory { asked: 100, .. }));
+/// assert_eq!(err.code(), arn::error::ARN_E_CAPACITY);
+/// assert_eq!(err.to_string(), "arena out of memory: asked 100 bytes (104 with rounding and alignment), 64 left of 64");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// See [`ARN_E_INVALID_HANDLE`].
     #[error("invalid handle {handle:#x}")]
-    InvalidHandle { handle: u64 },
+    InvalidHandle {
+        /// The handle passed.
+        handle: u64,
+    },
     /// See [`ARN_E_STALE_HANDLE`].
     #[error("stale handle {handle:#x}: its {kind} was freed")]
-    StaleHandle { handle: u64, kind: &'static str },
+    StaleHandle {
+        /// The handle passed.
+        handle: u64,
+        /// What it named.
+        kind: &'static str,
+    },
     /// See [`ARN_E_WRONG_KIND`].
     #[error("wrong kind of handle {handle:#x}: expected {expected}, got {found}")]
     WrongKind {
+        /// The handle passed.
         handle: u64,
+        /// The kind the call takes.
         expected: &'static str,
+        /// The kind the handle names.
         found: &'static str,
     },
     /// See [`ARN_E_INVALID_ARGUMENT`].
@@ -69,49 +88,87 @@ pub enum Error {
         padding_note(.asked, .needed)
     )]
     OutOfMemory {
+        /// The allocator.
         what: &'static str,
+        /// Bytes asked for.
         asked: usize,
+        /// `asked` with rounding and alignment padding.
         needed: usize,
+        /// Bytes left.
         left: usize,
+        /// The allocator's capacity in bytes.
         capacity: usize,
     },
     /// See [`ARN_E_CAPACITY`]: every slot of a slot allocator is in use.
     #[error("{what} full: all {capacity} slots in use")]
-    Full { what: &'static str, capacity: usize },
+    Full {
+        /// The allocator.
+        what: &'static str,
+        /// Its number of slots.
+        capacity: usize,
+    },
     /// See [`ARN_E_CAPACITY`]: every block of a block allocator is in use
-    /// (the seed's words).
+    /// (the original arn API's words).
     #[error("no free blocks in pool: all {capacity} blocks in use")]
-    NoFreeBlocks { capacity: usize },
+    NoFreeBlocks {
+        /// Its number of blocks.
+        capacity: usize,
+    },
     /// See [`ARN_E_CAPACITY`]: a buddy arena has no free block big enough.
     #[error(
         "buddy arena has no free block of {block} bytes for {asked} asked: largest free block {largest} of {capacity}"
     )]
     NoBlock {
+        /// Bytes asked for.
         asked: usize,
+        /// The block size that would hold them.
         block: usize,
+        /// The largest free block.
         largest: usize,
+        /// The arena's size.
         capacity: usize,
     },
     /// See [`ARN_E_CAPACITY`]: a write past the end of a buffer that may
     /// not spill to the heap.
     #[error("buffer full: writing {asked} bytes, {remaining} left of {capacity} (no auto-spill)")]
     BufferFull {
+        /// Bytes being written.
         asked: usize,
+        /// Bytes left in the buffer.
         remaining: usize,
+        /// The buffer's capacity.
         capacity: usize,
     },
     /// See [`ARN_E_SYSTEM`].
     #[error("the system refused {bytes} bytes of memory")]
-    System { bytes: usize },
+    System {
+        /// Bytes asked of the system.
+        bytes: usize,
+    },
     /// See [`ARN_E_SYSTEM`]: a system call refused memory and said why.
     #[error("the system refused {bytes} bytes of memory: {reason}")]
-    Refused { bytes: usize, reason: String },
+    Refused {
+        /// Bytes asked of the system.
+        bytes: usize,
+        /// What the system said.
+        reason: String,
+    },
     /// See [`ARN_E_OUT_OF_BOUNDS`].
     #[error("index {index} out of bounds: {len} allocated")]
-    OutOfBounds { index: usize, len: usize },
+    OutOfBounds {
+        /// The index given.
+        index: usize,
+        /// Elements allocated.
+        len: usize,
+    },
     /// See [`ARN_E_FOREIGN_POINTER`].
     #[error("pointer {addr:#x} was not handed out by this {what}")]
-    ForeignPointer { addr: usize, what: &'static str },
+    ForeignPointer {
+        /// The pointer's address.
+        addr: usize,
+        /// The allocator.
+        what: &'static str,
+    },
     /// See [`ARN_E_DOUBLE_FREE`].
     #[error("double free: {0}")]
     DoubleFree(String),
@@ -129,7 +186,12 @@ pub enum Error {
     Busy(String),
     /// See [`ARN_E_TIMEOUT`].
     #[error("timed out: {what} had nothing free within {ms} ms")]
-    Timeout { what: &'static str, ms: u64 },
+    Timeout {
+        /// The allocator.
+        what: &'static str,
+        /// The timeout.
+        ms: u64,
+    },
 }
 
 impl Error {
@@ -161,6 +223,15 @@ impl Error {
     #[cold]
     pub(crate) fn invalid(msg: impl Into<String>) -> Error {
         Error::InvalidArgument(msg.into())
+    }
+
+    /// Builds an [`Error::Timeout`]: `what` had nothing free in `waited`.
+    #[cold]
+    pub(crate) fn timeout(what: &'static str, waited: std::time::Duration) -> Error {
+        Error::Timeout {
+            what,
+            ms: u64::try_from(waited.as_millis()).unwrap_or(u64::MAX),
+        }
     }
 }
 

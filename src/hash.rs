@@ -1,8 +1,10 @@
 //! The one hash of the crate: a 64×64→128-bit multiply folded back to 64
 //! bits ([`fold`]), and [`MixHasher`], the keyed hasher built on it that the
-//! arena maps use. The object pool hashes addresses with `fold` alone.
+//! arena maps use, with [`MixState`] to hand it to other maps. The object
+//! pool hashes addresses with `fold` alone.
 
-use std::hash::Hasher;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// 128-bit product folded to 64 bits: every input bit reaches the middle
 /// of the result.
@@ -16,17 +18,42 @@ pub(crate) const K0: u64 = 0x243f_6a88_85a3_08d3;
 pub(crate) const K1: u64 = 0x1319_8a2e_0370_7344;
 pub(crate) const K2: u64 = 0xa409_3822_299f_31d0;
 
-/// The map's hasher: one folded multiply per integer or per 16 bytes, keyed
-/// by the map's seed.
-#[derive(Clone)]
-pub(crate) struct MixHasher {
+/// A fresh seed: a global counter and an address, mixed. Each map (and
+/// each [`MixState::new`]) takes one, so that two maps do not share
+/// iteration orders or collisions.
+pub(crate) fn new_seed(addr: usize) -> u64 {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let here = &COUNTER as *const AtomicU64 as u64;
+    fold(n.wrapping_add(K0) ^ here, (addr as u64) ^ K1) | 1
+}
+
+/// The hasher of [`ArenaMap`](crate::ArenaMap): one folded 64×64→128-bit
+/// multiply per integer or per 16 bytes, keyed by a seed.
+///
+/// Fast, and spreads sequential keys well, but not built to resist keys
+/// chosen by an attacker who can watch timings (std's SipHash is). Use it
+/// in another map through [`MixState`].
+///
+/// ```
+/// use std::hash::{Hash, Hasher};
+/// let mut h = arn::MixHasher::new(42);
+/// 7u64.hash(&mut h);
+/// let a = h.finish();
+/// let mut h = arn::MixHasher::new(42);
+/// 7u64.hash(&mut h);
+/// assert_eq!(a, h.finish());
+/// ```
+#[derive(Clone, Debug)]
+pub struct MixHasher {
     acc: u64,
     key: u64,
 }
 
 impl MixHasher {
+    /// A hasher keyed by `seed`.
     #[inline(always)]
-    pub(crate) fn new(seed: u64) -> Self {
+    pub fn new(seed: u64) -> Self {
         MixHasher {
             acc: seed,
             key: seed ^ K1,
@@ -96,5 +123,52 @@ impl Hasher for MixHasher {
     #[inline(always)]
     fn finish(&self) -> u64 {
         fold(self.acc, self.key ^ K2)
+    }
+}
+
+/// Builds [`MixHasher`]s with one seed: the hasher state for a std or
+/// hashbrown map, as `RandomState` is for SipHash.
+///
+/// ```
+/// # fn main() -> arn::Result<()> {
+/// let arena = arn::GrowArena::new();
+/// let mut m = hashbrown::HashMap::with_hasher_in(arn::MixState::new(), &arena);
+/// m.insert(1u64, "one");
+/// assert_eq!(m[&1], "one");
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct MixState {
+    seed: u64,
+}
+
+impl MixState {
+    /// A state with a fresh seed (distinct from every other's in this
+    /// process).
+    pub fn new() -> MixState {
+        let here = 0u8;
+        MixState {
+            seed: new_seed(&here as *const u8 as usize),
+        }
+    }
+
+    /// A state with the given seed: the same seed hashes alike.
+    pub fn with_seed(seed: u64) -> MixState {
+        MixState { seed }
+    }
+}
+
+impl Default for MixState {
+    fn default() -> MixState {
+        MixState::new()
+    }
+}
+
+impl BuildHasher for MixState {
+    type Hasher = MixHasher;
+
+    #[inline(always)]
+    fn build_hasher(&self) -> MixHasher {
+        MixHasher::new(self.seed)
     }
 }

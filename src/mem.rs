@@ -10,6 +10,7 @@ use std::cell::Cell;
 use std::ptr::NonNull;
 
 use crate::error::{Error, Result};
+use crate::track;
 
 /// Alignment of every backing buffer: what `calloc` guarantees on 64-bit
 /// targets, and so the cheapest alignment to ask of it.
@@ -72,10 +73,47 @@ pub(crate) fn fit(bytes: usize, room: usize) -> Option<usize> {
     }
 }
 
+/// The test of the upward bump fast paths for an alignment above 8 (stack,
+/// mmap arena, region): the padding from address `at` up to the next
+/// multiple of `align`, and `bytes` rounded up to 8, when both together
+/// fit in `room`. Still one compare for the size: a padding larger than
+/// the room leaves no room at all.
+///
+/// `align` is a power of two (checked by the caller).
+#[inline(always)]
+pub(crate) fn fit_aligned(
+    at: usize,
+    bytes: usize,
+    align: usize,
+    room: usize,
+) -> Option<(usize, usize)> {
+    let pad = at.wrapping_neg() & (align - 1);
+    let size = fit(bytes, room.saturating_sub(pad))?;
+    Some((pad, size))
+}
+
+/// The same for the downward bump (bump allocator): `bytes` rounded up to
+/// 8 end at address `at` and start at a multiple of `align` below it;
+/// returns how many bytes that takes (size plus padding) when they fit in
+/// the `room` below `at`.
+#[inline(always)]
+pub(crate) fn fit_aligned_down(
+    at: usize,
+    bytes: usize,
+    align: usize,
+    room: usize,
+) -> Option<usize> {
+    let size = fit(bytes, room)?;
+    // `size <= room <= at`: no wrap.
+    let taken = at - ((at - size) & !(align - 1));
+    (taken <= room).then_some(taken)
+}
+
 /// The fast path of the upward bump allocators (arena, scratch, mmap
 /// arena): takes `bytes` rounded up to 8 from `offset` when they [`fit`]
 /// below `limit`, counting the allocation in `count`. Returns the offset
-/// of the allocation.
+/// of the allocation. The tracking build leaves a red zone after it
+/// ([`track::pad`]).
 ///
 /// `offset` stays a multiple of 8 as long as it starts as one.
 #[inline(always)]
@@ -87,10 +125,32 @@ pub(crate) fn bump_up(
 ) -> Option<usize> {
     let off = offset.get();
     let size = fit(bytes, limit - off)?;
-    offset.set(off + size);
+    offset.set(off + track::pad(size, limit - off));
     count.set(count.get() + 1);
     Some(off)
 }
+
+/// Defines `alloc(&self, bytes) -> Result<&mut [u8]>` over the type's
+/// `alloc_ptr(&self, bytes) -> Result<NonNull<u8>>`, for the allocators
+/// that hand out disjoint bytes from `&self` and take them back only
+/// through `&mut self` (reset, restore, free) or when dropped. The doc
+/// comment is the caller's.
+macro_rules! alloc_slice {
+    ($(#[$doc:meta])*) => {
+        $(#[$doc])*
+        #[inline]
+        // Each call hands out bytes no other call hands out, and taking
+        // them back needs `&mut self` or ownership, so none outlives that.
+        #[allow(clippy::mut_from_ref)]
+        pub fn alloc(&self, bytes: usize) -> $crate::error::Result<&mut [u8]> {
+            let p = self.alloc_ptr(bytes)?;
+            // SAFETY: `alloc_ptr` returned `bytes` bytes that no one else
+            // refers to, valid for as long as `&self` lasts (see above).
+            Ok(unsafe { std::slice::from_raw_parts_mut(p.as_ptr(), bytes) })
+        }
+    };
+}
+pub(crate) use alloc_slice;
 
 /// Why a default-aligned request of `size` bytes is an invalid argument,
 /// if it is: 0, or too large to round up to 8.
@@ -119,6 +179,7 @@ pub(crate) fn bad_size(size: usize) -> Option<Error> {
 #[inline(always)]
 pub(crate) unsafe fn zero_small(p: *mut u8, n: usize) {
     type Chunk = [u8; 16];
+    track::open(p, n);
     // SAFETY (each store): it lies within `p..p + n`.
     unsafe {
         if !(8..=64).contains(&n) {
@@ -141,6 +202,8 @@ pub(crate) unsafe fn zero_small(p: *mut u8, n: usize) {
 pub(crate) struct ZeroedBuf {
     ptr: NonNull<u8>,
     len: usize,
+    /// The alignment of `ptr`: [`BUF_ALIGN`] unless asked for more.
+    align: usize,
 }
 
 // SAFETY: the buffer is plain owned memory with no thread affinity.
@@ -149,16 +212,24 @@ unsafe impl Send for ZeroedBuf {}
 impl ZeroedBuf {
     /// Allocates `len` zeroed bytes. `what` names the allocator in errors.
     pub(crate) fn new(len: usize, what: &str) -> Result<ZeroedBuf> {
+        ZeroedBuf::new_aligned(len, BUF_ALIGN, what)
+    }
+
+    /// Allocates `len` zeroed bytes aligned to `align` (a power of two up
+    /// to [`ARN_MAX_ALIGN`]; below [`BUF_ALIGN`] means `BUF_ALIGN`).
+    pub(crate) fn new_aligned(len: usize, align: usize, what: &str) -> Result<ZeroedBuf> {
         if len == 0 {
             return Err(Error::invalid(format!("{what} size 0")));
         }
-        let layout = Layout::from_size_align(len, BUF_ALIGN).map_err(|_| {
+        let align = align.max(BUF_ALIGN);
+        let layout = Layout::from_size_align(len, align).map_err(|_| {
             Error::invalid(format!("{what} size {len} exceeds the largest allocation"))
         })?;
         // SAFETY: the layout has a nonzero size.
         let raw = unsafe { alloc_zeroed(layout) };
         let ptr = NonNull::new(raw).ok_or(Error::System { bytes: len })?;
-        Ok(ZeroedBuf { ptr, len })
+        track::fresh(raw, len);
+        Ok(ZeroedBuf { ptr, len, align })
     }
 
     #[inline(always)]
@@ -177,7 +248,10 @@ impl ZeroedBuf {
         if start < end {
             // SAFETY: start..end lies inside the allocation, and `&mut self`
             // proves no reference into the buffer is alive.
-            unsafe { self.ptr.as_ptr().add(start).write_bytes(0, end - start) };
+            let p = unsafe { self.ptr.as_ptr().add(start) };
+            track::open(p, end - start);
+            // SAFETY: as above.
+            unsafe { p.write_bytes(0, end - start) };
         }
     }
 
@@ -196,7 +270,7 @@ impl Drop for ZeroedBuf {
         unsafe {
             dealloc(
                 self.ptr.as_ptr(),
-                Layout::from_size_align_unchecked(self.len, BUF_ALIGN),
+                Layout::from_size_align_unchecked(self.len, self.align),
             )
         };
     }
@@ -224,6 +298,27 @@ mod tests {
         for a in [0, 3, 12, 8192, usize::MAX] {
             assert!(check_align(a).is_err());
         }
+    }
+
+    #[test]
+    fn aligned_fits_pad_to_the_alignment_and_refuse_what_does_not_fit() {
+        // Up: from address 0x1008, 64-aligned: 56 bytes of padding.
+        assert_eq!(fit_aligned(0x1008, 1, 64, 64), Some((56, 8)));
+        assert_eq!(fit_aligned(0x1008, 9, 64, 64), None);
+        assert_eq!(fit_aligned(0x1000, 64, 64, 64), Some((0, 64)));
+        assert_eq!(
+            fit_aligned(0x1008, 8, 4096, 100),
+            None,
+            "padding past the room"
+        );
+        assert_eq!(fit_aligned(0x1000, 0, 64, 64), None);
+        assert_eq!(fit_aligned(0x1000, usize::MAX, 64, 64), None);
+        // Down: ending at 0x1030, 32-aligned start.
+        assert_eq!(fit_aligned_down(0x1030, 8, 32, 0x30), Some(0x10));
+        assert_eq!(fit_aligned_down(0x1030, 17, 32, 0x30), Some(0x30));
+        assert_eq!(fit_aligned_down(0x1030, 17, 32, 0x2f), None);
+        assert_eq!(fit_aligned_down(0x1030, 0x31, 16, 0x30), None);
+        assert_eq!(fit_aligned_down(0x1030, 0, 16, 0x30), None);
     }
 
     #[test]

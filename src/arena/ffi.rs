@@ -4,7 +4,7 @@ use std::ffi::{c_char, c_int, c_void};
 
 use super::{Arena, ArenaStats, TypedArena};
 use crate::ffi::handle::{self, Kind, Object};
-use crate::ffi::{args, guard, hot, with};
+use crate::ffi::{args, free, guard, hot, with};
 use crate::mem::align_size;
 
 /// Handle of an arena or a typed arena; 0 is never valid.
@@ -74,6 +74,7 @@ pub extern "C" fn arnal(a: arn_arena, bytes: usize) -> *mut c_void {
 /// Allocates `bytes` zero-filled bytes from arena `a` at a multiple of
 /// `align`, a power of two up to `ARN_MAX_ALIGN` (the page size).
 ///
+/// The memory belongs to the arena and is valid until `arnrs` or `arnfr`.
 /// Returns NULL on failure, as `arnal`, and `ARN_E_INVALID_ARGUMENT` for a
 /// bad alignment.
 #[unsafe(no_mangle)]
@@ -115,7 +116,7 @@ pub extern "C" fn arnrs(a: arn_arena) -> c_int {
 /// handle error.
 #[unsafe(no_mangle)]
 pub extern "C" fn arnfr(a: arn_arena) -> c_int {
-    guard::status("arnfr", || handle::remove::<AnyArena>(a).map(drop))
+    guard::status("arnfr", || free::<AnyArena>(a))
 }
 
 /// Writes the counters of arena or typed arena `a` to `*out`.
@@ -149,8 +150,9 @@ pub extern "C" fn arnow(a: arn_arena, ptr: *const c_void) -> c_int {
 
 /// Copies `len` bytes from `src` into arena `a`.
 ///
-/// Returns the copy, owned by the arena; NULL on failure, as `arnal`, and
-/// `ARN_E_INVALID_ARGUMENT` when `src` is NULL or `len` is 0.
+/// Returns the copy, owned by the arena and valid until `arnrs` or `arnfr`;
+/// NULL on failure, as `arnal`, and `ARN_E_INVALID_ARGUMENT` when `src` is
+/// NULL or `len` is 0.
 ///
 /// # Safety
 ///
@@ -167,8 +169,9 @@ pub unsafe extern "C" fn arncp(a: arn_arena, src: *const c_void, len: usize) -> 
 /// Copies the NUL-terminated string `s`, terminator included, into arena
 /// `a`.
 ///
-/// Returns the copy, owned by the arena; NULL on failure, as `arnal`, and
-/// `ARN_E_INVALID_ARGUMENT` when `s` is NULL.
+/// Returns the copy, owned by the arena and valid until `arnrs` or `arnfr`;
+/// NULL on failure, as `arnal`, and `ARN_E_INVALID_ARGUMENT` when `s` is
+/// NULL.
 ///
 /// # Safety
 ///
@@ -186,9 +189,10 @@ pub unsafe extern "C" fn arnsd(a: arn_arena, s: *const c_char) -> *mut c_char {
 /// Creates a typed arena of `capacity` slots of `type_size` bytes. Slots are
 /// 8-byte aligned and zero-filled, `arnln(type_size, 8)` bytes apart.
 ///
-/// Returns its handle (an `arn_arena` that `arnrs`, `arnfr`, `arnst` and
-/// `arnow` accept); 0 on failure (`ARN_E_INVALID_ARGUMENT` for a zero or
-/// overflowing size, `ARN_E_SYSTEM` when the heap refuses).
+/// Returns its handle, to be freed with `arnfr` (an `arn_arena` that
+/// `arnrs`, `arnst` and `arnow` accept too); 0 on failure
+/// (`ARN_E_INVALID_ARGUMENT` for a zero or overflowing size,
+/// `ARN_E_SYSTEM` when the heap refuses).
 #[unsafe(no_mangle)]
 pub extern "C" fn arntm(type_size: usize, capacity: usize) -> arn_arena {
     guard::value("arntm", || {
@@ -199,8 +203,9 @@ pub extern "C" fn arntm(type_size: usize, capacity: usize) -> arn_arena {
 /// Hands out the next slot of typed arena `t` and writes its index to
 /// `*index_out` (when not NULL).
 ///
-/// Returns the slot, owned by the arena; NULL on failure (`ARN_E_CAPACITY`
-/// when every slot is in use, or a handle error).
+/// Returns the slot, owned by the arena and valid until `arnrs` or `arnfr`;
+/// NULL on failure (`ARN_E_CAPACITY` when every slot is in use, or a handle
+/// error).
 ///
 /// # Safety
 ///
@@ -218,8 +223,9 @@ pub unsafe extern "C" fn arnta(t: arn_arena, index_out: *mut usize) -> *mut c_vo
     })
 }
 
-/// The slot at `index` of typed arena `t`.
+/// The slot at `index` of typed arena `t`, handed out earlier by `arnta`.
 ///
+/// The slot belongs to the arena and is valid until `arnrs` or `arnfr`.
 /// Returns NULL on failure: `ARN_E_OUT_OF_BOUNDS` when `index` is not below
 /// the number of slots handed out, or a handle error.
 #[unsafe(no_mangle)]

@@ -1,4 +1,5 @@
-//! The arena and the typed arena (seed `arnmk`, `arnal`, `arnrs`, `arnfr`).
+//! The arena and the typed arena (C: `arnmk`, `arnal`, `arnrs`, `arnfr`,
+//! as in the original arn API).
 //!
 //! An [`Arena`] is one fixed, zero-filled buffer with an offset that moves
 //! up. Every allocation is 8-byte aligned and its size is rounded up to 8, so
@@ -16,6 +17,7 @@ use std::ptr::NonNull;
 
 use crate::error::{Error, Result};
 use crate::mem::{WORD, ZeroedBuf, align_up, bad_size, bump_up, check_align};
+use crate::track;
 
 /// Counters of an arena or typed arena (C: `arn_arena_stats`).
 #[repr(C)]
@@ -52,6 +54,24 @@ impl Mark {
 ///
 /// Allocation takes `&self` and hands out disjoint `&mut [u8]`; resetting
 /// takes `&mut self`, so no allocation can outlive a reset.
+///
+/// ```
+/// # fn main() -> arn::Result<()> {
+/// let mut arena = arn::Arena::new(4096)?;
+/// let bytes = arena.alloc(10)?; // zeroed, 8-aligned
+/// bytes[0] = 1;
+/// let page = arena.alloc_aligned(64, 4096)?; // any power of two up to 4096
+/// assert_eq!(page.as_ptr() as usize % 4096, 0);
+/// let n = arena.alloc_value(42u64)?; // typed values, slices and strings too
+/// let s = arena.alloc_str("in the arena")?;
+/// assert_eq!((*n, &*s), (42, "in the arena"));
+/// let mark = arena.mark();
+/// arena.copy(b"scratch")?;
+/// arena.rewind(mark)?; // back to the mark, zeroing what came after
+/// arena.reset(); // everything back; needs `&mut`, so no reference survives
+/// assert_eq!(arena.stats().offset, 0);
+/// # Ok(()) }
+/// ```
 pub struct Arena {
     buf: ZeroedBuf,
     offset: Cell<usize>,
@@ -68,25 +88,21 @@ impl Arena {
     /// Fails with [`Error::InvalidArgument`] for a size of 0 or one beyond
     /// the largest allocation, and [`Error::System`] when the heap refuses.
     pub fn new(size: usize) -> Result<Arena> {
-        Ok(Arena {
-            buf: ZeroedBuf::new(size, "arena")?,
+        Ok(Arena::with_buf(ZeroedBuf::new(size, "arena")?))
+    }
+
+    fn with_buf(buf: ZeroedBuf) -> Arena {
+        Arena {
+            buf,
             offset: Cell::new(0),
             objects: Cell::new(0),
             type_size: 0,
             stride: 0,
-        })
+        }
     }
 
-    /// Hands out `bytes` zeroed bytes, 8-byte aligned.
-    #[inline]
-    // Each call hands out bytes no other call hands out; a reset needs
-    // `&mut self`, so none outlives one.
-    #[allow(clippy::mut_from_ref)]
-    pub fn alloc(&self, bytes: usize) -> Result<&mut [u8]> {
-        let p = self.alloc_ptr(bytes)?;
-        // SAFETY: `alloc_ptr` returned `bytes` bytes that no one else refers
-        // to; they live as long as `&self` (reset needs `&mut self`).
-        Ok(unsafe { std::slice::from_raw_parts_mut(p.as_ptr(), bytes) })
+    crate::mem::alloc_slice! {
+        /// Hands out `bytes` zeroed bytes, 8-byte aligned.
     }
 
     /// Like [`Arena::alloc`], returning a raw pointer.
@@ -102,7 +118,10 @@ impl Arena {
         let off = bump_up(&self.offset, &self.objects, self.buf.len(), bytes)?;
         // SAFETY: the allocation ends within the buffer, so its start lies
         // inside it.
-        Some(unsafe { NonNull::new_unchecked(self.buf.base().add(off)) })
+        let p = unsafe { self.buf.base().add(off) };
+        track::handed_out(p, bytes);
+        // SAFETY: inside the buffer, whose base is not null.
+        Some(unsafe { NonNull::new_unchecked(p) })
     }
 
     /// Hands out `bytes` zeroed bytes aligned to `align`, a power of two up
@@ -112,7 +131,7 @@ impl Arena {
     #[allow(clippy::mut_from_ref)]
     pub fn alloc_aligned(&self, bytes: usize, align: usize) -> Result<&mut [u8]> {
         let p = self.alloc_aligned_ptr(bytes, align)?;
-        // SAFETY: as in `alloc`.
+        // SAFETY: as in `alloc` (`mem::alloc_slice`).
         Ok(unsafe { std::slice::from_raw_parts_mut(p.as_ptr(), bytes) })
     }
 
@@ -136,11 +155,15 @@ impl Arena {
         // Rounding up keeps the offset 8-aligned, except when the allocation
         // ends within the last 7 bytes: then the offset is the length, and
         // nothing fits after it anyway.
+        let end = track::pad(end, self.buf.len());
         self.offset
             .set(align_up(end, WORD).map_or(end, |e| e.min(self.buf.len())));
         self.objects.set(self.objects.get() + 1);
         // SAFETY: start + bytes <= len.
-        Ok(unsafe { NonNull::new_unchecked(self.buf.base().add(start)) })
+        let p = unsafe { self.buf.base().add(start) };
+        track::handed_out(p, bytes);
+        // SAFETY: inside the buffer, whose base is not null.
+        Ok(unsafe { NonNull::new_unchecked(p) })
     }
 
     /// Copies `src` into the arena and returns the copy.
@@ -174,6 +197,46 @@ impl Arena {
         Ok(unsafe { CStr::from_bytes_with_nul_unchecked(dst) })
     }
 
+    /// Resizes the allocation of `old` bytes at `p` to `new` bytes (both
+    /// nonzero) in place when it is the arena's last: the offset moves,
+    /// and bytes given back are zeroed. False, changing nothing, when it is
+    /// not the last allocation or `new` bytes do not fit.
+    ///
+    /// The caller owns the allocation (`p` and `old` as handed out), so
+    /// nothing else refers to the bytes given back.
+    pub(crate) fn resize_last(&self, p: *const u8, old: usize, new: usize) -> bool {
+        let len = self.buf.len();
+        let start = (p as usize).wrapping_sub(self.buf.base() as usize);
+        // Where an allocation of `n` bytes at `start` leaves the offset:
+        // rounded up to 8, or the end of the buffer (as both paths do).
+        let end = |n: usize| {
+            let e = start.checked_add(n).filter(|&e| e <= len)?;
+            let e = track::pad(e, len);
+            Some(align_up(e, WORD).map_or(len, |r| r.min(len)))
+        };
+        let off = self.offset.get();
+        let (Some(now), Some(then)) = (end(old), end(new)) else {
+            return false;
+        };
+        if start >= len || now != off {
+            return false;
+        }
+        if then < off {
+            // SAFETY: then..off lies in the buffer and belonged to the
+            // caller's allocation, which gives it back.
+            let gone = unsafe { self.buf.base().add(then) };
+            track::open(gone, off - then);
+            // SAFETY: as above.
+            unsafe { gone.write_bytes(0, off - then) };
+        }
+        self.offset.set(then);
+        // The bytes past the new size, up to the farther of the two ends,
+        // are the caller's no more (or a red zone).
+        track::taken_back(p.wrapping_add(new), then.max(now) - (start + new));
+        track::handed_out(p, new);
+        true
+    }
+
     /// True when `p` points into the bytes handed out since the last reset.
     pub fn owns(&self, p: *const u8) -> bool {
         self.buf.contains(p, 0, self.offset.get())
@@ -182,6 +245,7 @@ impl Arena {
     /// Sets the offset back to 0 and zeroes the bytes that were in use.
     pub fn reset(&mut self) {
         self.buf.zero(0, self.offset.get());
+        track::taken_back(self.buf.base(), self.offset.get());
         self.offset.set(0);
         self.objects.set(0);
     }
@@ -208,6 +272,7 @@ impl Arena {
             )));
         }
         self.buf.zero(mark.offset, off);
+        track::taken_back(self.buf.base().wrapping_add(mark.offset), off - mark.offset);
         self.offset.set(mark.offset);
         self.objects.set(mark.objects);
         Ok(())
@@ -272,6 +337,22 @@ impl Arena {
 ///
 /// Slots are 8-byte aligned and zero-filled; they are `stride` bytes apart,
 /// the element size rounded up to 8.
+///
+/// The C typed arena's Rust face; for values of a Rust type use
+/// [`SlotArena`], which is typed, aligned and drops what it holds.
+///
+/// ```
+/// # fn main() -> arn::Result<()> {
+/// let mut t = arn::TypedArena::new(12, 100)?; // 100 slots of 12 bytes
+/// let (index, slot) = t.alloc()?;
+/// slot[..4].copy_from_slice(&7u32.to_ne_bytes());
+/// assert_eq!(index, 0);
+/// assert_eq!(t.get_mut(0)?[..4], 7u32.to_ne_bytes());
+/// assert_eq!((t.len(), t.capacity()), (1, 100));
+/// t.reset();
+/// assert!(t.is_empty());
+/// # Ok(()) }
+/// ```
 // `repr(transparent)` lets the C layer treat a typed arena as an arena for
 // `arnrs`, `arnfr` and `arnst`.
 // Keep it a bare wrapper: no other field and no `Drop` (checked at compile
@@ -284,6 +365,19 @@ pub struct TypedArena {
 impl TypedArena {
     /// Creates room for `capacity` elements of `type_size` bytes.
     pub fn new(type_size: usize, capacity: usize) -> Result<TypedArena> {
+        TypedArena::new_aligned(type_size, WORD, capacity)
+    }
+
+    /// Creates room for `capacity` elements of `type_size` bytes whose
+    /// slots are aligned to `align` (a power of two up to the maximum; 8
+    /// at least): the stride is `type_size` rounded up to it.
+    pub(crate) fn new_aligned(
+        type_size: usize,
+        align: usize,
+        capacity: usize,
+    ) -> Result<TypedArena> {
+        check_align(align)?;
+        let align = align.max(WORD);
         if type_size == 0 || capacity == 0 {
             return Err(Error::invalid(format!(
                 "typed arena of {capacity} elements of {type_size} bytes"
@@ -294,9 +388,9 @@ impl TypedArena {
                 "typed arena of {capacity} elements of {type_size} bytes overflows"
             ))
         };
-        let stride = align_up(type_size, WORD).ok_or_else(too_big)?;
+        let stride = align_up(type_size, align).ok_or_else(too_big)?;
         let size = stride.checked_mul(capacity).ok_or_else(too_big)?;
-        let mut arena = Arena::new(size)?;
+        let mut arena = Arena::with_buf(ZeroedBuf::new_aligned(size, align, "arena")?);
         arena.type_size = type_size;
         arena.stride = stride;
         Ok(TypedArena { arena })
@@ -328,8 +422,10 @@ impl TypedArena {
         a.offset.set(off + a.stride);
         a.objects.set(index + 1);
         // SAFETY: off + stride <= len.
-        let p = unsafe { NonNull::new_unchecked(a.buf.base().add(off)) };
-        Ok((index, p))
+        let p = unsafe { a.buf.base().add(off) };
+        track::handed_out(p, a.type_size);
+        // SAFETY: inside the buffer, whose base is not null.
+        Ok((index, unsafe { NonNull::new_unchecked(p) }))
     }
 
     /// The slot at `index`; an index at or past [`TypedArena::len`] fails.
@@ -384,6 +480,9 @@ impl TypedArena {
         self.arena.owns(p)
     }
 }
+
+mod slots;
+pub use slots::SlotArena;
 
 #[cfg(test)]
 mod tests;

@@ -4,7 +4,7 @@ use std::ffi::{c_int, c_void};
 
 use super::{BlockPool, BlockStats};
 use crate::ffi::handle::{self, Kind, Object};
-use crate::ffi::{args, guard, hot, with, with_ref};
+use crate::ffi::{args, free, guard, hot, status_hot, with_ref};
 
 /// Handle of a block allocator; 0 is never valid.
 #[allow(non_camel_case_types)]
@@ -57,9 +57,12 @@ pub extern "C" fn blckl(b: arn_block) -> *mut c_void {
 /// pool's range before anything is written.
 #[unsafe(no_mangle)]
 pub extern "C" fn blckf(b: arn_block, ptr: *mut c_void) -> c_int {
-    guard::status("blckf", || {
-        with(b, |x: &mut BlockPool| x.free_ptr(ptr.cast()))
-    })
+    status_hot(
+        "blckf",
+        b,
+        |x: &mut BlockPool| x.try_free_ptr(ptr.cast()),
+        |x: &mut BlockPool| x.free_ptr(ptr.cast()),
+    )
 }
 
 /// Writes the counters of block allocator `b` to `*out`: total, used and
@@ -86,5 +89,5 @@ pub unsafe extern "C" fn blcks(b: arn_block, out: *mut BlockStats) -> c_int {
 /// handle error.
 #[unsafe(no_mangle)]
 pub extern "C" fn blckd(b: arn_block) -> c_int {
-    guard::status("blckd", || handle::remove::<BlockPool>(b).map(drop))
+    guard::status("blckd", || free::<BlockPool>(b))
 }

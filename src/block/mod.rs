@@ -1,10 +1,11 @@
-//! The fixed-size block allocator (seed `blckm`, `blckl`, `blckf`,
-//! `blcks`).
+//! The fixed-size block allocator (C: `blckm`, `blckl`, `blckf`, `blcks`,
+//! as in the original arn API; `blckd`).
 //!
 //! A [`BlockPool`] is one zero-filled buffer cut into `count` blocks of one
 //! size, with a bitmap of one bit per block (0 = free, 1 = in use). Blocks
 //! are 8-byte aligned: they lie `stride` bytes apart, the block size rounded
-//! up to 8.
+//! up to 8 (and, in the tracking build, a red zone after it: see
+//! `crate::track`).
 //!
 //! Finding a free block never looks at blocks one by one. A second bitmap,
 //! the summary, has one bit per 64-bit word of the first (1 = that word is
@@ -29,6 +30,7 @@ use std::ptr::NonNull;
 use crate::bitmap::{bit, set_tail, zeroed_words};
 use crate::error::{Error, Result};
 use crate::mem::{WORD, ZeroedBuf, align_up, zero_small};
+use crate::track;
 
 /// Counters of a block allocator (C: `arn_block_stats`).
 #[repr(C)]
@@ -48,6 +50,18 @@ pub struct BlockStats {
 ///
 /// Allocation takes `&self` and hands out disjoint blocks; freeing takes
 /// `&mut self`, so no block handed out as a reference outlives a free.
+/// ```
+/// # fn main() -> arn::Result<()> {
+/// let mut pool = arn::BlockPool::new(48, 1000)?; // 1000 blocks of 48 bytes
+/// let block = pool.alloc_ptr()?; // zeroed
+/// assert!(pool.owns(block.as_ptr()));
+/// pool.free_ptr(block.as_ptr())?; // back, zeroed again
+/// assert!(pool.free_ptr(block.as_ptr()).is_err(), "a double free is caught");
+/// let b = pool.alloc()?;
+/// b[0] = 1;
+/// assert_eq!(pool.stats().used, 1);
+/// # Ok(()) }
+/// ```
 pub struct BlockPool {
     buf: ZeroedBuf,
     /// One bit per block, 1 = in use.
@@ -83,7 +97,9 @@ impl BlockPool {
                 "block allocator of {count} blocks of {block_size} bytes overflows"
             ))
         };
-        let stride = align_up(block_size, WORD).ok_or_else(too_big)?;
+        let stride = align_up(block_size, WORD)
+            .and_then(|s| s.checked_add(track::RED))
+            .ok_or_else(too_big)?;
         let len = stride.checked_mul(count).ok_or_else(too_big)?;
         let buf = ZeroedBuf::new(len, "block allocator")?;
         let words = count.div_ceil(64);
@@ -175,7 +191,10 @@ impl BlockPool {
         // buffer: index * stride < count * stride = len.
         let off = (w * 64 + bit) * self.stride;
         // SAFETY: off < len, so the pointer is inside the buffer.
-        unsafe { NonNull::new_unchecked(self.buf.base().add(off)) }
+        let p = unsafe { self.buf.base().add(off) };
+        track::handed_out(p, self.block_size);
+        // SAFETY: inside the buffer, whose base is not null.
+        unsafe { NonNull::new_unchecked(p) }
     }
 
     /// The hint word is full: finds a word with a free block through the
@@ -246,6 +265,7 @@ impl BlockPool {
         // (index < count), and `&mut self` proves no reference into it is
         // alive.
         unsafe { zero_small(self.buf.base().add(off), self.stride) };
+        track::taken_back(self.buf.base().wrapping_add(off), self.stride);
         true
     }
 
@@ -303,7 +323,8 @@ impl BlockPool {
         self.block_size
     }
 
-    /// Distance between two blocks: the block size rounded up to 8.
+    /// Distance between two blocks: the block size rounded up to 8 (and,
+    /// in the tracking build, the red zone after each block).
     pub fn stride(&self) -> usize {
         self.stride
     }

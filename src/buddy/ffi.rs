@@ -4,10 +4,10 @@
 use std::ffi::c_int;
 use std::time::Duration;
 
-use super::{BuddyArena, BuddyMetrics};
-use crate::buffer::ffi::{ByteArenaOpts, arn_buffer, buffer_handle};
+use super::{BuddyArena, BuddyStats};
+use crate::buffer::ffi::{ByteArenaOpts, CBuffer, arn_buffer};
 use crate::ffi::handle::{self, Kind, Object};
-use crate::ffi::{args, guard, with_ref};
+use crate::ffi::{args, free, guard, hot_new, with_ref};
 
 /// Handle of a buddy byte arena; 0 is never valid.
 #[allow(non_camel_case_types)]
@@ -53,32 +53,35 @@ pub unsafe extern "C" fn bdymk(
 /// up to a power of two, at least the minimum block); write it with
 /// `bufwr`, then freeze it (`bufrz`) or drop it (`bufdr`).
 ///
-/// Returns the buffer's handle; 0 on failure: `ARN_E_INVALID_ARGUMENT` for
-/// a `size` of 0 or above the largest block the arena can have,
-/// `ARN_E_CAPACITY` when no free block is big enough now, handle errors for
-/// a bad `arena`.
+/// Returns the buffer's handle, the caller's until `bufrz` or `bufdr`
+/// consumes it; 0 on failure: `ARN_E_INVALID_ARGUMENT` for a `size` of 0 or
+/// above the largest block the arena can have, `ARN_E_CAPACITY` when no
+/// free block is big enough now, handle errors for a bad `arena`.
 #[unsafe(no_mangle)]
 pub extern "C" fn bdyal(arena: arn_buddy, size: usize) -> arn_buffer {
-    guard::value("bdyal", || {
-        let buf = with_ref(arena, |a: &BuddyArena| a.allocate(size))?;
-        buffer_handle(buf)
-    })
+    hot_new(
+        "bdyal",
+        arena,
+        move |a: &BuddyArena| a.try_allocate(size).map(CBuffer::new),
+        move |a: &BuddyArena| a.allocate(size).map(CBuffer::new),
+    )
 }
 
 /// Like `bdyal`, but when no free block is big enough, waits up to
 /// `timeout_ms` milliseconds for one to come back (the C face of
 /// `allocate_async`).
 ///
-/// Returns the buffer's handle; 0 on failure: `ARN_E_TIMEOUT` when no
-/// block came back in time, `ARN_E_INVALID_ARGUMENT` at once for a `size`
-/// the arena can never serve, handle errors for a bad `arena`.
+/// Returns the buffer's handle, the caller's until `bufrz` or `bufdr`
+/// consumes it; 0 on failure: `ARN_E_TIMEOUT` when no block came back in
+/// time, `ARN_E_INVALID_ARGUMENT` at once for a `size` the arena can never
+/// serve, handle errors for a bad `arena`.
 #[unsafe(no_mangle)]
 pub extern "C" fn bdywt(arena: arn_buddy, size: usize, timeout_ms: u64) -> arn_buffer {
     guard::value("bdywt", || {
         let buf = with_ref(arena, |a: &BuddyArena| {
             a.allocate_timeout(size, Duration::from_millis(timeout_ms))
         })?;
-        buffer_handle(buf)
+        handle::insert(CBuffer::new(buf))
     })
 }
 
@@ -88,11 +91,11 @@ pub extern "C" fn bdywt(arena: arn_buddy, size: usize, timeout_ms: u64) -> arn_b
 ///
 /// # Safety
 ///
-/// `out` is NULL or valid for writing an `arn_buddy_metrics`.
+/// `out` is NULL or valid for writing an `arn_buddy_stats`.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn bdymt(arena: arn_buddy, out: *mut BuddyMetrics) -> c_int {
-    guard::status("bdymt", || {
-        let m = with_ref(arena, |a: &BuddyArena| Ok(a.metrics()))?;
+pub unsafe extern "C" fn bdyst(arena: arn_buddy, out: *mut BuddyStats) -> c_int {
+    guard::status("bdyst", || {
+        let m = with_ref(arena, |a: &BuddyArena| Ok(a.stats()))?;
         // SAFETY: the caller's promise.
         unsafe { args::write(out, "out", m) }
     })
@@ -105,5 +108,20 @@ pub unsafe extern "C" fn bdymt(arena: arn_buddy, out: *mut BuddyMetrics) -> c_in
 /// errors for a bad `arena`.
 #[unsafe(no_mangle)]
 pub extern "C" fn bdyfr(arena: arn_buddy) -> c_int {
-    guard::status("bdyfr", || handle::remove::<BuddyArena>(arena).map(drop))
+    guard::status("bdyfr", || free::<BuddyArena>(arena))
+}
+
+// Deprecated spellings, kept for one release (CHANGELOG.md lists them).
+
+/// Deprecated spelling of `bdyst` (every other family says stats), kept
+/// for one release. Behaves exactly as `bdyst`, whose name its errors carry.
+///
+/// # Safety
+///
+/// As `bdyst`.
+#[deprecated(note = "renamed bdyst")]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bdymt(arena: arn_buddy, out: *mut BuddyStats) -> c_int {
+    // SAFETY: the caller's promise, which is `bdyst`'s.
+    unsafe { bdyst(arena, out) }
 }

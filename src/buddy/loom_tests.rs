@@ -13,15 +13,19 @@ use loom::thread;
 
 use super::*;
 
-/// Runs `f` under loom with at most `bound` preemptions per execution: the
-/// models with a waiter (the waiters' mutex and condition variable, the
-/// arena's lock and its lifetime decision) are too large to explore
-/// unbounded (over 20 minutes). Five preemptions cover every ordering of the
-/// release's three steps (wake, unpin, free) against the waiter and the
-/// arena's drop with room to spare, in about 20 seconds.
+/// Runs `f` under loom with at most `bound` preemptions per execution
+/// (`LOOM_MAX_PREEMPTIONS` overrides it, for a deeper run): the models with
+/// a waiter (the waiters' mutex and condition variable, the arena's spin
+/// lock and its lifetime decision) grow with every retry of the spin lock
+/// that loom may interleave. Unbounded, the pinned release below takes over
+/// 20 minutes and the plain wake-up about a minute (357 816 executions,
+/// most of them spin-lock retries). Five preemptions cover every ordering
+/// of the release's steps (free the block, see the waiter, wake, unpin)
+/// against the waiter's (arm, retry, sleep) and the arena's drop with room
+/// to spare, in seconds.
 fn bounded(bound: usize, f: impl Fn() + Sync + Send + 'static) {
     let mut b = loom::model::Builder::new();
-    b.preemption_bound = Some(bound);
+    b.preemption_bound.get_or_insert(bound);
     b.check(f);
 }
 
@@ -45,7 +49,7 @@ fn concurrent_split_and_coalesce() {
         let t2 = spawn(128, 2);
         t1.join().unwrap();
         t2.join().unwrap();
-        let m = a.metrics();
+        let m = a.stats();
         assert_eq!((m.allocations, m.frees, m.bytes_live), (2, 2, 0));
         assert_eq!(m.largest_free_block, 256);
         assert_eq!(m.splits, m.coalesces);
@@ -74,7 +78,7 @@ fn two_claims_get_different_blocks() {
         assert_ne!(x, y);
         assert!(a.allocate(1).is_err());
         drop((bx, by));
-        assert_eq!(a.metrics().largest_free_block, 128);
+        assert_eq!(a.stats().largest_free_block, 128);
     });
 }
 
@@ -121,7 +125,7 @@ fn arena_and_last_bytes_drop_on_different_threads() {
 /// a lost wake-up is reported as a deadlock).
 #[test]
 fn a_release_wakes_a_waiter() {
-    loom::model(|| {
+    bounded(5, || {
         let a = Arc::new(BuddyArena::builder(128, 64).build().unwrap());
         let held = a.allocate(128).unwrap();
         let t = thread::spawn(move || drop(held));
@@ -129,7 +133,7 @@ fn a_release_wakes_a_waiter() {
         assert_eq!(b.capacity(), 64);
         t.join().unwrap();
         drop(b);
-        let m = a.metrics();
+        let m = a.stats();
         assert_eq!((m.failures, m.bytes_live), (0, 0));
         assert!(!a.shared().state.lock().armed);
     });

@@ -51,21 +51,10 @@
 //! pins the state, wakes them outside the lock, and unpins.
 
 pub(crate) mod ffi;
-#[cfg(all(test, arn_loom))]
-mod loom_tests;
-#[cfg(all(test, not(arn_loom)))]
-mod tests;
 
-use std::ptr::NonNull;
-use std::time::Duration;
-
-use crate::buffer::wait::Waiters;
-use crate::buffer::{
-    Backing, Buffer, BuildError, Dealloc, Home, InitPolicy, Options, PageSize, Release, Unfaulted,
-    byte_arena_builder,
-};
-use crate::error::{Error, Result};
-use crate::sync::SpinLock;
+use crate::buffer::PieceOps;
+use crate::buffer::kit::*;
+use crate::sync::{AtomicU64, Ordering, SpinLock};
 
 /// Bits of a token that hold the block's order; the index sits above.
 const ORDER_BITS: u32 = 6;
@@ -301,9 +290,19 @@ impl Free {
         }
     }
 
-    /// Marks block `i` of order `k` free, merged with its free buddies.
+    /// Gives block `i` of order `k` back at once, merged with every free
+    /// buddy (parked ones first go back to the bitmaps); returns the order
+    /// of the free block it ended in. Used while someone waits: the wait
+    /// policy learns the largest block the release made.
+    fn give_merged(&mut self, k: usize, i: usize) -> usize {
+        self.flush();
+        self.coalesce(k, i)
+    }
+
+    /// Marks block `i` of order `k` free, merged with its free buddies;
+    /// returns the order of the block it ended in.
     #[inline]
-    fn coalesce(&mut self, k: usize, i: usize) {
+    fn coalesce(&mut self, k: usize, i: usize) -> usize {
         let (mut k, mut i) = (k, i);
         loop {
             let map = self.map(k);
@@ -326,6 +325,7 @@ impl Free {
             self.merges += 1;
         }
         self.set(k, i);
+        k
     }
 
     /// The order of the largest free block, if any (after a flush: parked
@@ -373,6 +373,9 @@ impl State {
 /// arena and its outstanding blocks.
 struct Shared {
     state: SpinLock<State>,
+    /// Buffers frozen over their block (counted outside the lock, by the
+    /// block's owner).
+    frozen: AtomicU64,
     base: NonNull<u8>,
     /// `min_block == 1 << min_shift`.
     min_shift: u32,
@@ -382,8 +385,8 @@ struct Shared {
     total: usize,
     zero: bool,
     auto_spill: bool,
-    waiters: Waiters,
     backing: Backing,
+    waiters: Waiters,
 }
 
 // SAFETY: blocks are handed out disjointly under the lock; everything else
@@ -475,7 +478,24 @@ impl Shared {
     }
 }
 
-/// Gives a block back (the `release` of every buddy-arena [`Home`]).
+/// How every buddy-arena [`Home`] gives its block back and counts a freeze.
+static OPS: PieceOps = PieceOps {
+    release,
+    freeze: count_freeze,
+};
+
+/// Counts a freeze (the `freeze` of [`OPS`]).
+///
+/// # Safety
+///
+/// `store` is a live arena's `Shared`, and the caller owns a block of it.
+unsafe fn count_freeze(store: NonNull<()>, _token: usize) {
+    // SAFETY: our block is still out, so the arena is alive.
+    let s = unsafe { store.cast::<Shared>().as_ref() };
+    s.frozen.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Gives a block back (the `release` of [`OPS`]).
 ///
 /// # Safety
 ///
@@ -489,20 +509,24 @@ unsafe fn release(store: NonNull<()>, token: usize, how: Release) {
     let i = token >> ORDER_BITS;
     let size = s.min_block() << k;
     if s.zero {
+        let block = s.block_ptr(i, k).as_ptr();
+        crate::track::open(block, how.scrub.min(size));
         // SAFETY: our own block, no longer used by anyone.
-        unsafe {
-            s.block_ptr(i, k)
-                .as_ptr()
-                .write_bytes(0, how.scrub.min(size))
-        };
+        unsafe { block.write_bytes(0, how.scrub.min(size)) };
     }
+    crate::track::taken_back(s.block_ptr(i, k).as_ptr(), size);
     let mut st = s.state.lock();
-    st.free.give(k, i);
+    let pinned = st.armed;
+    let order = if pinned {
+        st.free.give_merged(k, i)
+    } else {
+        st.free.give(k, i);
+        k
+    };
     st.frees += 1;
     st.spills += u64::from(how.spilled);
     st.live -= 1;
     st.bytes_live -= size;
-    let pinned = st.armed;
     st.pins += usize::from(pinned);
     #[cfg(arn_loom)]
     {
@@ -514,24 +538,25 @@ unsafe fn release(store: NonNull<()>, token: usize, how: Release) {
     // the last or pinned it.
     if pinned {
         // SAFETY: the pin keeps the state alive.
-        unsafe { wake(p) };
+        unsafe { wake(p, order) };
     } else if last {
         // SAFETY: the arena is closed and nothing else is out.
         unsafe { Shared::free(p) };
     }
 }
 
-/// Wakes the waiters of a release that pinned the state, then unpins it.
+/// Wakes the waiters of a release that pinned the state (a block of
+/// `order` came free), then unpins it.
 ///
 /// # Safety
 ///
 /// `p` is the arena's `Shared`, pinned by the caller.
 #[cold]
 #[inline(never)]
-unsafe fn wake(p: NonNull<Shared>) {
+unsafe fn wake(p: NonNull<Shared>, order: usize) {
     // SAFETY: the caller's pin keeps the state alive.
     let s = unsafe { p.as_ref() };
-    s.waiters.wake();
+    s.waiters.wake(order);
     let mut st = s.state.lock();
     st.pins -= 1;
     #[cfg(arn_loom)]
@@ -549,7 +574,7 @@ unsafe fn wake(p: NonNull<Shared>) {
 /// Counters of a buddy arena, a snapshot taken under its lock.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct BuddyMetrics {
+pub struct BuddyStats {
     /// Blocks handed out since the arena was made.
     pub allocations: u64,
     /// Allocations refused because no free block was big enough
@@ -573,7 +598,15 @@ pub struct BuddyMetrics {
     pub min_block: usize,
     /// Bytes the blocks cover.
     pub total_size: usize,
+    /// Buffers frozen into `Bytes` over their block (spilled ones
+    /// excluded).
+    pub frozen: u64,
 }
+
+/// The old name of `BuddyStats`, kept for one release (in C,
+/// `arn_buddy_metrics`, the old name of `arn_buddy_stats`).
+#[deprecated(note = "renamed BuddyStats")]
+pub type BuddyMetrics = BuddyStats;
 
 /// A buddy byte arena: blocks of `min_block << k` bytes from one region of
 /// `total_size`, split on demand and coalesced on release, from any thread.
@@ -589,16 +622,13 @@ pub struct BuddyMetrics {
 /// let bytes = buf.freeze(); // no copy: `bytes` points into the arena
 /// assert_eq!(&bytes[..], b"hello");
 /// drop(bytes); // the block goes back and coalesces
-/// assert_eq!(arena.metrics().largest_free_block, 1 << 20);
+/// assert_eq!(arena.stats().largest_free_block, 1 << 20);
 /// ```
 pub struct BuddyArena {
     shared: NonNull<Shared>,
 }
 
-// SAFETY: `Shared` is `Send + Sync`, and the arena only reaches it by `&`.
-unsafe impl Send for BuddyArena {}
-// SAFETY: as above.
-unsafe impl Sync for BuddyArena {}
+byte_arena_handle!(BuddyArena);
 
 impl BuddyArena {
     /// A builder for a region of `total_size` bytes (a non-zero multiple
@@ -606,9 +636,9 @@ impl BuddyArena {
     /// power of two).
     pub fn builder(total_size: usize, min_block: usize) -> BuddyArenaBuilder {
         BuddyArenaBuilder {
+            opts: Options::default(),
             total: total_size,
             min_block,
-            opts: Options::default(),
         }
     }
 
@@ -629,15 +659,7 @@ impl BuddyArena {
         min_block: usize,
         dealloc: Option<Dealloc>,
     ) -> BuddyArenaBuilder {
-        let mut b = BuddyArena::builder(len, min_block);
-        b.opts.memory = Some((ptr, len, dealloc));
-        b
-    }
-
-    #[inline(always)]
-    fn shared(&self) -> &Shared {
-        // SAFETY: the arena holds a reference to its `Shared`.
-        unsafe { self.shared.as_ref() }
+        BuddyArena::builder(len, min_block).memory(ptr, len, dealloc)
     }
 
     /// A buffer over the smallest block that holds `size` bytes (a power
@@ -658,6 +680,41 @@ impl BuddyArena {
         }
     }
 
+    /// Like [`BuddyArena::allocate`], with `None` for any refusal (not
+    /// counted as a failure: the caller reports it, or retries).
+    #[inline]
+    pub(crate) fn try_allocate(&self, size: usize) -> Option<Buffer> {
+        let s = self.shared();
+        let k = s.order_of(size)?;
+        s.take(k).ok().map(|i| self.buffer(i, k))
+    }
+
+    /// [`BuddyArena::allocate`] without the error value: `Err(true)` when
+    /// `size` is 0 or above the largest block, `Err(false)` (counted as a
+    /// failure) when no free block is big enough now. The result has the
+    /// buffer's own layout, so a caller that wraps it (arn::compat) does
+    /// not copy it between layouts.
+    #[inline]
+    pub(crate) fn allocate_or_refuse(&self, size: usize) -> std::result::Result<Buffer, bool> {
+        let s = self.shared();
+        let Some(k) = s.order_of(size) else {
+            return Err(true);
+        };
+        match s.take(k) {
+            Ok(i) => Ok(self.buffer(i, k)),
+            Err(_) => {
+                self.count_failure();
+                Err(false)
+            }
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn count_failure(&self) {
+        self.shared().state.lock().failures += 1;
+    }
+
     /// Like [`BuddyArena::allocate`], but waits up to `timeout` for a big
     /// enough block to come back; [`Error::Timeout`] when none did. Sizes
     /// the arena can never serve fail at once.
@@ -676,10 +733,7 @@ impl BuddyArena {
             Some(i) => Ok(self.buffer(i, k)),
             None => {
                 s.state.lock().failures += 1;
-                Err(Error::Timeout {
-                    what: "buddy arena",
-                    ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
-                })
+                Err(Error::timeout("buddy arena", timeout))
             }
         }
     }
@@ -704,7 +758,7 @@ impl BuddyArena {
         let s = self.shared();
         let home = Home {
             store: self.shared.cast(),
-            release,
+            ops: &OPS,
             token: i << ORDER_BITS | k,
         };
         Buffer::new(s.block_ptr(i, k), s.min_block() << k, home, s.auto_spill)
@@ -736,11 +790,11 @@ impl BuddyArena {
 
     /// A snapshot of the arena's counters. Parked blocks are coalesced
     /// first, so the largest free block is exact.
-    pub fn metrics(&self) -> BuddyMetrics {
+    pub fn stats(&self) -> BuddyStats {
         let s = self.shared();
         let mut st = s.state.lock();
         st.free.flush();
-        BuddyMetrics {
+        BuddyStats {
             allocations: st.allocations,
             failures: st.failures,
             frees: st.frees,
@@ -752,7 +806,19 @@ impl BuddyArena {
             largest_free_block: st.free.largest().map_or(0, |k| s.min_block() << k),
             min_block: s.min_block(),
             total_size: s.total,
+            frozen: s.frozen.load(Ordering::Relaxed),
         }
+    }
+
+    /// Faults every page in on the calling thread.
+    pub(crate) fn fault_in(&self) {
+        self.shared().backing.fault_in();
+    }
+
+    /// The old name of [`BuddyArena::stats`], kept for one release.
+    #[deprecated(note = "renamed stats")]
+    pub fn metrics(&self) -> BuddyStats {
+        self.stats()
     }
 }
 
@@ -847,12 +913,15 @@ impl BuddyArenaBuilder {
             )));
         }
         let (zero, auto_spill) = (self.opts.zero(), self.opts.auto_spill);
+        let mut opts = self.opts;
+        let wake_hook = opts.wake_hook.take();
         // The memory first: a size the system refuses fails here, before
         // the bookkeeping for it is allocated.
-        let backing = self.opts.backing(total, prefault)?;
+        let backing = opts.backing(total, prefault)?;
         let free = Free::new(n)?;
         let top = free.maps.len() - 1;
-        let shared = Box::new(Shared {
+        Ok(BuddyArena::from_shared(Shared {
+            frozen: AtomicU64::new(0),
             state: SpinLock::new(State {
                 free,
                 allocations: 0,
@@ -863,7 +932,8 @@ impl BuddyArenaBuilder {
                 live: 0,
                 pins: 0,
                 closed: false,
-                armed: false,
+                // A wake hook listens to every release: armed for good.
+                armed: wake_hook.is_some(),
                 #[cfg(arn_loom)]
                 waking: 0,
             }),
@@ -873,11 +943,13 @@ impl BuddyArenaBuilder {
             total,
             zero,
             auto_spill,
-            waiters: Waiters::new(),
+            waiters: Waiters::new(wake_hook),
             backing,
-        });
-        Ok(BuddyArena {
-            shared: NonNull::from(Box::leak(shared)),
-        })
+        }))
     }
 }
+
+#[cfg(all(test, arn_loom))]
+mod loom_tests;
+#[cfg(all(test, not(arn_loom)))]
+mod tests;

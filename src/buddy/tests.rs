@@ -74,12 +74,13 @@ fn bitmap_blocks(f: &Free, n: usize) -> BTreeSet<(usize, usize)> {
             for w in 0..words {
                 let v = f.words[at + w];
                 if l == 0 {
-                    for b in 0..64 {
-                        if v >> b & 1 == 1 {
-                            let i = w * 64 + b;
-                            assert!(i < n >> k, "order {k}: bit {i} past the end");
-                            out.insert((k, i));
-                        }
+                    // Each set bit, lowest first.
+                    let mut bits = v;
+                    while bits != 0 {
+                        let i = w * 64 + bits.trailing_zeros() as usize;
+                        assert!(i < n >> k, "order {k}: bit {i} past the end");
+                        out.insert((k, i));
+                        bits &= bits - 1;
                     }
                 }
                 let flag = if l + 1 < map.count {
@@ -219,7 +220,7 @@ fn sizes_round_up_to_a_power_of_two_block() {
         );
         assert!(b.written().as_ptr() as usize % cap.min(4096) == 0);
     }
-    let m = a.metrics();
+    let m = a.stats();
     assert_eq!(m.allocations, 8);
     assert_eq!(m.frees, 8);
     assert_eq!(m.bytes_live, 0);
@@ -237,7 +238,7 @@ fn bad_sizes_are_invalid_and_a_full_arena_says_no_block() {
         "invalid argument: request of 4097 bytes is above the arena's largest block of 4096 bytes"
     );
     assert!(a.allocate(usize::MAX).is_err());
-    assert_eq!(a.metrics().failures, 0, "invalid sizes are not failures");
+    assert_eq!(a.stats().failures, 0, "invalid sizes are not failures");
 
     let big = a.allocate(2048).unwrap();
     let small = a.allocate(1024).unwrap();
@@ -252,7 +253,7 @@ fn bad_sizes_are_invalid_and_a_full_arena_says_no_block() {
         }
     );
     assert_eq!(e.code(), crate::error::ARN_E_CAPACITY);
-    assert_eq!(a.metrics().failures, 1);
+    assert_eq!(a.stats().failures, 1);
     let rest = a.allocate(1024).unwrap();
     let e = a.allocate(1).unwrap_err();
     assert_eq!(
@@ -264,13 +265,13 @@ fn bad_sizes_are_invalid_and_a_full_arena_says_no_block() {
             capacity: 4096
         }
     );
-    let m = a.metrics();
+    let m = a.stats();
     assert_eq!(
         (m.failures, m.bytes_live, m.largest_free_block),
         (2, 4096, 0)
     );
     drop((big, small, rest));
-    assert_eq!(a.metrics().largest_free_block, 4096);
+    assert_eq!(a.stats().largest_free_block, 4096);
     assert!(a.allocate(4096).is_ok());
 }
 
@@ -279,24 +280,24 @@ fn splits_and_coalesces_are_counted() {
     let a = arena(4096, 256); // orders 0..=4
     let b = a.allocate(256).unwrap();
     assert_eq!(buf_offset(&a, &b), 0, "the lowest address");
-    let m = a.metrics();
+    let m = a.stats();
     assert_eq!((m.splits, m.coalesces), (4, 0));
     assert_eq!((m.bytes_live, m.largest_free_block), (256, 2048));
     let c = a.allocate(256).unwrap();
     assert_eq!(buf_offset(&a, &c), 256, "the buddy, no new split");
     let d = a.allocate(1024).unwrap();
     assert_eq!(buf_offset(&a, &d), 1024);
-    let m = a.metrics();
+    let m = a.stats();
     assert_eq!((m.splits, m.coalesces, m.allocations), (4, 0, 3));
     assert_eq!(m.largest_free_block, 2048);
     drop(b);
-    assert_eq!(a.metrics().coalesces, 0, "its buddy is out");
+    assert_eq!(a.stats().coalesces, 0, "its buddy is out");
     drop(c);
-    let m = a.metrics();
+    let m = a.stats();
     assert_eq!(m.coalesces, 2, "256+256 and 512+512");
     assert_eq!(m.largest_free_block, 2048);
     drop(d);
-    let m = a.metrics();
+    let m = a.stats();
     assert_eq!((m.splits, m.coalesces, m.frees), (4, 4, 3));
     assert_eq!((m.bytes_live, m.largest_free_block), (0, 4096));
 }
@@ -312,7 +313,7 @@ fn a_dropped_block_is_parked_and_reused_without_splitting() {
         assert_eq!(buf_offset(&a, &b), at);
     }
     // Reading the metrics coalesces what was parked.
-    let m = a.metrics();
+    let m = a.stats();
     assert_eq!((m.splits, m.coalesces), (12, 12));
     assert_eq!(m.largest_free_block, 1 << 20);
     // A parked block never makes an allocation fail: parked blocks are
@@ -334,7 +335,7 @@ fn a_dropped_block_is_parked_and_reused_without_splitting() {
 #[test]
 fn a_total_that_is_not_a_power_of_two_is_its_binary_digits() {
     let a = arena(7 * 256, 256); // 1024 @ 0, 512 @ 1024, 256 @ 1536
-    let m = a.metrics();
+    let m = a.stats();
     assert_eq!(
         (m.total_size, m.largest_free_block, m.min_block),
         (1792, 1024, 256)
@@ -350,7 +351,7 @@ fn a_total_that_is_not_a_power_of_two_is_its_binary_digits() {
     assert_eq!(buf_offset(&a, &b1024), 0);
     assert!(a.allocate(1).is_err());
     drop((b256, b512, b1024));
-    let m = a.metrics();
+    let m = a.stats();
     assert_eq!(m.largest_free_block, 1024, "the pieces never coalesce");
     assert_eq!((m.splits, m.coalesces, m.bytes_live), (0, 0, 0));
     // Three blocks of 256: 512 @ 0 and 256 @ 512, whose buddy is past the end.
@@ -362,7 +363,7 @@ fn a_total_that_is_not_a_power_of_two_is_its_binary_digits() {
     at.sort();
     assert_eq!(at, [0, 256, 512]);
     drop((x, y, z));
-    assert_eq!(a.metrics().largest_free_block, 512);
+    assert_eq!(a.stats().largest_free_block, 512);
 }
 
 #[test]
@@ -411,7 +412,7 @@ fn auto_spill_gives_the_block_back_at_once() {
     b.put_bytes(1, 200);
     b.put_bytes(2, 100); // 300 > 256
     assert!(b.is_spilled());
-    let m = a.metrics();
+    let m = a.stats();
     assert_eq!((m.spills, m.frees, m.bytes_live), (1, 1, 0));
     let again = a.allocate(512).unwrap();
     assert_eq!(again.capacity(), 512, "the block came back and coalesced");
@@ -419,7 +420,7 @@ fn auto_spill_gives_the_block_back_at_once() {
     assert_eq!(bytes.len(), 300);
     assert!(bytes[..200].iter().all(|&x| x == 1) && bytes[200..].iter().all(|&x| x == 2));
     drop(again);
-    assert_eq!(a.metrics().frees, 2);
+    assert_eq!(a.stats().frees, 2);
 
     // Without auto-spill a write past the end is an error and writes nothing.
     let a = arena(512, 256);
@@ -443,10 +444,10 @@ fn freezing_an_empty_buffer_gives_the_block_back() {
     let b = a.allocate(1).unwrap();
     let bytes = b.freeze();
     assert!(bytes.is_empty());
-    assert_eq!(a.metrics().bytes_live, 0);
+    assert_eq!(a.stats().bytes_live, 0);
     let b = a.allocate(1).unwrap();
     b.abandon();
-    assert_eq!(a.metrics().frees, 2);
+    assert_eq!(a.stats().frees, 2);
 }
 
 #[test]
@@ -484,7 +485,7 @@ fn caller_memory_with_a_dealloc_hook_freed_once_at_the_end() {
         .build()
         .unwrap();
     // 4160 bytes hold 8 blocks of 512: 4096 @ 0 (the tail is unused).
-    let m = a.metrics();
+    let m = a.stats();
     assert_eq!(
         (m.total_size, m.bytes_reserved, m.largest_free_block),
         (4096, len, 4096)
@@ -576,7 +577,7 @@ fn allocate_timeout_waits_for_a_release() {
         assert_eq!(b.capacity(), 512);
     });
     assert!(start.elapsed() >= Duration::from_millis(40));
-    let m = a.metrics();
+    let m = a.stats();
     assert_eq!((m.failures, m.allocations), (0, 2));
     assert!(!a.shared().state.lock().armed, "the last waiter disarms");
 }
@@ -599,7 +600,7 @@ fn allocate_timeout_times_out_when_nothing_comes_back() {
         }
     );
     assert_eq!(e.code(), crate::error::ARN_E_TIMEOUT);
-    assert_eq!(a.metrics().failures, 1);
+    assert_eq!(a.stats().failures, 1);
     // Sizes it can never serve fail at once, without waiting.
     let e = a
         .allocate_timeout(2048, Duration::from_secs(3600))
@@ -686,7 +687,7 @@ fn two_threads_trade_bytes() {
         s.spawn(move || run(1, to_b, from_b));
         s.spawn(move || run(2, to_a, from_a));
     });
-    let m = a.metrics();
+    let m = a.stats();
     assert_eq!(m.allocations, 2 * rounds);
     assert_eq!(m.frees, m.allocations);
     assert_eq!(m.bytes_live, 0);
@@ -841,7 +842,7 @@ proptest! {
                     }
                 }
                 Op::Metrics => {
-                    let m = a.metrics();
+                    let m = a.stats();
                     let out = live(&bufs, &frozen);
                     let free = canonical(n, &out);
                     prop_assert_eq!(m.allocations, allocations);
@@ -872,7 +873,7 @@ proptest! {
         }
         drop(bufs);
         drop(frozen);
-        let m = a.metrics();
+        let m = a.stats();
         prop_assert_eq!(m.frees, m.allocations);
         prop_assert_eq!(m.bytes_live, 0);
         prop_assert_eq!(m.largest_free_block, largest);
@@ -1001,4 +1002,39 @@ proptest! {
         prop_assert_eq!(bitmap_blocks(&f, n), canonical(n, &[]));
         prop_assert_eq!(f.largest(), Some(top));
     }
+}
+
+#[test]
+fn freezes_are_counted_when_they_happen() {
+    let a = arena(4096, 512);
+    let mut b = a.allocate(700).unwrap();
+    b.put_slice(b"abc");
+    let bytes = b.freeze();
+    assert_eq!((a.stats().frozen, a.stats().frees), (1, 0));
+    a.allocate(512).unwrap().abandon();
+    assert_eq!(a.stats().frozen, 1);
+    drop(bytes);
+    assert_eq!((a.stats().frozen, a.stats().frees), (1, 2));
+}
+
+#[cfg(feature = "async-alloc")]
+#[test]
+fn a_wake_hook_arms_the_arena_and_hears_the_merged_order_of_every_release() {
+    let told = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let t = Arc::clone(&told);
+    let a = BuddyArena::builder(4096, 512)
+        .wake_hook(Box::new(move |order| t.lock().unwrap().push(order)))
+        .build()
+        .unwrap();
+    let left = a.allocate(2048).unwrap();
+    let small = a.allocate(512).unwrap();
+    // Its buddy is out: a free block of order 0, not parked.
+    drop(a.allocate(512).unwrap());
+    // Merges with that block and the free 1024 beside them: order 2.
+    drop(small);
+    // The left half merges with the right: the whole region, order 3.
+    drop(left);
+    assert_eq!(*told.lock().unwrap(), vec![0, 2, 3]);
+    assert_eq!(a.stats().coalesces, 3);
+    assert_eq!(a.allocate(4096).unwrap().capacity(), 4096);
 }

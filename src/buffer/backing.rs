@@ -5,7 +5,7 @@ use std::ptr::NonNull;
 
 use super::BuildError;
 
-/// The page size a byte arena's memory is mapped with.
+/// The page size memory is mapped with (byte arenas, mmap arenas).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum PageSize {
     /// The system's base pages (4 KiB on x86-64).
@@ -91,6 +91,7 @@ impl Backing {
         if prefault && page == PageSize::Huge {
             backing.fault_in();
         }
+        crate::track::fresh(backing.ptr.as_ptr(), backing.len);
         Ok(backing)
     }
 
@@ -162,6 +163,7 @@ impl Backing {
         }
         // A kernel before 5.14, or caller memory: write to each page. The
         // pages read as they did; the write makes them resident.
+        crate::track::open(self.ptr.as_ptr(), self.len);
         for at in (0..self.len).step_by(4096) {
             // SAFETY: inside our memory; rewriting a byte with its own value
             // changes nothing a reader can see, and no buffer is out yet
@@ -171,6 +173,7 @@ impl Backing {
                 p.write_volatile(p.read_volatile());
             }
         }
+        crate::track::fresh(self.ptr.as_ptr(), self.len);
     }
 
     /// Zeroes the whole backing (caller memory under a zeroing arena).
@@ -182,6 +185,7 @@ impl Backing {
 
 impl Drop for Backing {
     fn drop(&mut self) {
+        crate::track::unmapping(self.ptr.as_ptr(), self.len);
         match &mut self.source {
             #[cfg(not(any(miri, arn_loom)))]
             Source::Map(_) => {}

@@ -9,13 +9,12 @@
 
 use std::ffi::{c_int, c_void};
 
-use bytes::Bytes;
-
+use super::shared::SharedBytes;
 use super::{Buffer, PageSize};
 use crate::error::{Error, Result};
 use crate::ffi::handle::{self, Kind, Object};
-use crate::ffi::{args, guard, with_ref};
-use crate::sync::{Mutex, lock};
+use crate::ffi::{args, free, free_hot, guard, hot_new, hot_ref, status_hot_ref, with_ref};
+use crate::sync::SpinLock;
 
 /// Handle of a writable arena buffer; 0 is never valid.
 #[allow(non_camel_case_types)]
@@ -75,12 +74,13 @@ impl ByteArenaOpts {
             prefault: self.prefault != 0,
             auto_spill: self.auto_spill != 0,
             memory: None,
+            wake_hook: None,
         }
     }
 }
 
 /// A buffer behind its handle; the lock lets any thread write it.
-pub(crate) struct CBuffer(Mutex<Buffer>);
+pub(crate) struct CBuffer(SpinLock<Buffer>);
 
 // SAFETY: no `ALSO` kind.
 unsafe impl Object for CBuffer {
@@ -88,22 +88,38 @@ unsafe impl Object for CBuffer {
 }
 
 // SAFETY: no `ALSO` kind.
-unsafe impl Object for Bytes {
+unsafe impl Object for SharedBytes {
     const KIND: Kind = Kind::Bytes;
 }
 
-/// A new handle for `buf` (the arenas' allocate functions end here).
-pub(crate) fn buffer_handle(buf: Buffer) -> Result<arn_buffer> {
-    handle::insert(CBuffer(Mutex::new(buf)))
-}
-
-fn bytes_handle(b: Bytes) -> Result<arn_bytes> {
-    handle::insert(b)
+impl CBuffer {
+    /// A buffer to put behind a handle (the arenas' allocate functions end
+    /// here).
+    #[inline(always)]
+    pub(crate) fn new(buf: Buffer) -> CBuffer {
+        CBuffer(SpinLock::new(buf))
+    }
 }
 
 /// Runs `f` on the buffer behind `h`, under its lock.
 fn with_buffer<R>(h: arn_buffer, f: impl FnOnce(&mut Buffer) -> Result<R>) -> Result<R> {
-    with_ref(h, |b: &CBuffer| f(&mut lock(&b.0)))
+    with_ref(h, |b: &CBuffer| b.0.with(f))
+}
+
+/// The bytes of `data` to write: none for a `len` of 0.
+///
+/// # Safety
+///
+/// As for `bufwr`.
+#[inline(always)]
+unsafe fn source<'a>(data: *const c_void, len: usize) -> Result<&'a [u8]> {
+    if len == 0 {
+        return Ok(&[]);
+    }
+    let p = args::bytes(data, len, "data")?;
+    // SAFETY: the caller's promise; the source cannot be the buffer itself,
+    // which C has no pointer to.
+    Ok(unsafe { std::slice::from_raw_parts(p, len) })
 }
 
 /// Appends `len` bytes from `data` to the buffer. When they do not fit, a
@@ -119,17 +135,24 @@ fn with_buffer<R>(h: arn_buffer, f: impl FnOnce(&mut Buffer) -> Result<R>) -> Re
 /// `data` is valid for reading `len` bytes (it may be NULL when `len` is 0).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn bufwr(b: arn_buffer, data: *const c_void, len: usize) -> c_int {
-    guard::status("bufwr", || {
-        let src: &[u8] = if len == 0 {
-            &[]
-        } else {
-            let p = args::bytes(data, len, "data")?;
-            // SAFETY: the caller's promise; the source cannot be the buffer
-            // itself, which C has no pointer to.
-            unsafe { std::slice::from_raw_parts(p, len) }
-        };
-        with_buffer(b, |buf| buf.try_put_slice(src))
-    })
+    status_hot_ref(
+        "bufwr",
+        b,
+        |x: &CBuffer| {
+            x.0.with(|buf| {
+                !data.is_null()
+                    && buf.will_fit(len)
+                    // SAFETY: the caller's promise on `data`; bytes that
+                    // fit are at most the buffer's capacity, a valid slice
+                    // length.
+                    && buf.put_fitting(unsafe { std::slice::from_raw_parts(data.cast(), len) })
+            })
+        },
+        // SAFETY: the caller's promise on `data`.
+        |x: &CBuffer| {
+            x.0.with(|buf| buf.try_put_slice(unsafe { source(data, len) }?))
+        },
+    )
 }
 
 /// Bytes written to the buffer so far; 0 with the last error set for a bad
@@ -142,8 +165,8 @@ pub extern "C" fn bufln(b: arn_buffer) -> usize {
 /// The buffer's capacity: its slot or block size, or, once spilled, its
 /// heap storage's. 0 with the last error set for a bad handle.
 #[unsafe(no_mangle)]
-pub extern "C" fn bufcp(b: arn_buffer) -> usize {
-    guard::value("bufcp", || with_buffer(b, |buf| Ok(buf.capacity())))
+pub extern "C" fn bufca(b: arn_buffer) -> usize {
+    guard::value("bufca", || with_buffer(b, |buf| Ok(buf.capacity())))
 }
 
 /// 1 when the buffer moved to the heap, 0 when it is in its arena; -1 with
@@ -164,13 +187,7 @@ pub extern "C" fn bufsp(b: arn_buffer) -> c_int {
 #[unsafe(no_mangle)]
 pub extern "C" fn bufrz(b: arn_buffer) -> arn_bytes {
     guard::value("bufrz", || {
-        let buf = handle::remove::<CBuffer>(b)?;
-        let frozen = buf
-            .0
-            .into_inner()
-            .unwrap_or_else(|e| e.into_inner())
-            .freeze();
-        bytes_handle(frozen)
+        handle::replace(b, |buf: CBuffer| buf.0.into_inner().freeze_shared())
     })
 }
 
@@ -179,7 +196,7 @@ pub extern "C" fn bufrz(b: arn_buffer) -> arn_bytes {
 /// other handle errors for a bad `b`.
 #[unsafe(no_mangle)]
 pub extern "C" fn bufdr(b: arn_buffer) -> c_int {
-    guard::status("bufdr", || handle::remove::<CBuffer>(b).map(drop))
+    guard::status("bufdr", || free::<CBuffer>(b))
 }
 
 /// The first byte of the bytes, valid until the handle is dropped (other
@@ -187,16 +204,19 @@ pub extern "C" fn bufdr(b: arn_buffer) -> c_int {
 /// non-NULL pointer that must not be read. NULL on failure (handle errors).
 #[unsafe(no_mangle)]
 pub extern "C" fn bytdt(b: arn_bytes) -> *const c_void {
-    let p: *mut c_void = guard::value("bytdt", || {
-        with_ref(b, |bytes: &Bytes| Ok(bytes.as_ptr().cast_mut().cast()))
-    });
+    let p: *mut c_void = hot_ref(
+        "bytdt",
+        b,
+        |x: &SharedBytes| Some(x.as_ptr().cast_mut().cast()),
+        |x: &SharedBytes| Ok(x.as_ptr().cast_mut().cast()),
+    );
     p.cast_const()
 }
 
 /// The number of bytes; 0 with the last error set for a bad handle.
 #[unsafe(no_mangle)]
 pub extern "C" fn bytln(b: arn_bytes) -> usize {
-    guard::value("bytln", || with_ref(b, |bytes: &Bytes| Ok(bytes.len())))
+    guard::value("bytln", || with_ref(b, |x: &SharedBytes| Ok(x.len())))
 }
 
 /// A second handle to the same bytes (no copy: it shares the memory and
@@ -204,10 +224,12 @@ pub extern "C" fn bytln(b: arn_bytes) -> usize {
 /// dropped with `bytdr`; 0 on failure (handle errors).
 #[unsafe(no_mangle)]
 pub extern "C" fn bytcl(b: arn_bytes) -> arn_bytes {
-    guard::value("bytcl", || {
-        let copy = with_ref(b, |bytes: &Bytes| Ok(bytes.clone()))?;
-        bytes_handle(copy)
-    })
+    hot_new(
+        "bytcl",
+        b,
+        |x: &SharedBytes| Some(x.share()),
+        |x: &SharedBytes| Ok(x.share()),
+    )
 }
 
 /// A handle to `len` bytes starting at `offset` of `b`, sharing its memory.
@@ -217,14 +239,8 @@ pub extern "C" fn bytcl(b: arn_bytes) -> arn_bytes {
 #[unsafe(no_mangle)]
 pub extern "C" fn bytsl(b: arn_bytes, offset: usize, len: usize) -> arn_bytes {
     guard::value("bytsl", || {
-        let part = with_ref(b, |bytes: &Bytes| match offset.checked_add(len) {
-            Some(end) if end <= bytes.len() => Ok(bytes.slice(offset..end)),
-            _ => Err(Error::OutOfBounds {
-                index: offset.saturating_add(len),
-                len: bytes.len(),
-            }),
-        })?;
-        bytes_handle(part)
+        let part = with_ref(b, |x: &SharedBytes| x.slice(offset, len))?;
+        handle::insert(part)
     })
 }
 
@@ -233,7 +249,7 @@ pub extern "C" fn bytsl(b: arn_bytes, offset: usize, len: usize) -> arn_bytes {
 /// already dropped, other handle errors for a bad `b`.
 #[unsafe(no_mangle)]
 pub extern "C" fn bytdr(b: arn_bytes) -> c_int {
-    guard::status("bytdr", || handle::remove::<Bytes>(b).map(drop))
+    free_hot::<SharedBytes>("bytdr", b)
 }
 
 /// Copies the bytes to `dst`, which has room for `dst_size` bytes, so that
@@ -247,7 +263,8 @@ pub extern "C" fn bytdr(b: arn_bytes) -> c_int {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn bytcp(b: arn_bytes, dst: *mut c_void, dst_size: usize) -> c_int {
     guard::status("bytcp", || {
-        with_ref(b, |bytes: &Bytes| {
+        with_ref(b, |x: &SharedBytes| {
+            let bytes = x.as_slice();
             if bytes.is_empty() {
                 return Ok(());
             }
@@ -268,4 +285,14 @@ pub unsafe extern "C" fn bytcp(b: arn_bytes, dst: *mut c_void, dst_size: usize) 
             Ok(())
         })
     })
+}
+
+// Deprecated spellings, kept for one release (CHANGELOG.md lists them).
+
+/// Deprecated spelling of `bufca` (the capacity; `cp` means copy), kept
+/// for one release. Behaves exactly as `bufca`, whose name its errors carry.
+#[deprecated(note = "renamed bufca")]
+#[unsafe(no_mangle)]
+pub extern "C" fn bufcp(b: arn_buffer) -> usize {
+    bufca(b)
 }

@@ -16,7 +16,10 @@
 
 mod backing;
 pub(crate) mod ffi;
-#[cfg(test)]
+#[cfg(all(test, arn_loom))]
+mod loom_tests;
+pub(crate) mod shared;
+#[cfg(all(test, not(arn_loom)))]
 mod tests;
 pub(crate) mod wait;
 
@@ -50,22 +53,41 @@ pub enum InitPolicy {
 pub enum BuildError {
     /// A count or size that must be at least 1 was 0.
     #[error("{what} must be at least 1")]
-    Zero { what: &'static str },
+    Zero {
+        /// What was 0.
+        what: &'static str,
+    },
     /// A size that must be a power of two is not.
     #[error("{what} must be a power of two, not {value}")]
-    NotPowerOfTwo { what: &'static str, value: usize },
+    NotPowerOfTwo {
+        /// What it is.
+        what: &'static str,
+        /// The value given.
+        value: usize,
+    },
     /// An alignment above the page size.
     #[error("alignment {align} is above the maximum of 4096")]
-    Alignment { align: usize },
+    Alignment {
+        /// The alignment asked for.
+        align: usize,
+    },
     /// Sizes that do not fit together; the message says which.
     #[error("{0}")]
     Geometry(String),
     /// A size computation overflowed.
     #[error("{what} is too large: the size overflows")]
-    Overflow { what: &'static str },
+    Overflow {
+        /// What overflowed.
+        what: &'static str,
+    },
     /// The operating system refused the memory.
     #[error("the system refused {bytes} bytes of memory: {reason}")]
-    System { bytes: usize, reason: String },
+    System {
+        /// The bytes asked of it.
+        bytes: usize,
+        /// What it said.
+        reason: String,
+    },
 }
 
 impl From<BuildError> for Error {
@@ -86,13 +108,22 @@ pub(crate) struct Release {
     pub(crate) spilled: bool,
 }
 
+/// What an arena does with the pieces of memory it hands out.
+#[derive(Debug)]
+pub(crate) struct PieceOps {
+    /// Gives piece `token` back to `store`.
+    pub(crate) release: unsafe fn(NonNull<()>, usize, Release),
+    /// Counts a freeze of piece `token` (the arena's `frozen` counter).
+    pub(crate) freeze: unsafe fn(NonNull<()>, usize),
+}
+
 /// The arena a piece of memory came from, and how to give it back.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Home {
     /// The arena's shared state; it outlives every piece it handed out.
     pub(crate) store: NonNull<()>,
-    /// Gives piece `token` back to `store`.
-    pub(crate) release: unsafe fn(NonNull<()>, usize, Release),
+    /// The arena's functions for its pieces.
+    pub(crate) ops: &'static PieceOps,
     /// Which piece, in the arena's own terms.
     pub(crate) token: usize,
 }
@@ -107,7 +138,19 @@ impl Home {
     unsafe fn give_back(self, how: Release) {
         // SAFETY: the caller's promise; `store` is alive while the piece is
         // out.
-        unsafe { (self.release)(self.store, self.token, how) }
+        unsafe { (self.ops.release)(self.store, self.token, how) }
+    }
+
+    /// Counts the piece's freeze.
+    ///
+    /// # Safety
+    ///
+    /// Called by the piece's owner, while the piece is out.
+    #[inline]
+    unsafe fn count_freeze(self) {
+        // SAFETY: the caller's promise; `store` is alive while the piece is
+        // out.
+        unsafe { (self.ops.freeze)(self.store, self.token) }
     }
 }
 
@@ -144,6 +187,7 @@ impl Buffer {
     /// A buffer over `cap` bytes at `ptr`, given back to `home`.
     #[inline]
     pub(crate) fn new(ptr: NonNull<u8>, cap: usize, home: Home, auto_spill: bool) -> Buffer {
+        crate::track::handed_out(ptr.as_ptr(), cap);
         Buffer {
             ptr,
             len: 0,
@@ -213,19 +257,29 @@ impl Buffer {
     /// is left as it was.
     #[inline]
     pub fn try_put_slice(&mut self, data: &[u8]) -> Result<()> {
-        if data.len() <= self.cap - self.len {
-            // SAFETY: `data` fits in our memory after `len`, and cannot
-            // overlap it (it is borrowed while we are mutably borrowed).
-            unsafe {
-                self.ptr
-                    .as_ptr()
-                    .add(self.len)
-                    .copy_from_nonoverlapping(data.as_ptr(), data.len());
-            }
-            self.len += data.len();
+        if self.put_fitting(data) {
             return Ok(());
         }
         self.put_slow(data)
+    }
+
+    /// Appends `data` when it fits in the buffer's own memory; `false`
+    /// (nothing written) when it does not.
+    #[inline(always)]
+    pub(crate) fn put_fitting(&mut self, data: &[u8]) -> bool {
+        if data.len() > self.cap - self.len {
+            return false;
+        }
+        // SAFETY: `data` fits in our memory after `len`, and cannot overlap
+        // it (it is borrowed while we are mutably borrowed).
+        unsafe {
+            self.ptr
+                .as_ptr()
+                .add(self.len)
+                .copy_from_nonoverlapping(data.as_ptr(), data.len());
+        }
+        self.len += data.len();
+        true
     }
 
     #[cold]
@@ -308,29 +362,103 @@ impl Buffer {
     /// spilled one returns `Bytes` over its heap copy.
     #[inline]
     pub fn freeze(self) -> Bytes {
+        match self.into_frozen() {
+            Frozen::Empty => Bytes::new(),
+            Frozen::Heap(v) => Bytes::from(v),
+            Frozen::Piece { ptr, len, piece } => Bytes::from_owner(Owner { ptr, len, piece }),
+        }
+    }
+
+    /// Ends the buffer's writing life: what [`Buffer::freeze`] and the C
+    /// layer's frozen bytes are made of. An empty buffer gives its memory
+    /// back now.
+    #[inline(always)]
+    pub(crate) fn into_frozen(self) -> Frozen {
         let mut this = ManuallyDrop::new(self);
         if let Some(v) = this.spill.take() {
-            return Bytes::from(v);
+            return Frozen::Heap(v);
         }
-        let how = Release {
-            scrub: this.len.max(this.touched),
-            spilled: false,
+        // SAFETY: the buffer owns its piece until the end of this call.
+        unsafe { this.home.count_freeze() };
+        let piece = Piece {
+            home: this.home,
+            how: Release {
+                scrub: this.len.max(this.touched),
+                spilled: false,
+            },
         };
         if this.len == 0 {
             // SAFETY: the buffer is consumed; its memory was never exposed.
-            unsafe { this.home.give_back(how) };
-            return Bytes::new();
+            unsafe { piece.give_back() };
+            return Frozen::Empty;
         }
-        Bytes::from_owner(Frozen {
+        Frozen::Piece {
             ptr: this.ptr,
             len: this.len,
-            how,
-            home: this.home,
-        })
+            piece,
+        }
     }
 
     /// Drops the buffer unfrozen; its memory goes back to the arena.
     pub fn abandon(self) {}
+
+    /// Lowers the capacity to `cap` (no effect when it is already lower),
+    /// for arenas that show less of a piece than they reserve.
+    pub(crate) fn limit(&mut self, cap: usize) {
+        debug_assert!(self.len == 0 && self.spill.is_none());
+        self.cap = self.cap.min(cap);
+    }
+
+    /// The first byte of the buffer's memory (arena memory: the buffer must
+    /// not have spilled).
+    #[cfg(feature = "hazmat-raw-access")]
+    pub(crate) fn base(&self) -> NonNull<u8> {
+        debug_assert!(self.spill.is_none());
+        self.ptr
+    }
+
+    /// The buffer's memory for writes that bypass [`BufMut`]: the whole
+    /// capacity counts as written-to from now on (for scrubbing).
+    #[cfg(feature = "hazmat-raw-access")]
+    pub(crate) fn base_mut(&mut self) -> NonNull<u8> {
+        debug_assert!(self.spill.is_none());
+        self.touched = self.cap;
+        self.ptr
+    }
+
+    /// Freezes bytes `start..end` of the memory, written by the caller
+    /// through [`Buffer::base_mut`], as [`Buffer::freeze`] does the bytes
+    /// written through the buffer.
+    ///
+    /// # Safety
+    ///
+    /// `start <= end <= capacity`, the buffer has not spilled, and the
+    /// bytes `start..end` are initialised.
+    #[cfg(feature = "hazmat-raw-access")]
+    pub(crate) unsafe fn freeze_range(self, start: usize, end: usize) -> Bytes {
+        debug_assert!(start <= end && end <= self.cap && self.spill.is_none());
+        let this = ManuallyDrop::new(self);
+        // SAFETY: the buffer owns its piece until the end of this call.
+        unsafe { this.home.count_freeze() };
+        let piece = Piece {
+            home: this.home,
+            how: Release {
+                scrub: this.cap,
+                spilled: false,
+            },
+        };
+        if start == end {
+            // SAFETY: the buffer is consumed; nothing refers to its memory.
+            unsafe { piece.give_back() };
+            return Bytes::new();
+        }
+        Bytes::from_owner(Owner {
+            // SAFETY: `start < end <= cap`: inside the piece.
+            ptr: unsafe { this.ptr.add(start) },
+            len: end - start,
+            piece,
+        })
+    }
 }
 
 impl Drop for Buffer {
@@ -420,20 +548,93 @@ unsafe impl BufMut for Buffer {
     }
 }
 
+/// A frozen buffer's bytes and what holds them.
+pub(crate) enum Frozen {
+    /// Nothing was written; the memory already went back.
+    Empty,
+    /// The heap copy of a spilled buffer.
+    Heap(Vec<u8>),
+    /// `len` written bytes at `ptr`, in a piece of arena memory that goes
+    /// back with `piece` once the bytes are no longer used.
+    Piece {
+        ptr: NonNull<u8>,
+        len: usize,
+        piece: Piece,
+    },
+}
+
+/// A piece of arena memory on its way back: where, and how.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Piece {
+    home: Home,
+    how: Release,
+}
+
+impl Piece {
+    /// A spilled buffer's heap copy as a piece, whose way back frees it:
+    /// its bytes, their number, and the piece.
+    pub(crate) fn heap(v: Vec<u8>) -> (NonNull<u8>, usize, Piece) {
+        let mut v = ManuallyDrop::new(v);
+        let (len, cap) = (v.len(), v.capacity());
+        // A vector's pointer is never null (dangling when it has no room).
+        let ptr = NonNull::new(v.as_mut_ptr()).expect("a vector's pointer is not null");
+        /// Frees the vector whose pointer is `store` and capacity `token`.
+        ///
+        /// # Safety
+        ///
+        /// Called once, with the pointer and capacity of a vector that
+        /// `Piece::heap` took apart.
+        unsafe fn free_vec(store: NonNull<()>, token: usize, _: Release) {
+            // SAFETY: the caller's promise; a length of 0 drops no element
+            // (`u8` has no drop) and frees the `token` bytes of room.
+            drop(unsafe { Vec::from_raw_parts(store.cast::<u8>().as_ptr(), 0, token) });
+        }
+        /// A heap copy is no arena's piece: its freezes count nowhere.
+        unsafe fn no_freeze(_: NonNull<()>, _: usize) {}
+        static HEAP: PieceOps = PieceOps {
+            release: free_vec,
+            freeze: no_freeze,
+        };
+        let piece = Piece {
+            home: Home {
+                store: ptr.cast(),
+                ops: &HEAP,
+                token: cap,
+            },
+            how: Release {
+                scrub: 0,
+                spilled: false,
+            },
+        };
+        (ptr, len, piece)
+    }
+
+    /// Gives the piece back to its arena.
+    ///
+    /// # Safety
+    ///
+    /// Called once per piece (copies included), after the last use of its
+    /// memory.
+    #[inline]
+    pub(crate) unsafe fn give_back(self) {
+        // SAFETY: the caller's promise.
+        unsafe { self.home.give_back(self.how) }
+    }
+}
+
 /// The owner behind frozen `Bytes`: the piece of arena memory, which goes
 /// back when `bytes` drops the last reference.
-struct Frozen {
+struct Owner {
     ptr: NonNull<u8>,
     len: usize,
-    how: Release,
-    home: Home,
+    piece: Piece,
 }
 
 // SAFETY: the frozen bytes are immutable, and the arena's shared state is
 // `Sync`.
-unsafe impl Send for Frozen {}
+unsafe impl Send for Owner {}
 
-impl AsRef<[u8]> for Frozen {
+impl AsRef<[u8]> for Owner {
     #[inline]
     fn as_ref(&self) -> &[u8] {
         // SAFETY: `len` written bytes of our piece, immutable from now on.
@@ -441,11 +642,11 @@ impl AsRef<[u8]> for Frozen {
     }
 }
 
-impl Drop for Frozen {
+impl Drop for Owner {
     #[inline]
     fn drop(&mut self) {
         // SAFETY: `bytes` drops the owner once, after the last reference.
-        unsafe { self.home.give_back(self.how) };
+        unsafe { self.piece.give_back() };
     }
 }
 
@@ -473,6 +674,9 @@ pub(crate) struct Options {
     pub(crate) auto_spill: bool,
     /// Caller memory (`from_raw`): where, how long, and its dealloc hook.
     pub(crate) memory: Option<(NonNull<u8>, usize, Option<Dealloc>)>,
+    /// Called with the freed piece's order (0 for a fixed arena) by every
+    /// release.
+    pub(crate) wake_hook: Option<wait::WakeHook>,
 }
 
 impl Options {
@@ -534,11 +738,53 @@ impl Options {
                 if prefault {
                     backing.fault_in();
                 }
+                crate::track::fresh(backing.base().as_ptr(), backing.len());
                 Ok(backing)
             }
         }
     }
 }
+
+/// What the byte arenas (`fixed`, `buddy`) are built from, in one import.
+pub(crate) mod kit {
+    pub(crate) use std::ptr::NonNull;
+    pub(crate) use std::time::Duration;
+
+    pub(crate) use super::wait::Waiters;
+    pub(crate) use super::{
+        Backing, Buffer, BuildError, Dealloc, Home, InitPolicy, Options, PageSize, Release,
+        Unfaulted, byte_arena_builder, byte_arena_handle,
+    };
+    pub(crate) use crate::error::{Error, Result};
+}
+
+/// What both byte arena handles share: the handle is a pointer to the
+/// arena's `Shared` state, which is `Send + Sync` and reached only by `&`.
+macro_rules! byte_arena_handle {
+    ($arena:ident) => {
+        // SAFETY: `Shared` is `Send + Sync`, and the arena only reaches it
+        // by `&`.
+        unsafe impl Send for $arena {}
+        // SAFETY: as above.
+        unsafe impl Sync for $arena {}
+
+        impl $arena {
+            /// A handle owning the arena's one reference to `shared`.
+            fn from_shared(shared: Shared) -> $arena {
+                $arena {
+                    shared: NonNull::from(Box::leak(Box::new(shared))),
+                }
+            }
+
+            #[inline(always)]
+            fn shared(&self) -> &Shared {
+                // SAFETY: the arena holds a reference to its `Shared`.
+                unsafe { self.shared.as_ref() }
+            }
+        }
+    };
+}
+pub(crate) use byte_arena_handle;
 
 /// The builder methods both byte arenas share: the builder has a field
 /// `opts: Options` and a `fn make(self, prefault: bool)`, and the arena a
@@ -570,9 +816,28 @@ macro_rules! byte_arena_builder {
             self
         }
 
+        /// Builds over the caller's memory (the arena's `from_raw`).
+        fn memory(
+            mut self,
+            ptr: std::ptr::NonNull<u8>,
+            len: usize,
+            dealloc: Option<$crate::buffer::Dealloc>,
+        ) -> Self {
+            self.opts.memory = Some((ptr, len, dealloc));
+            self
+        }
+
         /// Replaces every option (the C functions' `arn_byte_opts`).
         pub(crate) fn options(mut self, opts: $crate::buffer::Options) -> Self {
             self.opts = opts;
+            self
+        }
+
+        /// Calls `hook` with the freed piece's order on every release (the
+        /// arena is armed for good: releases take their waking path).
+        #[cfg(feature = "async-alloc")]
+        pub(crate) fn wake_hook(mut self, hook: $crate::buffer::wait::WakeHook) -> Self {
+            self.opts.wake_hook = Some(hook);
             self
         }
 

@@ -55,9 +55,9 @@ fn a_write_that_does_not_fit_fails_and_changes_nothing() {
 #[test]
 #[should_panic(expected = "buffer full")]
 fn bufmut_put_past_capacity_panics_without_spill() {
-    let a = arena(1, 4);
+    let a = arena(1, 8);
     let mut b = a.allocate().unwrap();
-    b.put_slice(b"12345");
+    b.put_slice(b"123456789");
 }
 
 #[test]
@@ -66,11 +66,11 @@ fn auto_spill_moves_to_the_heap_and_gives_the_slot_back_at_once() {
     let mut b = a.allocate().unwrap();
     assert!(b.auto_spills());
     b.put_slice(b"1234");
-    assert_eq!(a.metrics().slots_free, 0);
+    assert_eq!(a.stats().slots_free, 0);
     b.put_slice(b"56789abc");
     assert!(b.is_spilled());
-    assert_eq!(a.metrics().slots_free, 1, "the slot is back before freeze");
-    assert_eq!(a.metrics().spills, 1);
+    assert_eq!(a.stats().slots_free, 1, "the slot is back before freeze");
+    assert_eq!(a.stats().spills, 1);
     // The slot is usable by someone else while the spilled buffer lives.
     let other = a.allocate().unwrap();
     b.put_bytes(b'!', 3);
@@ -80,7 +80,7 @@ fn auto_spill_moves_to_the_heap_and_gives_the_slot_back_at_once() {
     let bytes = b.freeze();
     assert_eq!(&bytes[..], b"123456789abc!!!AB");
     drop(other);
-    let m = a.metrics();
+    let m = a.stats();
     assert_eq!(
         (m.allocations, m.frees, m.spills, m.slots_free),
         (2, 2, 1, 1)
@@ -103,7 +103,7 @@ fn an_empty_freeze_gives_the_slot_back() {
     let a = arena(1, 8);
     let bytes = a.allocate().unwrap().freeze();
     assert!(bytes.is_empty());
-    assert_eq!(a.metrics().slots_free, 1);
+    assert_eq!(a.stats().slots_free, 1);
     assert!(a.allocate().is_ok());
 }
 
@@ -131,7 +131,7 @@ fn into_owned_copies_out_and_releases() {
     b.put_slice(b"abc");
     let frozen: Bytes = b.freeze();
     let mut owned = frozen.into_owned();
-    assert_eq!(a.metrics().slots_free, 1);
+    assert_eq!(a.stats().slots_free, 1);
     owned.put_slice(b"def");
     assert_eq!(&owned[..], b"abcdef");
 }
@@ -143,10 +143,126 @@ fn abandon_and_drop_give_the_slot_back() {
     let mut b = a.allocate().unwrap();
     b.put_slice(b"x");
     drop(b);
-    let m = a.metrics();
+    let m = a.stats();
     assert_eq!((m.allocations, m.frees, m.slots_free), (2, 2, 1));
     assert_eq!(
         format!("{:?}", a.allocate().unwrap()),
         "Buffer { len: 0, capacity: 16, spilled: false }"
     );
+}
+
+/// The C layer's frozen bytes: the same sharing, with no box until the
+/// first clone or slice.
+mod shared {
+    use super::*;
+    use crate::buffer::shared::SharedBytes;
+
+    fn frozen(a: &FixedArena, data: &[u8]) -> SharedBytes {
+        let mut b = a.allocate().unwrap();
+        b.put_slice(data);
+        b.freeze_shared()
+    }
+
+    #[test]
+    fn alone_it_gives_the_slot_back_on_drop() {
+        let a = arena(1, 16);
+        let bytes = frozen(&a, b"alone");
+        assert_eq!(bytes.as_slice(), b"alone");
+        assert_eq!(bytes.len(), 5);
+        assert!(a.allocate().is_err());
+        drop(bytes);
+        assert_eq!(a.stats().slots_free, 1);
+    }
+
+    #[test]
+    fn the_slot_returns_when_the_last_share_drops_in_any_order() {
+        // Every order of dropping the original, a clone and a slice.
+        for order in [
+            [0, 1, 2],
+            [0, 2, 1],
+            [1, 0, 2],
+            [1, 2, 0],
+            [2, 0, 1],
+            [2, 1, 0],
+        ] {
+            let a = arena(1, 16);
+            let whole = frozen(&a, b"shared payload");
+            let twin = whole.share();
+            let part = whole.slice(7, 7).unwrap();
+            assert_eq!(twin.as_ptr(), whole.as_ptr());
+            assert_eq!(part.as_slice(), b"payload");
+            let mut all = [Some(whole), Some(twin), Some(part)];
+            for (n, i) in order.into_iter().enumerate() {
+                assert!(a.allocate().is_err(), "order {order:?}, drop {n}");
+                all[i] = None;
+            }
+            assert_eq!(a.stats().slots_free, 1, "order {order:?}");
+        }
+    }
+
+    #[test]
+    fn shares_of_shares_and_bounds() {
+        let a = arena(1, 16);
+        let whole = frozen(&a, b"0123456789");
+        let part = whole.slice(2, 6).unwrap();
+        let inner = part.slice(1, 2).unwrap();
+        let twin = inner.share();
+        assert_eq!(twin.as_slice(), b"34");
+        assert_eq!(whole.slice(10, 0).unwrap().len(), 0);
+        assert_eq!(
+            whole.slice(8, 3).unwrap_err(),
+            Error::OutOfBounds { index: 11, len: 10 }
+        );
+        assert!(matches!(
+            whole.slice(usize::MAX, 2),
+            Err(Error::OutOfBounds { .. })
+        ));
+        drop((whole, part, inner));
+        assert!(a.allocate().is_err());
+        drop(twin);
+        assert_eq!(a.stats().slots_free, 1);
+    }
+
+    #[test]
+    fn empty_and_spilled_buffers_freeze_too() {
+        let a = arena(1, 8);
+        let empty = a.allocate().unwrap().freeze_shared();
+        assert_eq!(empty.len(), 0);
+        assert!(!empty.as_ptr().is_null());
+        assert_eq!(a.stats().slots_free, 1, "an empty freeze gives back");
+        assert_eq!(empty.share().len(), 0);
+
+        let a = FixedArena::builder(1, 8).auto_spill().build().unwrap();
+        let mut b = a.allocate().unwrap();
+        b.put_slice(b"more than eight bytes");
+        let heap = b.freeze_shared();
+        assert_eq!(a.stats().slots_free, 1, "a spill gives back at once");
+        let part = heap.slice(10, 5).unwrap();
+        drop(heap);
+        assert_eq!(part.as_slice(), b"eight");
+    }
+
+    #[test]
+    fn threads_share_and_drop_at_once() {
+        let rounds = if cfg!(miri) { 4 } else { 200 };
+        for _ in 0..rounds {
+            let a = arena(1, 16);
+            let bytes = std::sync::Arc::new(frozen(&a, b"threads"));
+            let workers: Vec<_> = (0..2)
+                .map(|_| {
+                    let bytes = bytes.clone();
+                    std::thread::spawn(move || {
+                        let mine = bytes.share();
+                        drop(bytes);
+                        assert_eq!(mine.slice(1, 3).unwrap().as_slice(), b"hre");
+                    })
+                })
+                .collect();
+            drop(bytes);
+            for w in workers {
+                w.join().unwrap();
+            }
+            assert_eq!(a.stats().slots_free, 1);
+        }
+    }
 }

@@ -10,24 +10,53 @@ use std::time::{Duration, Instant};
 
 use crate::sync::{Condvar, Mutex, lock};
 
+/// Told of every release, with the order of the piece that became free (0
+/// for a fixed arena): a pluggable wait policy's wake.
+pub(crate) type WakeHook = Box<dyn Fn(usize) + Send + Sync>;
+
 pub(crate) struct Waiters {
     /// How many callers wait (blocking and async).
     count: Mutex<usize>,
     cv: Condvar,
     #[cfg(feature = "async")]
     notify: tokio::sync::Notify,
+    hook: Option<WakeHook>,
 }
 
 /// The longest single sleep; a longer timeout sleeps again.
 const NAP: Duration = Duration::from_secs(3600);
 
 impl Waiters {
-    pub(crate) fn new() -> Waiters {
+    /// Waiters for an arena; one with a `hook` counts the hook as a
+    /// waiter for good, so the arena is armed from the start and every
+    /// release calls the hook.
+    pub(crate) fn new(hook: Option<WakeHook>) -> Waiters {
         Waiters {
-            count: Mutex::new(0),
+            count: Mutex::new(usize::from(hook.is_some())),
             cv: Condvar::new(),
             #[cfg(feature = "async")]
             notify: tokio::sync::Notify::new(),
+            hook,
+        }
+    }
+
+    /// Counts one more waiter; the first arms the arena.
+    #[cfg(feature = "async")]
+    fn enter(&self, arm: &dyn Fn(bool)) {
+        let mut n = lock(&self.count);
+        *n += 1;
+        if *n == 1 {
+            arm(true);
+        }
+    }
+
+    /// Counts one waiter less; the last disarms the arena.
+    #[cfg(feature = "async")]
+    fn leave(&self, arm: &dyn Fn(bool)) {
+        let mut n = lock(&self.count);
+        *n -= 1;
+        if *n == 0 {
+            arm(false);
         }
     }
 
@@ -92,12 +121,18 @@ impl Waiters {
         }
     }
 
-    /// Wakes every waiter, to retry.
-    pub(crate) fn wake(&self) {
-        let _n = lock(&self.count);
-        self.cv.notify_all();
-        #[cfg(feature = "async")]
-        self.notify.notify_waiters();
+    /// Wakes every waiter, to retry, and tells the hook that a piece of
+    /// `order` came free.
+    pub(crate) fn wake(&self, order: usize) {
+        {
+            let _n = lock(&self.count);
+            self.cv.notify_all();
+            #[cfg(feature = "async")]
+            self.notify.notify_waiters();
+        }
+        if let Some(hook) = &self.hook {
+            hook(order);
+        }
     }
 }
 
@@ -112,11 +147,7 @@ struct Registered<'a> {
 #[cfg(feature = "async")]
 impl<'a> Registered<'a> {
     fn new(waiters: &'a Waiters, arm: &'a (dyn Fn(bool) + Sync)) -> Registered<'a> {
-        let mut n = lock(&waiters.count);
-        *n += 1;
-        if *n == 1 {
-            arm(true);
-        }
+        waiters.enter(arm);
         Registered { waiters, arm }
     }
 }
@@ -124,10 +155,6 @@ impl<'a> Registered<'a> {
 #[cfg(feature = "async")]
 impl Drop for Registered<'_> {
     fn drop(&mut self) {
-        let mut n = lock(&self.waiters.count);
-        *n -= 1;
-        if *n == 0 {
-            (self.arm)(false);
-        }
+        self.waiters.leave(self.arm);
     }
 }

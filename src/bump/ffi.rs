@@ -4,7 +4,7 @@ use std::ffi::{c_int, c_void};
 
 use super::{Bump, BumpStats};
 use crate::ffi::handle::{self, Kind, Object};
-use crate::ffi::{args, guard, hot, with};
+use crate::ffi::{args, free, guard, hot, with};
 
 /// Handle of a bump allocator; 0 is never valid.
 #[allow(non_camel_case_types)]
@@ -62,11 +62,11 @@ pub extern "C" fn bmprs(b: arn_bump) -> c_int {
 /// handle error.
 #[unsafe(no_mangle)]
 pub extern "C" fn bmpfr(b: arn_bump) -> c_int {
-    guard::status("bmpfr", || handle::remove::<Bump>(b).map(drop))
+    guard::status("bmpfr", || free::<Bump>(b))
 }
 
 /// Writes the counters of bump allocator `b` to `*out` (an addition to the
-/// seed, which has no bump stats).
+/// original arn API, which has no bump stats).
 ///
 /// Returns 0, `ARN_E_INVALID_ARGUMENT` when `out` is NULL, or a handle
 /// error; `*out` is untouched on failure.

@@ -1,4 +1,5 @@
-//! The bump allocator (seed `bmpmk`, `bumpl`, `bmprs`, `bmpfr`).
+//! The bump allocator (C: `bmpmk`, `bumpl`, `bmprs`, `bmpfr`, as in the
+//! original arn API; `bmpst`).
 //!
 //! A [`Bump`] hands out memory from the top of one zero-filled buffer
 //! downwards: the head only ever moves down by the rounded size, which
@@ -11,7 +12,8 @@ use std::cell::Cell;
 use std::ptr::NonNull;
 
 use crate::error::{Error, Result};
-use crate::mem::{WORD, ZeroedBuf, align_up, bad_size, fit};
+use crate::mem::{WORD, ZeroedBuf, align_up, bad_size, check_align, fit, fit_aligned_down};
+use crate::track;
 
 /// Counters of a bump allocator (C: `arn_bump_stats`).
 #[repr(C)]
@@ -26,6 +28,21 @@ pub struct BumpStats {
 }
 
 /// A fixed-capacity, zero-filled, downward bump allocator.
+///
+/// ```
+/// # fn main() -> arn::Result<()> {
+/// let mut bump = arn::Bump::new(1024)?;
+/// let a = bump.alloc(24)?; // zeroed, 8-aligned, taken from the top down
+/// a.fill(1);
+/// let wide = bump.alloc_aligned_ptr(100, 64)?;
+/// assert_eq!(wide.as_ptr() as usize % 64, 0);
+/// let xs = bump.alloc_slice_copy(&[1u16, 2, 3])?;
+/// assert_eq!(xs, &[1, 2, 3]);
+/// assert_eq!(bump.stats().allocations, 3);
+/// bump.reset(); // zeroes what was handed out
+/// assert_eq!(bump.used(), 0);
+/// # Ok(()) }
+/// ```
 pub struct Bump {
     buf: ZeroedBuf,
     /// Offset of the lowest handed-out byte; starts at the usable top.
@@ -51,16 +68,8 @@ impl Bump {
         })
     }
 
-    /// Hands out `size` zeroed bytes, 8-byte aligned.
-    #[inline]
-    // Each call hands out bytes no other call hands out; a reset needs
-    // `&mut self`, so none outlives one.
-    #[allow(clippy::mut_from_ref)]
-    pub fn alloc(&self, size: usize) -> Result<&mut [u8]> {
-        let p = self.alloc_ptr(size)?;
-        // SAFETY: fresh bytes that no one refers to, alive as long as
-        // `&self` (reset takes `&mut self`).
-        Ok(unsafe { std::slice::from_raw_parts_mut(p.as_ptr(), size) })
+    crate::mem::alloc_slice! {
+        /// Hands out `bytes` zeroed bytes, 8-byte aligned.
     }
 
     /// Like [`Bump::alloc`], returning a raw pointer.
@@ -73,17 +82,52 @@ impl Bump {
     #[inline(always)]
     pub fn try_alloc_ptr(&self, size: usize) -> Option<NonNull<u8>> {
         let head = self.head.get();
-        let head = head - fit(size, head)?;
+        let head = head - track::pad(fit(size, head)?, head);
         self.head.set(head);
         self.allocations.set(self.allocations.get() + 1);
         // SAFETY: head < top <= len.
-        Some(unsafe { NonNull::new_unchecked(self.buf.base().add(head)) })
+        let p = unsafe { self.buf.base().add(head) };
+        track::handed_out(p, size);
+        // SAFETY: inside the buffer, whose base is not null.
+        Some(unsafe { NonNull::new_unchecked(p) })
+    }
+
+    /// Hands out `size` zeroed bytes aligned to `align`, a power of two up
+    /// to [`ARN_MAX_ALIGN`](crate::ARN_MAX_ALIGN); the padding below them
+    /// counts as used. Fails as [`Bump::alloc`], and with
+    /// [`Error::InvalidArgument`] for a bad alignment.
+    #[inline]
+    pub fn alloc_aligned_ptr(&self, size: usize, align: usize) -> Result<NonNull<u8>> {
+        check_align(align)?;
+        if align <= WORD {
+            return self.alloc_ptr(size);
+        }
+        let head = self.head.get();
+        let at = self.buf.base() as usize + head;
+        // The tracking build keeps a red zone between the block and the
+        // one above it.
+        let want = if track::ON && size != 0 {
+            size.saturating_add(track::RED)
+        } else {
+            size
+        };
+        let Some(taken) = fit_aligned_down(at, want, align, head) else {
+            return Err(self.refuse_aligned(size, align));
+        };
+        self.head.set(head - taken);
+        self.allocations.set(self.allocations.get() + 1);
+        // SAFETY: taken <= head, so the start lies inside the buffer.
+        let p = unsafe { self.buf.base().add(head - taken) };
+        track::handed_out(p, size);
+        // SAFETY: inside the buffer, whose base is not null.
+        Ok(unsafe { NonNull::new_unchecked(p) })
     }
 
     /// Moves the head back to the top and zeroes what was handed out.
     pub fn reset(&mut self) {
-        let top = self.top();
-        self.buf.zero(self.head.get(), top);
+        let (head, top) = (self.head.get(), self.top());
+        self.buf.zero(head, top);
+        track::taken_back(self.buf.base().wrapping_add(head), top - head);
         self.head.set(top);
         self.allocations.set(0);
     }
@@ -104,6 +148,21 @@ impl Bump {
 
     fn top(&self) -> usize {
         self.buf.len() & !(WORD - 1)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn refuse_aligned(&self, size: usize, align: usize) -> Error {
+        match self.refuse(size) {
+            Error::OutOfMemory { needed, .. } => Error::OutOfMemory {
+                what: "bump allocator",
+                asked: size,
+                needed: needed.saturating_add(align - WORD),
+                left: self.head.get(),
+                capacity: self.buf.len(),
+            },
+            e => e,
+        }
     }
 
     #[cold]
@@ -142,6 +201,37 @@ mod tests {
             }
         );
         assert!(b.alloc(8).unwrap().iter().all(|&x| x == 0));
+    }
+
+    #[test]
+    fn aligned_allocations_pad_downwards() {
+        let b = Bump::new(4096 * 3).unwrap();
+        for align in [16, 64, 256, 4096] {
+            let p = b.alloc_aligned_ptr(24, align).unwrap().as_ptr() as usize;
+            assert_eq!(p % align, 0);
+            assert!(b.buf.contains(p as *const u8, 0, b.buf.len()));
+        }
+        let before = b.stats();
+        assert!(matches!(
+            b.alloc_aligned_ptr(8, 3),
+            Err(Error::InvalidArgument(_))
+        ));
+        assert!(matches!(
+            b.alloc_aligned_ptr(0, 64),
+            Err(Error::InvalidArgument(_))
+        ));
+        assert!(matches!(
+            b.alloc_aligned_ptr(8, 8192),
+            Err(Error::InvalidArgument(_))
+        ));
+        assert!(matches!(
+            b.alloc_aligned_ptr(4096 * 3, 4096),
+            Err(Error::OutOfMemory { .. })
+        ));
+        assert_eq!(b.stats(), before);
+        // Small alignments take the plain path.
+        let p = b.alloc_aligned_ptr(3, 4).unwrap().as_ptr() as usize;
+        assert_eq!(p % 8, 0);
     }
 
     #[test]

@@ -19,7 +19,7 @@ type Owns<T> = (T, fn(T) -> T);
 ///
 /// Allocation takes `&mut self` (one producer at a time); the handles are
 /// independent of the allocator and may outlive it. See the [module
-/// docs](self) for the design and its overheads.
+/// docs](crate::chunk) for the design and its overheads.
 ///
 /// ```
 /// use arn::{ArcSingle, ChunkAllocator};
@@ -97,7 +97,7 @@ impl<T, const N: usize> ChunkAllocator<T, N> {
 
     /// An allocator with chunks of `chunk_capacity` elements.
     ///
-    /// Fails with [`Error::InvalidArgument`] when the capacity is 0, above
+    /// Fails with [`Error::InvalidArgument`](crate::Error::InvalidArgument) when the capacity is 0, above
     /// [`MAX_CHUNK_CAPACITY`], or its chunk would overflow the address space.
     pub fn try_with_capacity(chunk_capacity: usize) -> Result<Self> {
         let drop_elems = mem::needs_drop::<T>().then_some(drop_elems::<T> as DropElems);
@@ -110,6 +110,17 @@ impl<T, const N: usize> ChunkAllocator<T, N> {
             )?,
             _owns: PhantomData,
         })
+    }
+
+    /// Makes the first chunk now rather than at the first allocation.
+    ///
+    /// # Panics
+    ///
+    /// As [`alloc`](Self::alloc), when the chunk cannot be made.
+    pub(crate) fn open_chunk(&mut self) {
+        if let Err(g) = self.raw.open() {
+            g.raise()
+        }
     }
 
     /// Elements per chunk.
@@ -153,6 +164,7 @@ impl<T, const N: usize> ChunkAllocator<T, N> {
             Ok(s) => s,
             Err(g) => g.raise(),
         };
+        crate::track::handed_out(spot.ptr.as_ptr(), len * mem::size_of::<T>());
         let mut fill = Fill::<T>::new(spot);
         while fill.built < len {
             let v = init(fill.built)?;
@@ -182,6 +194,7 @@ impl<T, const N: usize> ChunkAllocator<T, N> {
             Ok(s) => s,
             Err(g) => g.raise(),
         };
+        crate::track::handed_out(spot.ptr.as_ptr(), mem::size_of::<T>());
         let fill = Fill::<T>::new(spot);
         // SAFETY: room for one element; if `init` panics, `fill` gives a
         // dedicated chunk back (it has built nothing to drop).

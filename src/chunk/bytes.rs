@@ -73,6 +73,7 @@ impl ByteChunks {
         let granule = self.raw.stride;
         let granules = bytes.div_ceil(granule);
         let spot = self.raw.reserve(granules).map_err(Grow::error)?;
+        crate::track::handed_out(spot.ptr.as_ptr(), bytes);
         // SAFETY: the reservation has room for `granules * granule >= bytes`
         // bytes, and fresh room overlaps no slice the caller could copy from.
         unsafe {
@@ -86,6 +87,8 @@ impl ByteChunks {
         let chunk = unsafe { self.raw.commit(spot, granules, granule) };
         self.elements += len as u64;
         Ok(ByteSlice {
+            #[cfg(feature = "track")]
+            _lease: crate::track::Lease::new(spot.ptr.as_ptr(), bytes),
             ptr: spot.ptr,
             len,
             _chunk: chunk,
@@ -106,6 +109,11 @@ impl ByteChunks {
 /// A C slice: `len` elements at `ptr`, kept by one count on their chunk.
 #[derive(Clone)]
 pub(crate) struct ByteSlice {
+    /// Poisons the elements when the slice's last handle drops (tracking
+    /// build only). Declared before `_chunk`, so it drops while the chunk
+    /// is still alive.
+    #[cfg(feature = "track")]
+    _lease: crate::track::Lease,
     ptr: NonNull<u8>,
     len: usize,
     _chunk: ChunkRef,

@@ -1,4 +1,4 @@
-//! Shared chunk slices (seed 003, arena-arc): a [`ChunkAllocator`] builds
+//! Shared chunk slices, after arena-arc 0.1: a [`ChunkAllocator`] builds
 //! slices in big chunks and hands them out as [`ArcSlice`] / [`ArcSingle`]
 //! handles, cheap to clone and read from any thread; a chunk's memory, and
 //! the `Drop` of every element built in it, go when its last handle drops.
@@ -32,7 +32,7 @@
 //! than the current one has; either way the current chunk stays current.
 //! An empty request (`len == 0`) touches no chunk and allocates nothing.
 //!
-//! # Overheads (the seed's warnings, and what [`ChunkStats`] shows of them)
+//! # Overheads (arena-arc's warnings, and what [`ChunkStats`] shows of them)
 //!
 //! - **Dead tail**: when a request does not fit, the allocator moves to a
 //!   new chunk and the unused end of the old one is wasted until that chunk

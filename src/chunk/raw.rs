@@ -340,6 +340,20 @@ impl RawChunks {
         })
     }
 
+    /// Makes the current chunk now when there is none, so that the first
+    /// slices share it (arena-arc's allocators start with one).
+    pub(super) fn open(&mut self) -> std::result::Result<(), Grow> {
+        if self.chunk.is_none() {
+            let chunk = self.make_chunk(self.cap, PRECHARGE)?;
+            self.chunk = Some(chunk);
+            // SAFETY: the chunk was just made.
+            self.cur = unsafe { Self::data(chunk) };
+            self.left = self.cap;
+            self.given = 0;
+        }
+        Ok(())
+    }
+
     /// The first element of a chunk.
     ///
     /// # Safety
@@ -382,6 +396,8 @@ impl RawChunks {
                 tally: self.tally,
             })
         };
+        // SAFETY: the header was just written.
+        crate::track::fresh(unsafe { Self::data(h) }.as_ptr(), cap * self.stride);
         self.made += 1;
         self.reserved_made = self.reserved_made.wrapping_add(cap * self.stride);
         Ok(h)

@@ -49,18 +49,6 @@ impl<T> ArcSlice<T> {
         unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
     }
 
-    /// The number of elements.
-    #[inline]
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
-    /// Whether the slice has no elements.
-    #[inline]
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
     /// Whether two handles share one chunk (empty slices share none).
     pub fn same_chunk(a: &Self, b: &Self) -> bool {
         match (&a.chunk, &b.chunk) {

@@ -1,6 +1,6 @@
-//! The seed's pointer audit in Rust terms: a value reports the pointers it
-//! holds ([`Pointers`]), and [`audit`] lists those that lie outside an
-//! arena. A debugging tool: it walks everything, every time.
+//! The Go arena's pointer audit (`AuditPointers` of limpo1989/arena) in
+//! Rust terms: a value reports the pointers it holds ([`Pointers`]), and
+//! [`audit`] lists those that lie outside an arena. A debugging tool: it walks everything, every time.
 
 use std::fmt::{self, Write as _};
 use std::ptr::NonNull;
@@ -81,6 +81,21 @@ pub trait Pointers {
 
 /// The pointers in `value` that lie outside `arena`, with their paths
 /// (rooted at `value`).
+///
+/// ```
+/// # fn main() -> arn::Result<()> {
+/// let arena = arn::GrowArena::new();
+/// let inside: &u64 = arena.alloc_value(1u64)?;
+/// let outside = Box::new(2u64);
+/// let mut v = arn::ArenaVec::new_in(&arena);
+/// v.push(inside)?;
+/// v.push(&*outside)?;
+/// let found = arn::audit(&arena, &v);
+/// assert_eq!(found.len(), 1);
+/// assert_eq!(found[0].path, "value[1]");
+/// # Ok(()) }
+/// ```
+///
 pub fn audit(arena: &dyn ArenaAlloc, value: &(impl Pointers + ?Sized)) -> Vec<Violation> {
     audit_as(arena, "value", value)
 }

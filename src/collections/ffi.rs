@@ -181,6 +181,24 @@ fn walk<T: Storage, F>(
     stopped
 }
 
+/// The loop of a walk: takes the items one at a time, checking the arena
+/// before each (the callback may have reset it), and calls `visit` on each
+/// until it returns nonzero. Returns that value, or 0 after the last item.
+fn each<T: Storage, I>(
+    c: &Container<T>,
+    h: u64,
+    mut items: impl Iterator<Item = I>,
+    mut visit: impl FnMut(I) -> Result<c_int>,
+) -> Result<c_int> {
+    while let Some(item) = c.enter(h, |_| Ok(items.next()))? {
+        let r = visit(item)?;
+        if r != 0 {
+            return Ok(r);
+        }
+    }
+    Ok(0)
+}
+
 /// `len` bytes to read at `p`: NULL is allowed when `len` is 0.
 ///
 /// # Safety
@@ -213,6 +231,16 @@ unsafe fn output<'a, T>(p: *mut T, max: usize, what: &str) -> Result<&'a mut [T]
     }
     // SAFETY: the caller's promise, non-NULL and aligned.
     Ok(unsafe { std::slice::from_raw_parts_mut(p, max) })
+}
+
+/// Where an audit writes how many it found; NULL is an invalid argument.
+///
+/// # Safety
+///
+/// `p` is NULL or valid for writing a `size_t`.
+unsafe fn count_out<'a>(p: *mut usize) -> Result<&'a mut usize> {
+    // SAFETY: the caller's promise.
+    unsafe { args::out_opt(p, "out_count") }?.ok_or_else(|| Error::invalid("out_count is NULL"))
 }
 
 /// Runs `f` on the vector behind `h` and its arena.
@@ -284,7 +312,7 @@ pub unsafe extern "C" fn vecps(v: arn_vector, elem: *const c_void) -> c_int {
 
 /// A pointer to the element at `index`, inside the arena: valid (for
 /// reading and writing `elem_size` bytes) until the next call that may move
-/// or drop the storage (`vecps`, `vecri`, `vecrm`, `veccl`, `vecfr`, or
+/// or drop the storage (`vecps`, `vecri`, `vecrm`, `vecrs`, `vecfr`, or
 /// a reset or free of the arena).
 ///
 /// NULL on failure: `ARN_E_OUT_OF_BOUNDS` for `index >= vecln`,
@@ -307,8 +335,8 @@ pub extern "C" fn vecat(v: arn_vector, index: usize) -> *mut c_void {
 ///
 /// `elem` is valid for reading `elem_size` bytes.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn vecst(v: arn_vector, index: usize, elem: *const c_void) -> c_int {
-    guard::status("vecst", || {
+pub unsafe extern "C" fn vecpt(v: arn_vector, index: usize, elem: *const c_void) -> c_int {
+    guard::status("vecpt", || {
         with_vector(v, |vec, _| {
             let p = args::bytes(elem, vec.elem_size(), "elem")?;
             // SAFETY: the caller's promise.
@@ -385,16 +413,16 @@ pub extern "C" fn vecln(v: arn_vector) -> usize {
 /// Number of elements that fit before the storage grows; 0 with the last
 /// error set on failure (as `vecln`).
 #[unsafe(no_mangle)]
-pub extern "C" fn veccp(v: arn_vector) -> usize {
-    guard::value("veccp", || with_vector(v, |vec, _| Ok(vec.capacity())))
+pub extern "C" fn vecca(v: arn_vector) -> usize {
+    guard::value("vecca", || with_vector(v, |vec, _| Ok(vec.capacity())))
 }
 
 /// Removes every element; the storage stays for reuse.
 ///
 /// Returns 0; `ARN_E_STALE_HANDLE`, `ARN_E_BUSY`, handle errors.
 #[unsafe(no_mangle)]
-pub extern "C" fn veccl(v: arn_vector) -> c_int {
-    guard::status("veccl", || {
+pub extern "C" fn vecrs(v: arn_vector) -> c_int {
+    guard::status("vecrs", || {
         with_vector(v, |vec, _| {
             vec.clear();
             Ok(())
@@ -419,19 +447,12 @@ pub extern "C" fn veccl(v: arn_vector) -> c_int {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn vecit(v: arn_vector, r#fn: arn_vector_fn, ctx: *mut c_void) -> c_int {
     walk("vecit", v, r#fn, |c, vec: &ByteVec, f| {
-        for i in 0.. {
-            // Check the arena before each element: the callback may have
-            // reset it.
-            let Some(p) = c.enter(v, |_| Ok((i < vec.len()).then(|| vec.at(i))))? else {
-                break;
-            };
+        // The length cannot change during the walk: the vector is locked.
+        let elems = (0..vec.len()).map(|i| (i, vec.at(i)));
+        each(c, v, elems, |(i, p)| {
             // SAFETY: the caller's promise; `p` is a live element.
-            let r = unsafe { f(ctx, i, p?.as_ptr().cast()) };
-            if r != 0 {
-                return Ok(r);
-            }
-        }
-        Ok(0)
+            Ok(unsafe { f(ctx, i, p?.as_ptr().cast()) })
+        })
     })
 }
 
@@ -469,10 +490,7 @@ pub unsafe extern "C" fn vecau(
 ) -> c_int {
     guard::status("vecau", || {
         // SAFETY: the caller's promise.
-        let count = unsafe { args::out_opt(out_count, "out_count") }?
-            .ok_or_else(|| Error::invalid("out_count is NULL"))?;
-        // SAFETY: the caller's promise.
-        let out = unsafe { output(indices, max, "indices") }?;
+        let (count, out) = unsafe { (count_out(out_count)?, output(indices, max, "indices")?) };
         let found = with_vector(v, |vec, a| vec.audit(a, offset))?;
         for (slot, i) in out.iter_mut().zip(&found) {
             *slot = *i;
@@ -537,7 +555,7 @@ pub unsafe extern "C" fn mappt(
 
 /// The value under the `klen` bytes at `key`, in the arena: valid until
 /// the next call that changes this key or the map (`mappt` of the same
-/// key, `maprm`, `mapcl`, `mapfr`, a reset or free of the arena). Its
+/// key, `maprm`, `maprs`, `mapfr`, a reset or free of the arena). Its
 /// length goes to `*vlen` (when `vlen` is not NULL). A zero-length value
 /// gives a non-NULL pointer that must not be read.
 ///
@@ -625,8 +643,8 @@ pub extern "C" fn mapln(m: arn_map) -> usize {
 ///
 /// Returns 0; `ARN_E_STALE_HANDLE`, `ARN_E_BUSY`, handle errors.
 #[unsafe(no_mangle)]
-pub extern "C" fn mapcl(m: arn_map) -> c_int {
-    guard::status("mapcl", || {
+pub extern "C" fn maprs(m: arn_map) -> c_int {
+    guard::status("maprs", || {
         // SAFETY: `with_map` passes the map's own arena.
         with_map(m, |map, a| {
             unsafe { map.clear(a) };
@@ -681,17 +699,10 @@ pub unsafe extern "C" fn mapad(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn mapit(m: arn_map, r#fn: arn_map_fn, ctx: *mut c_void) -> c_int {
     walk("mapit", m, r#fn, |c, map: &ByteMap, f| {
-        let mut entries = map.entries();
-        // Check the arena before reading each entry: the callback may have
-        // reset it.
-        while let Some((k, v)) = c.enter(m, |_| Ok(entries.next()))? {
+        each(c, m, map.entries(), |(k, v)| {
             // SAFETY: the caller's promise; both are live blocks.
-            let r = unsafe { f(ctx, k.as_ptr().cast(), k.len(), v.as_ptr().cast(), v.len()) };
-            if r != 0 {
-                return Ok(r);
-            }
-        }
-        Ok(0)
+            Ok(unsafe { f(ctx, k.as_ptr().cast(), k.len(), v.as_ptr().cast(), v.len()) })
+        })
     })
 }
 
@@ -734,8 +745,7 @@ pub unsafe extern "C" fn mapau(
 ) -> c_int {
     guard::status("mapau", || {
         // SAFETY: the caller's promise.
-        let count = unsafe { args::out_opt(out_count, "out_count") }?
-            .ok_or_else(|| Error::invalid("out_count is NULL"))?;
+        let count = unsafe { count_out(out_count) }?;
         // SAFETY: the caller's promise.
         let (keys, klens) = unsafe { (output(keys, max, "keys")?, output(klens, max, "klens")?) };
         let found = with_map(m, |map, a| Ok(map.audit(a, offset)))?;
@@ -747,4 +757,44 @@ pub unsafe extern "C" fn mapau(
         *count = found.len();
         Ok(())
     })
+}
+
+// Deprecated spellings, kept for one release (CHANGELOG.md lists them).
+// Each behaves exactly as its new name, which its errors carry.
+
+/// Deprecated spelling of `vecca` (the capacity; `cp` means copy), kept
+/// for one release.
+#[deprecated(note = "renamed vecca")]
+#[unsafe(no_mangle)]
+pub extern "C" fn veccp(v: arn_vector) -> usize {
+    vecca(v)
+}
+
+/// Deprecated spelling of `vecpt` (put at an index; `st` means stats),
+/// kept for one release.
+///
+/// # Safety
+///
+/// As `vecpt`.
+#[deprecated(note = "renamed vecpt")]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vecst(v: arn_vector, index: usize, elem: *const c_void) -> c_int {
+    // SAFETY: the caller's promise, which is `vecpt`'s.
+    unsafe { vecpt(v, index, elem) }
+}
+
+/// Deprecated spelling of `vecrs` (empty the vector; `cl` means clone),
+/// kept for one release.
+#[deprecated(note = "renamed vecrs")]
+#[unsafe(no_mangle)]
+pub extern "C" fn veccl(v: arn_vector) -> c_int {
+    vecrs(v)
+}
+
+/// Deprecated spelling of `maprs` (empty the map; `cl` means clone), kept
+/// for one release.
+#[deprecated(note = "renamed maprs")]
+#[unsafe(no_mangle)]
+pub extern "C" fn mapcl(m: arn_map) -> c_int {
+    maprs(m)
 }

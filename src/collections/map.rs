@@ -1,35 +1,55 @@
-//! `ArenaMap`: an open-addressing hash map whose control bytes, keys and
-//! values all live in one arena block; and `ByteMap`, the map of byte
-//! strings behind the C functions.
+//! `ArenaMap`: a hash map whose table (hashbrown's `HashTable`: control
+//! bytes, keys and values) lives in one arena block; and `ByteMap`, the
+//! map of byte strings behind the C functions.
 //!
-//! Both keep their entries in the table of [`super::table`].
+//! Both keep their entries in a table of [`super::table`].
 use std::alloc::Layout;
 use std::borrow::Borrow;
 use std::fmt;
-use std::hash::{Hash, Hasher};
-use std::mem;
+use std::hash::Hash;
+use std::mem::{self, ManuallyDrop};
 use std::ptr::{self, NonNull};
+
+use hashbrown::HashTable;
 
 use crate::error::{Error, Result};
 use crate::grow::{ArenaAlloc, GrowArena};
 
-use super::table::{RawTable, capacity_of, new_seed};
+use super::table::{Bound, TableAlloc, capacity_of, hash_of, new_seed};
 
-/// A hash map whose control bytes, keys and values live in one arena
-/// block; see the module documentation for the layout.
+/// A hash map whose table lives in one block of an arena.
 ///
-/// Growing allocates a new block in the arena and frees the old one; drop
-/// drops the entries and frees the block. Each map has its own hash seed,
-/// so two maps do not share iteration orders or collisions.
+/// The table is hashbrown's `HashTable` (the SwissTable behind std's
+/// `HashMap`), allocating from the arena: growing takes a new block and
+/// frees the old one; drop drops the entries and frees the block. Each map
+/// hashes with its own seed, so two maps do not share iteration orders or
+/// collisions.
+///
+/// Fallible operations return [`Error`] instead of panicking or aborting:
+/// the arena's memory source may refuse a chunk.
+///
+/// ```
+/// # fn main() -> arn::Result<()> {
+/// let arena = arn::GrowArena::new();
+/// let mut ages = arn::ArenaMap::new_in(&arena);
+/// ages.insert("ada", 36)?;
+/// ages.insert("alan", 41)?;
+/// assert_eq!(ages.get("ada"), Some(&36));
+/// assert_eq!(ages.insert("ada", 37)?, Some(36));
+/// assert_eq!(ages.len(), 2);
+/// # Ok(()) }
+/// ```
 pub struct ArenaMap<'a, K, V, A: ArenaAlloc + ?Sized = GrowArena> {
-    table: RawTable<K, V>,
-    arena: &'a A,
+    table: HashTable<(K, V), TableAlloc<&'a A>>,
+    seed: u64,
 }
 
 // SAFETY: the map owns its entries; the arena is reached from the thread
-// holding the map, so it must be `Sync`.
+// holding the map, so it must be `Sync`. The allocator's cells change only
+// in calls that take `&mut self`.
 unsafe impl<K: Send, V: Send, A: ArenaAlloc + Sync + ?Sized> Send for ArenaMap<'_, K, V, A> {}
-// SAFETY: `&ArenaMap` gives only shared references.
+// SAFETY: `&ArenaMap` gives only shared references, and no call through
+// it allocates or frees.
 unsafe impl<K: Sync, V: Sync, A: ArenaAlloc + Sync + ?Sized> Sync for ArenaMap<'_, K, V, A> {}
 
 impl<'a, K: Hash + Eq, V, A: ArenaAlloc + ?Sized> ArenaMap<'a, K, V, A> {
@@ -38,8 +58,8 @@ impl<'a, K: Hash + Eq, V, A: ArenaAlloc + ?Sized> ArenaMap<'a, K, V, A> {
     pub fn new_in(arena: &'a A) -> Self {
         let addr = arena as *const A as *const u8 as usize;
         ArenaMap {
-            table: RawTable::new(new_seed(addr)),
-            arena,
+            table: HashTable::new_in(TableAlloc::new(arena)),
+            seed: new_seed(addr),
         }
     }
 
@@ -47,60 +67,105 @@ impl<'a, K: Hash + Eq, V, A: ArenaAlloc + ?Sized> ArenaMap<'a, K, V, A> {
     ///
     /// Errors: [`Error::InvalidArgument`] when the size overflows; the
     /// arena's errors.
+    ///
+    /// ```
+    /// # fn main() -> arn::Result<()> {
+    /// let arena = arn::GrowArena::new();
+    /// let m = arn::ArenaMap::<u64, u64>::with_capacity_in(1000, &arena)?;
+    /// assert!(m.capacity() >= 1000);
+    /// # Ok(()) }
+    /// ```
     pub fn with_capacity_in(capacity: usize, arena: &'a A) -> Result<Self> {
         let mut m = Self::new_in(arena);
-        if capacity > 0 {
-            m.table.rebuild(arena, capacity)?;
-        }
+        let seed = m.seed;
+        m.table
+            .try_reserve(capacity, |(k, _)| hash_of(seed, k))
+            .map_err(|e| m.table.allocator().error(e, capacity))?;
         Ok(m)
     }
 
     /// The arena the storage lives in.
     pub fn arena(&self) -> &'a A {
-        self.arena
+        self.table.allocator().reach
     }
 
     /// Number of entries.
     #[inline]
     pub fn len(&self) -> usize {
-        self.table.items
+        self.table.len()
     }
 
     /// Whether there are no entries.
     #[inline]
     pub fn is_empty(&self) -> bool {
-        self.table.items == 0
+        self.table.is_empty()
     }
 
     /// How many entries the table holds before it grows (removals may
     /// make it rebuild at this size sooner).
     pub fn capacity(&self) -> usize {
-        if self.table.buckets == 0 {
-            0
-        } else {
-            capacity_of(self.table.buckets)
+        capacity_of(self.table.num_buckets())
+    }
+
+    /// Room for one more entry. On error nothing changed.
+    #[inline(always)]
+    fn reserve_one(&mut self) -> Result<()> {
+        let seed = self.seed;
+        match self.table.try_reserve(1, |(k, _)| hash_of(seed, k)) {
+            Ok(()) => Ok(()),
+            Err(e) => Err(self.table.allocator().error(e, self.table.len() + 1)),
         }
     }
 
     /// Puts `value` under `key`, returning the value it replaces. On error
     /// (no memory to grow) the map is unchanged and `key`, `value` are
-    /// dropped.
-    #[inline(always)]
+    /// dropped; replacing the value of a present key never fails.
+    #[inline]
     pub fn insert(&mut self, key: K, value: V) -> Result<Option<V>> {
-        match self.table.insert_new(self.arena, key, value)? {
-            None => Ok(None),
-            Some((i, _key, value)) => {
-                // SAFETY: a present entry's bucket is full.
-                let slot = unsafe { &mut (*self.table.slot(i)).1 };
-                Ok(Some(mem::replace(slot, value)))
+        let seed = self.seed;
+        let hash = hash_of(seed, &key);
+        if let Err(e) = self.reserve_one() {
+            return match self.table.find_mut(hash, |(k, _)| *k == key) {
+                Some((_, v)) => Ok(Some(mem::replace(v, value))),
+                None => Err(e),
+            };
+        }
+        match self
+            .table
+            .entry(hash, |(k, _)| *k == key, |(k, _)| hash_of(seed, k))
+        {
+            hashbrown::hash_table::Entry::Occupied(mut e) => {
+                Ok(Some(mem::replace(&mut e.get_mut().1, value)))
+            }
+            hashbrown::hash_table::Entry::Vacant(e) => {
+                e.insert((key, value));
+                Ok(None)
             }
         }
     }
 
     /// Puts `value` under `key` only when `key` is absent: `Ok(true)` when
     /// it was added, `Ok(false)` (dropping `key` and `value`) when present.
+    ///
+    /// ```
+    /// # fn main() -> arn::Result<()> {
+    /// let arena = arn::GrowArena::new();
+    /// let mut m = arn::ArenaMap::new_in(&arena);
+    /// assert!(m.add_if_absent(1, "one")?);
+    /// assert!(!m.add_if_absent(1, "uno")?);
+    /// assert_eq!(m[&1], "one");
+    /// # Ok(()) }
+    /// ```
     pub fn add_if_absent(&mut self, key: K, value: V) -> Result<bool> {
-        Ok(self.table.insert_new(self.arena, key, value)?.is_none())
+        let seed = self.seed;
+        let hash = hash_of(seed, &key);
+        if self.table.find(hash, |(k, _)| *k == key).is_some() {
+            return Ok(false);
+        }
+        self.reserve_one()?;
+        self.table
+            .insert_unique(hash, (key, value), |(k, _)| hash_of(seed, k));
+        Ok(true)
     }
 
     /// The value under `key`.
@@ -110,25 +175,42 @@ impl<'a, K: Hash + Eq, V, A: ArenaAlloc + ?Sized> ArenaMap<'a, K, V, A> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.table.get(key).map(|(_, v)| v)
+        self.get_key_value(key).map(|(_, v)| v)
     }
 
     /// The value under `key`, to change.
+    ///
+    /// ```
+    /// # fn main() -> arn::Result<()> {
+    /// let arena = arn::GrowArena::new();
+    /// let mut m = arn::ArenaMap::new_in(&arena);
+    /// m.insert("hits", 1)?;
+    /// *m.get_mut("hits").unwrap() += 1;
+    /// assert_eq!(m.get("hits"), Some(&2));
+    /// # Ok(()) }
+    /// ```
     pub fn get_mut<Q>(&mut self, key: &Q) -> Option<&mut V>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.table.get_mut(key).map(|(_, v)| v)
+        let hash = hash_of(self.seed, key);
+        self.table
+            .find_mut(hash, |(k, _)| k.borrow() == key)
+            .map(|(_, v)| v)
     }
 
     /// The stored key and value under `key`.
+    #[inline]
     pub fn get_key_value<Q>(&self, key: &Q) -> Option<(&K, &V)>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.table.get(key).map(|(k, v)| (k, v))
+        let hash = hash_of(self.seed, key);
+        self.table
+            .find(hash, |(k, _)| k.borrow() == key)
+            .map(|(k, v)| (k, v))
     }
 
     /// Whether `key` has a value.
@@ -137,16 +219,28 @@ impl<'a, K: Hash + Eq, V, A: ArenaAlloc + ?Sized> ArenaMap<'a, K, V, A> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.table.get(key).is_some()
+        self.get_key_value(key).is_some()
     }
 
     /// Removes `key`, returning its value.
+    ///
+    /// ```
+    /// # fn main() -> arn::Result<()> {
+    /// let arena = arn::GrowArena::new();
+    /// let mut m = arn::ArenaMap::new_in(&arena);
+    /// m.insert(String::from("k"), 1)?;
+    /// assert_eq!(m.remove("k"), Some(1));
+    /// assert_eq!(m.remove("k"), None);
+    /// # Ok(()) }
+    /// ```
     pub fn remove<Q>(&mut self, key: &Q) -> Option<V>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.table.remove(key).map(|(_, v)| v)
+        let hash = hash_of(self.seed, key);
+        let entry = self.table.find_entry(hash, |(k, _)| k.borrow() == key);
+        entry.ok().map(|e| e.remove().0.1)
     }
 
     /// Drops every entry; the storage stays for reuse.
@@ -155,19 +249,40 @@ impl<'a, K: Hash + Eq, V, A: ArenaAlloc + ?Sized> ArenaMap<'a, K, V, A> {
     }
 
     /// Every entry, in an order that depends on the map's seed.
+    ///
+    /// ```
+    /// # fn main() -> arn::Result<()> {
+    /// let arena = arn::GrowArena::new();
+    /// let mut m = arn::ArenaMap::new_in(&arena);
+    /// for i in 0..10u32 {
+    ///     m.insert(i, i * i)?;
+    /// }
+    /// let sum: u32 = m.iter().map(|(_, v)| v).sum();
+    /// assert_eq!(sum, 285);
+    /// # Ok(()) }
+    /// ```
     pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> + '_ {
         self.table.iter().map(|(k, v)| (k, v))
     }
 
     /// The storage block, if any (for the audit).
     pub(crate) fn storage(&self) -> Option<NonNull<u8>> {
-        self.table.storage()
+        self.table.allocator().block()
     }
 }
 
-impl<K, V, A: ArenaAlloc + ?Sized> Drop for ArenaMap<'_, K, V, A> {
-    fn drop(&mut self) {
-        self.table.free(self.arena);
+impl<K, V, Q, A> std::ops::Index<&Q> for ArenaMap<'_, K, V, A>
+where
+    K: Hash + Eq + Borrow<Q>,
+    Q: Hash + Eq + ?Sized,
+    A: ArenaAlloc + ?Sized,
+{
+    type Output = V;
+
+    /// The value under `key`; panics when there is none (use
+    /// [`get`](ArenaMap::get) to ask).
+    fn index(&self, key: &Q) -> &V {
+        self.get(key).expect("no entry for the key in the ArenaMap")
     }
 }
 
@@ -236,43 +351,44 @@ impl ByteStr {
     }
 }
 
-impl Borrow<[u8]> for ByteStr {
-    fn borrow(&self) -> &[u8] {
-        self.bytes()
-    }
-}
-
-impl Hash for ByteStr {
-    fn hash<H: Hasher>(&self, h: &mut H) {
-        self.bytes().hash(h);
-    }
-}
-
-impl PartialEq for ByteStr {
-    fn eq(&self, other: &Self) -> bool {
-        self.bytes() == other.bytes()
-    }
-}
-
-impl Eq for ByteStr {}
+/// The table of a C map.
+type ByteTable = HashTable<(ByteStr, ByteStr), TableAlloc<Bound>>;
 
 /// The map behind the C functions: byte-string keys and values, each
 /// copied into its own arena block. Like [`ByteVec`](super::vec::ByteVec)
-/// it holds no reference to its arena; every call gets it passed in.
+/// it holds no reference to its arena; every call gets it passed in and
+/// binds the table's allocator to it for that call only.
+///
+/// The table is never dropped implicitly: once the arena is reset or
+/// freed the C layer drops the map without calling [`ByteMap::free`], and
+/// the table (and its entries' blocks) must go with the arena untouched.
 pub(crate) struct ByteMap {
-    table: RawTable<ByteStr, ByteStr>,
+    table: ManuallyDrop<ByteTable>,
+    seed: u64,
 }
 
 impl ByteMap {
     /// An empty map with room for `capacity` entries.
     pub(crate) fn new(arena: &dyn ArenaAlloc, capacity: usize) -> Result<ByteMap> {
-        let mut table = RawTable::new(new_seed(
-            arena as *const dyn ArenaAlloc as *const u8 as usize,
-        ));
-        if capacity > 0 {
-            table.rebuild(arena, capacity)?;
-        }
-        Ok(ByteMap { table })
+        let mut m = ByteMap {
+            table: ManuallyDrop::new(HashTable::new_in(TableAlloc::new(Bound::default()))),
+            seed: new_seed(arena as *const dyn ArenaAlloc as *const u8 as usize),
+        };
+        let seed = m.seed;
+        m.with(arena, |t| {
+            t.try_reserve(capacity, |(k, _)| hash_of(seed, k.bytes()))
+                .map_err(|e| t.allocator().error(e, capacity))
+        })?;
+        Ok(m)
+    }
+
+    /// Runs `f` on the table with its allocator bound to `arena`.
+    #[inline]
+    fn with<R>(&mut self, arena: &dyn ArenaAlloc, f: impl FnOnce(&mut ByteTable) -> R) -> R {
+        self.table.allocator().reach.bind(arena);
+        let r = f(&mut self.table);
+        self.table.allocator().reach.unbind();
+        r
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -291,9 +407,12 @@ impl ByteMap {
         key: &[u8],
         val: &[u8],
     ) -> Result<()> {
+        let seed = self.seed;
+        let hash = hash_of(seed, key);
+        // The value is copied first: `val` may lie in the block it replaces.
         // SAFETY: the caller's promise.
         let v = unsafe { ByteStr::copy_in(arena, val.as_ptr(), val.len()) }?;
-        if let Some((_, old)) = self.table.get_mut(key) {
+        if let Some((_, old)) = self.table.find_mut(hash, |(k, _)| k.bytes() == key) {
             let old = mem::replace(old, v);
             // SAFETY: the replaced value's block, no longer referenced.
             unsafe { old.free(arena) };
@@ -308,17 +427,20 @@ impl ByteMap {
                 return Err(e);
             }
         };
-        match self.table.insert_new(arena, k, v) {
-            Ok(_) => Ok(()),
-            Err(e) => {
-                // SAFETY: both blocks made above, referenced nowhere.
-                unsafe {
-                    k.free(arena);
-                    v.free(arena);
-                }
-                Err(e)
+        let added = self.with(arena, |t| {
+            t.try_reserve(1, |(k, _)| hash_of(seed, k.bytes()))
+                .map_err(|e| t.allocator().error(e, t.len() + 1))?;
+            t.insert_unique(hash, (k, v), |(k, _)| hash_of(seed, k.bytes()));
+            Ok(())
+        });
+        if added.is_err() {
+            // SAFETY: both blocks made above, referenced nowhere.
+            unsafe {
+                k.free(arena);
+                v.free(arena);
             }
         }
+        added
     }
 
     /// Puts copies of `key`, `val` only when `key` is absent; whether they
@@ -333,7 +455,7 @@ impl ByteMap {
         key: &[u8],
         val: &[u8],
     ) -> Result<bool> {
-        if self.table.get(key).is_some() {
+        if self.get(key).is_some() {
             return Ok(false);
         }
         // SAFETY: the caller's promise.
@@ -343,7 +465,10 @@ impl ByteMap {
 
     /// The value under `key`.
     pub(crate) fn get(&self, key: &[u8]) -> Option<ByteStr> {
-        self.table.get(key).map(|&(_, v)| v)
+        let hash = hash_of(self.seed, key);
+        self.table
+            .find(hash, |(k, _)| k.bytes() == key)
+            .map(|&(_, v)| v)
     }
 
     /// Removes `key` and frees its blocks; whether it was there.
@@ -352,17 +477,17 @@ impl ByteMap {
     ///
     /// `arena` is the map's.
     pub(crate) unsafe fn remove(&mut self, arena: &dyn ArenaAlloc, key: &[u8]) -> bool {
-        match self.table.remove(key) {
-            Some((k, v)) => {
-                // SAFETY: the removed entry's blocks.
-                unsafe {
-                    k.free(arena);
-                    v.free(arena);
-                }
-                true
-            }
-            None => false,
+        let hash = hash_of(self.seed, key);
+        let Ok(entry) = self.table.find_entry(hash, |(k, _)| k.bytes() == key) else {
+            return false;
+        };
+        let ((k, v), _) = entry.remove();
+        // SAFETY: the removed entry's blocks.
+        unsafe {
+            k.free(arena);
+            v.free(arena);
         }
+        true
     }
 
     /// Removes every entry and frees its blocks; the table stays.
@@ -394,7 +519,7 @@ impl ByteMap {
     pub(crate) fn audit(&self, arena: &dyn ArenaAlloc, offset: usize) -> Vec<Option<ByteStr>> {
         let width = mem::size_of::<usize>();
         let mut found = Vec::new();
-        if let Some(p) = self.table.storage()
+        if let Some(p) = self.table.allocator().block()
             && !arena.is_managed(p.as_ptr())
         {
             found.push(None);
@@ -425,6 +550,10 @@ impl ByteMap {
     pub(crate) unsafe fn free(mut self, arena: &dyn ArenaAlloc) {
         // SAFETY: the caller's promise.
         unsafe { self.clear(arena) };
-        self.table.free(arena);
+        // SAFETY: the table is taken once, here, and dropped with its
+        // allocator bound to its own arena, so its block goes back there.
+        let table = unsafe { ManuallyDrop::take(&mut self.table) };
+        table.allocator().reach.bind(arena);
+        drop(table);
     }
 }

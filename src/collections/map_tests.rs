@@ -7,17 +7,14 @@ use std::rc::Rc;
 use proptest::prelude::*;
 
 use super::map::ByteMap;
+use super::test_arenas::{on_every_arena, small};
 use super::{ArenaMap, ArenaVec, audit_as};
-use crate::grow::{ArenaAlloc, GrowArena, SharedGrowArena};
+use crate::grow::{ArenaAlloc, GrowArena};
 
 /// Sizes shrink under Miri, which runs each operation thousands of times
 /// slower; the shapes (growth, tombstones, chunk roll-over) stay.
 const N: u64 = if cfg!(miri) { 200 } else { 2000 };
 const OPS: usize = if cfg!(miri) { 60 } else { 400 };
-
-fn small() -> GrowArena {
-    GrowArena::builder().chunk_size(4096).build().unwrap()
-}
 
 fn basics<A: ArenaAlloc + ?Sized>(a: &A) {
     let mut m: ArenaMap<'_, u64, String, A> = ArenaMap::new_in(a);
@@ -55,19 +52,8 @@ fn basics<A: ArenaAlloc + ?Sized>(a: &A) {
 }
 
 #[test]
-fn insert_get_replace_remove() {
-    basics(&small());
-}
-
-#[test]
-fn the_same_on_a_shared_arena_and_behind_dyn() {
-    let shared: SharedGrowArena = GrowArena::builder()
-        .chunk_size(4096)
-        .build_shared()
-        .unwrap();
-    basics(&shared);
-    let a = small();
-    basics::<dyn ArenaAlloc>(&a);
+fn insert_get_replace_remove_on_every_arena() {
+    on_every_arena!(basics);
 }
 
 #[test]
@@ -136,6 +122,25 @@ fn remove_heavy_use_does_not_grow_forever() {
     }
     assert!(m.is_empty());
     assert_eq!(m.capacity(), cap, "tombstones were cleared, not grown past");
+}
+
+#[test]
+fn capacity_is_what_fits_before_the_table_moves() {
+    let a = small();
+    for want in [1, 3, 7, 8, 14, 15, 100] {
+        let mut m = ArenaMap::with_capacity_in(want, &a).unwrap();
+        let cap = m.capacity();
+        assert!(cap >= want);
+        let storage = m.storage();
+        for i in 0..cap as u64 {
+            m.insert(i, ()).unwrap();
+        }
+        assert_eq!(m.storage(), storage, "{cap} entries fit");
+        m.insert(u64::MAX, ()).unwrap();
+        assert_ne!(m.storage(), storage, "one more moves the table");
+        assert!(m.capacity() > cap);
+    }
+    assert_eq!(ArenaMap::<u8, u8>::new_in(&a).capacity(), 0);
 }
 
 #[test]

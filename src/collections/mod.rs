@@ -1,5 +1,5 @@
-//! Containers whose storage lives in an arena (the seed's `Vector` and
-//! `Map`): [`ArenaVec`], [`ArenaMap`], the pointer audit ([`Pointers`],
+//! Containers whose storage lives in an arena (`Vector` and `Map` of the
+//! Go arena limpo1989/arena): [`ArenaVec`], [`ArenaMap`], the pointer audit ([`Pointers`],
 //! [`audit`]) and their C functions (`vec*`, `map*`).
 //!
 //! They reach their arena only through the allocation trait
@@ -18,5 +18,7 @@ pub use vec::ArenaVec;
 
 #[cfg(all(test, not(arn_loom)))]
 mod map_tests;
+#[cfg(all(test, not(arn_loom)))]
+mod test_arenas;
 #[cfg(all(test, not(arn_loom)))]
 mod vec_tests;

@@ -1,524 +1,191 @@
-//! The hash table under both maps: an open-addressing table whose
-//! control bytes, keys and values all live in one arena block.
+//! The table under both maps: hashbrown's `HashTable` (the SwissTable of
+//! std's `HashMap`) whose one block lives in the arena, through
+//! [`TableAlloc`], hashed by the crate's keyed [`MixHasher`].
 //!
-//! Layout: `buckets` (a power of two, at least [`GROUP`]) control bytes,
-//! then [`GROUP`] more that mirror the first ones so a group can be read
-//! at any bucket without wrapping, then the `(K, V)` slots. A control byte
-//! is [`EMPTY`], [`DELETED`] (a tombstone) or the top 7 bits of a full
-//! slot's hash. A lookup reads 8 control bytes at once as a `u64` and
-//! compares all of them in a few word operations, then compares keys only
-//! where the 7 bits matched; it probes groups in triangular steps and
-//! stops at the first group with an empty byte.
-//!
-//! The table grows at 7/8 full. A removal leaves a tombstone only when a
-//! probe may have passed the slot (its window of 8 was ever full); when
-//! tombstones eat the room for growth, the table is rebuilt at the same
-//! size if at most half of it is live, else at double the size.
+//! [`TableAlloc`] is the table's `allocator_api2` allocator. It reaches
+//! the arena either through a reference ([`ArenaMap`](super::ArenaMap)) or
+//! through a pointer bound for the length of one call ([`Bound`], for the
+//! C maps, which hold no reference to their arena: the C layer checks the
+//! arena before every call). It also remembers the table's current block,
+//! for the pointer audit, and the arena's last error, so that a failed
+//! growth reports what the arena said rather than hashbrown's bare
+//! "allocation failed".
 
 use std::alloc::Layout;
-use std::borrow::Borrow;
+use std::cell::Cell;
 use std::hash::{Hash, Hasher};
-use std::marker::PhantomData;
-use std::mem;
-use std::ptr::{self, NonNull};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::ptr::NonNull;
 
-use crate::error::{Error, Result};
+use allocator_api2::alloc::{AllocError, Allocator};
+use hashbrown::TryReserveError;
+
+use crate::error::Error;
 use crate::grow::ArenaAlloc;
-use crate::hash::{K0, K1, MixHasher, fold};
+use crate::hash::MixHasher;
+pub(super) use crate::hash::new_seed;
 
-const GROUP: usize = 8;
-const EMPTY: u8 = 0xFF;
-const DELETED: u8 = 0x80;
-const HI: u64 = 0x8080_8080_8080_8080;
-const LO: u64 = 0x0101_0101_0101_0101;
-
-/// A fresh seed for each map: a global counter and an address, mixed.
-pub(super) fn new_seed(addr: usize) -> u64 {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let here = &COUNTER as *const AtomicU64 as u64;
-    fold(n.wrapping_add(K0) ^ here, (addr as u64) ^ K1) | 1
+/// `key`'s hash under the map seed `seed`.
+#[inline(always)]
+pub(super) fn hash_of<Q: Hash + ?Sized>(seed: u64, key: &Q) -> u64 {
+    let mut h = MixHasher::new(seed);
+    key.hash(&mut h);
+    h.finish()
 }
 
-/// One group of 8 control bytes, read as a little-endian word.
-#[derive(Clone, Copy)]
-struct Group(u64);
-
-impl Group {
-    /// # Safety
-    ///
-    /// `p` is valid for reading 8 bytes.
-    #[inline(always)]
-    unsafe fn load(p: *const u8) -> Group {
-        // SAFETY: the caller's promise.
-        Group(u64::from_le(unsafe { p.cast::<u64>().read_unaligned() }))
-    }
-
-    /// Bytes equal to `b` (may report a false match next to a real one;
-    /// keys are compared anyway).
-    #[inline(always)]
-    fn matching(self, b: u8) -> Bits {
-        let x = self.0 ^ (LO * u64::from(b));
-        Bits(x.wrapping_sub(LO) & !x & HI)
-    }
-
-    #[inline(always)]
-    fn empty(self) -> Bits {
-        Bits(self.0 & (self.0 << 1) & HI)
-    }
-
-    #[inline(always)]
-    fn empty_or_deleted(self) -> Bits {
-        Bits(self.0 & HI)
-    }
-
-    #[inline(always)]
-    fn full(self) -> Bits {
-        Bits(!self.0 & HI)
-    }
-}
-
-/// The high bit of each selected byte of a group.
-#[derive(Clone, Copy)]
-struct Bits(u64);
-
-impl Bits {
-    #[inline(always)]
-    fn any(self) -> bool {
-        self.0 != 0
-    }
-
-    #[inline(always)]
-    fn first(self) -> usize {
-        self.0.trailing_zeros() as usize / 8
-    }
-
-    /// Selected bytes before the first unselected one, from the top.
-    #[inline(always)]
-    fn leading_unset(self) -> usize {
-        self.0.leading_zeros() as usize / 8
-    }
-}
-
-impl Iterator for Bits {
-    type Item = usize;
-
-    #[inline(always)]
-    fn next(&mut self) -> Option<usize> {
-        if self.0 == 0 {
-            return None;
-        }
-        let i = self.first();
-        self.0 &= self.0 - 1;
-        Some(i)
-    }
-}
-
-/// How many entries `buckets` buckets hold before growing (7/8).
-#[inline]
+/// How many entries a table of `buckets` buckets holds before it grows,
+/// tombstones aside: hashbrown's load factor, 7/8 (all but one bucket in
+/// tables of up to 8). `HashTable::capacity` is less once removals leave
+/// tombstones; this is the size the table rebuilds at.
 pub(super) fn capacity_of(buckets: usize) -> usize {
-    buckets - buckets / 8
+    if buckets <= 8 {
+        buckets.saturating_sub(1)
+    } else {
+        buckets / 8 * 7
+    }
 }
 
-/// The bucket count for `n` entries.
-pub(super) fn buckets_for(n: usize) -> Option<usize> {
-    let min = n.checked_mul(8)?.div_ceil(7).max(GROUP);
-    min.checked_next_power_of_two()
+/// How a table's allocator reaches its arena.
+pub(super) trait Reach {
+    /// The arena's type.
+    type Arena: ArenaAlloc + ?Sized;
+
+    /// The arena. Called only while the table allocates or frees.
+    fn arena(&self) -> &Self::Arena;
 }
 
-/// The table: the hash-and-probe machinery shared by both maps. It owns
-/// its entries but not its arena: each call that allocates or frees gets
-/// the arena, which must always be the same one.
-pub(super) struct RawTable<K, V> {
-    /// Control bytes, followed by the slots at `slots_offset`; dangling
-    /// while `buckets == 0`.
-    ctrl: NonNull<u8>,
-    pub(super) buckets: usize,
-    pub(super) items: usize,
-    /// Entries that may still go into empty (not deleted) buckets.
-    growth_left: usize,
-    seed: u64,
-    _own: PhantomData<(K, V)>,
+impl<A: ArenaAlloc + ?Sized> Reach for &A {
+    type Arena = A;
+
+    #[inline(always)]
+    fn arena(&self) -> &A {
+        self
+    }
 }
 
-// SAFETY: the table owns its `K`s and `V`s, like a `HashMap`.
-unsafe impl<K: Send, V: Send> Send for RawTable<K, V> {}
-// SAFETY: `&RawTable` gives only shared references to entries.
-unsafe impl<K: Sync, V: Sync> Sync for RawTable<K, V> {}
+/// The arena of a C map, bound for the length of one call.
+#[derive(Default)]
+pub(super) struct Bound(Cell<Option<NonNull<dyn ArenaAlloc>>>);
 
-impl<K, V> RawTable<K, V> {
-    pub(super) fn new(seed: u64) -> Self {
-        RawTable {
-            ctrl: NonNull::dangling(),
-            buckets: 0,
-            items: 0,
-            growth_left: 0,
-            seed,
-            _own: PhantomData,
-        }
+// SAFETY: the pointer is only set, used and cleared within one call on
+// the map, by the thread making it.
+unsafe impl Send for Bound {}
+
+impl Bound {
+    /// Makes `arena` the one the table allocates from until [`unbind`].
+    ///
+    /// [`unbind`]: Bound::unbind
+    pub(super) fn bind(&self, arena: &dyn ArenaAlloc) {
+        let p: NonNull<dyn ArenaAlloc + '_> = NonNull::from(arena);
+        // SAFETY: only the lifetime bound of the trait object changes; the
+        // pointer is used only until `unbind`, within the borrow of
+        // `arena` (the caller's call on the map).
+        let p: NonNull<dyn ArenaAlloc> = unsafe { std::mem::transmute(p) };
+        self.0.set(Some(p));
     }
 
-    /// Byte offset of the slots from the start of the block, and the
-    /// block's layout, for `buckets` buckets.
-    fn layout(buckets: usize) -> Option<(usize, Layout)> {
-        let ctrl = Layout::array::<u8>(buckets.checked_add(GROUP)?).ok()?;
-        let slots = Layout::array::<(K, V)>(buckets).ok()?;
-        let (all, offset) = ctrl.extend(slots).ok()?;
-        Some((offset, all))
+    pub(super) fn unbind(&self) {
+        self.0.set(None);
     }
+}
 
-    #[inline(always)]
-    fn mask(&self) -> usize {
-        self.buckets.wrapping_sub(1)
-    }
+impl Reach for Bound {
+    type Arena = dyn ArenaAlloc;
 
-    #[inline(always)]
-    fn hash<Q: Hash + ?Sized>(&self, key: &Q) -> u64 {
-        let mut h = MixHasher::new(self.seed);
-        key.hash(&mut h);
-        h.finish()
-    }
-
-    #[inline(always)]
-    fn h2(hash: u64) -> u8 {
-        (hash >> 57) as u8
-    }
-
-    #[inline(always)]
-    fn ctrl_at(&self, i: usize) -> u8 {
-        // SAFETY: `i < buckets + GROUP`, inside the control bytes.
-        unsafe { *self.ctrl.as_ptr().add(i) }
-    }
-
-    #[inline(always)]
-    fn group(&self, pos: usize) -> Group {
-        // SAFETY: `pos < buckets`, and `GROUP` mirror bytes follow.
-        unsafe { Group::load(self.ctrl.as_ptr().add(pos)) }
-    }
-
-    /// Sets bucket `i`'s control byte and its mirror.
-    #[inline(always)]
-    fn set_ctrl(&mut self, i: usize, b: u8) {
-        let mirror = (i.wrapping_sub(GROUP) & self.mask()) + GROUP;
-        // SAFETY: both indexes are below `buckets + GROUP`.
-        unsafe {
-            *self.ctrl.as_ptr().add(i) = b;
-            *self.ctrl.as_ptr().add(mirror) = b;
-        }
-    }
-
-    #[inline(always)]
-    pub(super) fn slot(&self, i: usize) -> *mut (K, V) {
-        // SAFETY: `i < buckets`: inside the slots.
-        unsafe {
-            self.ctrl
-                .as_ptr()
-                .add(self.slots_offset_fast())
-                .cast::<(K, V)>()
-                .add(i)
-        }
-    }
-
-    /// The slots' offset without the overflow checks of `layout` (the
-    /// table exists, so they passed when it was made).
-    #[inline(always)]
-    fn slots_offset_fast(&self) -> usize {
-        let align = mem::align_of::<(K, V)>();
-        (self.buckets + GROUP + align - 1) & !(align - 1)
-    }
-
-    /// The bucket holding `key`.
     #[inline]
-    fn find<Q>(&self, hash: u64, key: &Q) -> Option<usize>
-    where
-        K: Borrow<Q>,
-        Q: Eq + ?Sized,
-    {
-        if self.items == 0 {
-            return None;
-        }
-        let h2 = Self::h2(hash);
-        let mask = self.mask();
-        let mut pos = hash as usize & mask;
-        let mut stride = 0;
-        loop {
-            let g = self.group(pos);
-            for bit in g.matching(h2) {
-                let i = (pos + bit) & mask;
-                // SAFETY: a matching control byte marks a full slot.
-                if unsafe { (*self.slot(i)).0.borrow() } == key {
-                    return Some(i);
-                }
-            }
-            if g.empty().any() {
-                return None;
-            }
-            stride += GROUP;
-            pos = (pos + stride) & mask;
-        }
+    fn arena(&self) -> &(dyn ArenaAlloc + 'static) {
+        let p = self
+            .0
+            .get()
+            .expect("a C map allocates only within a call that bound its arena");
+        // SAFETY: bound by the running call, whose `&dyn ArenaAlloc` is
+        // still borrowed.
+        unsafe { p.as_ref() }
     }
+}
 
-    /// The first empty or deleted bucket on `hash`'s probe sequence.
-    #[inline]
-    fn find_free(&self, hash: u64) -> usize {
-        let mask = self.mask();
-        let mut pos = hash as usize & mask;
-        let mut stride = 0;
-        loop {
-            let free = self.group(pos).empty_or_deleted();
-            if free.any() {
-                return (pos + free.first()) & mask;
-            }
-            stride += GROUP;
-            pos = (pos + stride) & mask;
+/// The allocator of a map's table: the arena, the table's block and the
+/// arena's last refusal.
+pub(super) struct TableAlloc<R> {
+    pub(super) reach: R,
+    /// The table's block, and the one before it while a resize moves the
+    /// entries (so that freeing either leaves the other known).
+    block: Cell<Option<NonNull<u8>>>,
+    previous: Cell<Option<NonNull<u8>>>,
+    /// Why the arena last refused a block, for the map's error.
+    refusal: Cell<Option<Error>>,
+}
+
+// SAFETY: the block pointers are addresses of the table's own blocks,
+// owned with the table by whoever owns the map.
+unsafe impl<R: Send> Send for TableAlloc<R> {}
+
+impl<R: Reach> TableAlloc<R> {
+    pub(super) fn new(reach: R) -> Self {
+        TableAlloc {
+            reach,
+            block: Cell::new(None),
+            previous: Cell::new(None),
+            refusal: Cell::new(None),
         }
     }
 
-    pub(crate) fn len(&self) -> usize {
-        self.items
+    /// The table's block, if it has one.
+    pub(super) fn block(&self) -> Option<NonNull<u8>> {
+        self.block.get()
     }
 
-    /// Total bytes of the table's block (0 while it has none).
-    pub(crate) fn storage(&self) -> Option<NonNull<u8>> {
-        (self.buckets > 0).then_some(self.ctrl)
-    }
-
-    pub(crate) fn get<Q>(&self, key: &Q) -> Option<&(K, V)>
-    where
-        K: Borrow<Q>,
-        Q: Hash + Eq + ?Sized,
-    {
-        let i = self.find(self.hash(key), key)?;
-        // SAFETY: a found bucket is full.
-        Some(unsafe { &*self.slot(i) })
-    }
-
-    pub(crate) fn get_mut<Q>(&mut self, key: &Q) -> Option<&mut (K, V)>
-    where
-        K: Borrow<Q>,
-        Q: Hash + Eq + ?Sized,
-    {
-        let i = self.find(self.hash(key), key)?;
-        // SAFETY: a found bucket is full; `&mut self` is unique.
-        Some(unsafe { &mut *self.slot(i) })
-    }
-
-    /// The bucket holding `key` (`Ok`), or else the first empty or deleted
-    /// bucket on its probe sequence (`Err`), in one walk.
-    #[inline(always)]
-    fn find_or_free<Q>(&self, hash: u64, key: &Q) -> std::result::Result<usize, usize>
-    where
-        K: Borrow<Q>,
-        Q: Eq + ?Sized,
-    {
-        let h2 = Self::h2(hash);
-        let mask = self.mask();
-        let mut pos = hash as usize & mask;
-        let mut stride = 0;
-        let mut free = None;
-        loop {
-            let g = self.group(pos);
-            for bit in g.matching(h2) {
-                let i = (pos + bit) & mask;
-                // SAFETY: a matching control byte marks a full slot.
-                if unsafe { (*self.slot(i)).0.borrow() } == key {
-                    return Ok(i);
-                }
-            }
-            if free.is_none() {
-                let f = g.empty_or_deleted();
-                if f.any() {
-                    free = Some((pos + f.first()) & mask);
-                }
-            }
-            if g.empty().any() {
-                return Err(free.expect("a group with an empty byte has a free one"));
-            }
-            stride += GROUP;
-            pos = (pos + stride) & mask;
-        }
-    }
-
-    /// Inserts `(key, value)` when `key` is absent: `Ok(None)`. When it is
-    /// present, returns the pair unused and leaves the table alone:
-    /// `Ok(Some(i, key, value))`, `i` being the present entry's bucket.
-    #[inline(always)]
-    pub(super) fn insert_new<A: ArenaAlloc + ?Sized>(
-        &mut self,
-        arena: &A,
-        key: K,
-        value: V,
-    ) -> Result<Option<(usize, K, V)>>
-    where
-        K: Hash + Eq,
-    {
-        let hash = self.hash(&key);
-        let mut i = if self.buckets == 0 {
-            usize::MAX
-        } else {
-            match self.find_or_free(hash, &key) {
-                Ok(i) => return Ok(Some((i, key, value))),
-                Err(i) => i,
-            }
-        };
-        if i == usize::MAX || (self.growth_left == 0 && self.ctrl_at(i) == EMPTY) {
-            self.make_room(arena)?;
-            i = self.find_free(hash);
-        }
-        self.growth_left -= usize::from(self.ctrl_at(i) == EMPTY);
-        self.set_ctrl(i, Self::h2(hash));
-        // SAFETY: bucket `i` was free and is now marked full.
-        unsafe { self.slot(i).write((key, value)) };
-        self.items += 1;
-        Ok(None)
-    }
-
-    /// Rebuilds the table with room for one more entry: at the same size
-    /// when at most half of it is live (dropping the tombstones), else
-    /// doubled.
+    /// The error for a failed reservation of room for `n` entries.
     #[cold]
     #[inline(never)]
-    fn make_room<A: ArenaAlloc + ?Sized>(&mut self, arena: &A) -> Result<()>
-    where
-        K: Hash,
-    {
-        let full = if self.buckets == 0 {
-            0
-        } else {
-            capacity_of(self.buckets)
-        };
-        let want = if self.items < full / 2 {
-            full
-        } else {
-            (self.items + 1).max(full + 1)
-        };
-        self.rebuild(arena, want)
-    }
-
-    /// Moves every entry into a new block with room for `n` entries.
-    /// On error the table is unchanged.
-    pub(super) fn rebuild<A: ArenaAlloc + ?Sized>(&mut self, arena: &A, n: usize) -> Result<()>
-    where
-        K: Hash,
-    {
-        let overflow = || Error::invalid(format!("map of {n} entries overflows the address space"));
-        let buckets = buckets_for(n.max(self.items)).ok_or_else(overflow)?;
-        let (_, layout) = Self::layout(buckets).ok_or_else(overflow)?;
-        let block = arena.alloc(layout)?;
-        // SAFETY: the control bytes lie at the start of the new block.
-        unsafe { ptr::write_bytes(block.as_ptr(), EMPTY, buckets + GROUP) };
-        let mut new = RawTable::<K, V> {
-            ctrl: block,
-            buckets,
-            items: self.items,
-            growth_left: capacity_of(buckets) - self.items,
-            seed: self.seed,
-            _own: PhantomData,
-        };
-        for i in self.full_buckets() {
-            let src = self.slot(i);
-            // SAFETY: a full slot; moved bitwise, the old block is freed
-            // below without dropping.
-            let hash = new.hash(unsafe { &(*src).0 });
-            let j = new.find_free(hash);
-            new.set_ctrl(j, Self::h2(hash));
-            // SAFETY: `j` is a free bucket of the new table.
-            unsafe { ptr::copy_nonoverlapping(src, new.slot(j), 1) };
-        }
-        // The old table has no `Drop`: replacing it only forgets its entries,
-        // which now live in the new block.
-        let old = mem::replace(self, new);
-        if let Some(p) = old.storage() {
-            // SAFETY: the old block, whose entries were moved out.
-            let freed = unsafe { arena.free(p) };
-            debug_assert!(freed.is_ok(), "map storage refused: {freed:?}");
-        }
-        Ok(())
-    }
-
-    /// The full buckets, in table order.
-    fn full_buckets(&self) -> impl Iterator<Item = usize> + '_ {
-        (0..self.buckets)
-            .step_by(GROUP)
-            .flat_map(move |pos| self.group(pos).full().map(move |b| pos + b))
-            .filter(move |&i| i < self.buckets)
-    }
-
-    /// Takes the entry in bucket `i` out, leaving it empty or deleted.
-    fn take(&mut self, i: usize) -> (K, V) {
-        let mask = self.mask();
-        let before = self.group(i.wrapping_sub(GROUP) & mask).empty();
-        let after = self.group(i).empty();
-        // A probe passed this bucket only if some window of 8 around it was
-        // ever all full; when no such window exists it can be empty again.
-        let b = if before.leading_unset() + after.first_unset() >= GROUP {
-            DELETED
-        } else {
-            self.growth_left += 1;
-            EMPTY
-        };
-        self.set_ctrl(i, b);
-        self.items -= 1;
-        // SAFETY: the bucket was full and is now marked free.
-        unsafe { self.slot(i).read() }
-    }
-
-    pub(crate) fn remove<Q>(&mut self, key: &Q) -> Option<(K, V)>
-    where
-        K: Borrow<Q>,
-        Q: Hash + Eq + ?Sized,
-    {
-        let i = self.find(self.hash(key), key)?;
-        Some(self.take(i))
-    }
-
-    /// Drops every entry; the block stays.
-    pub(crate) fn clear(&mut self) {
-        if self.buckets == 0 {
-            return;
-        }
-        if mem::needs_drop::<(K, V)>() {
-            let full: Vec<usize> = self.full_buckets().collect();
-            for i in full {
-                // Mark the bucket free before dropping, so a panicking drop
-                // cannot drop it twice.
-                self.set_ctrl(i, EMPTY);
-                self.items -= 1;
-                // SAFETY: the bucket was full.
-                unsafe { ptr::drop_in_place(self.slot(i)) };
+    pub(super) fn error(&self, e: TryReserveError, n: usize) -> Error {
+        match (e, self.refusal.take()) {
+            (TryReserveError::AllocError { .. }, Some(e)) => e,
+            (TryReserveError::AllocError { layout }, None) => Error::System {
+                bytes: layout.size(),
+            },
+            (TryReserveError::CapacityOverflow, _) => {
+                Error::invalid(format!("map of {n} entries overflows the address space"))
             }
         }
-        // SAFETY: the control bytes of the block.
-        unsafe { ptr::write_bytes(self.ctrl.as_ptr(), EMPTY, self.buckets + GROUP) };
-        self.items = 0;
-        self.growth_left = capacity_of(self.buckets);
-    }
-
-    /// Every entry, in table order.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &(K, V)> + '_ {
-        // SAFETY: full buckets hold entries.
-        self.full_buckets().map(move |i| unsafe { &*self.slot(i) })
-    }
-
-    /// Drops the entries and gives the block back.
-    pub(super) fn free<A: ArenaAlloc + ?Sized>(&mut self, arena: &A) {
-        self.clear();
-        if let Some(p) = self.storage() {
-            // SAFETY: the table's own block, no longer used.
-            let freed = unsafe { arena.free(p) };
-            debug_assert!(freed.is_ok(), "map storage refused: {freed:?}");
-        }
-        self.buckets = 0;
-        self.growth_left = 0;
-        self.ctrl = NonNull::dangling();
     }
 }
 
-impl Bits {
-    /// Unselected bytes from the bottom before the first selected one.
-    #[inline(always)]
-    fn first_unset(self) -> usize {
-        self.0.trailing_zeros() as usize / 8
+// SAFETY: blocks come from the arena, which keeps live blocks valid and
+// disjoint until they are freed here or the arena is reset or dropped;
+// neither happens while a map (which borrows the arena, or is checked
+// against its epoch before every call) uses the table. A zero-sized
+// request gets a dangling, aligned pointer and is never freed.
+unsafe impl<R: Reach> Allocator for TableAlloc<R> {
+    #[inline]
+    fn allocate(&self, layout: Layout) -> std::result::Result<NonNull<[u8]>, AllocError> {
+        if layout.size() == 0 {
+            return Ok(crate::alloc_api::dangling(layout));
+        }
+        match self.reach.arena().alloc(layout) {
+            Ok(p) => {
+                self.previous.set(self.block.replace(Some(p)));
+                Ok(NonNull::slice_from_raw_parts(p, layout.size()))
+            }
+            Err(e) => {
+                self.refusal.set(Some(e));
+                Err(AllocError)
+            }
+        }
+    }
+
+    #[inline]
+    unsafe fn deallocate(&self, ptr: NonNull<u8>, layout: Layout) {
+        if layout.size() == 0 {
+            return;
+        }
+        if self.block.get() == Some(ptr) {
+            self.block.set(self.previous.take());
+        } else if self.previous.get() == Some(ptr) {
+            self.previous.set(None);
+        }
+        // SAFETY: a block this allocator took from the arena (hashbrown
+        // frees only what it allocated), not used any more.
+        let freed = unsafe { self.reach.arena().free(ptr) };
+        debug_assert!(freed.is_ok(), "map storage refused: {freed:?}");
     }
 }

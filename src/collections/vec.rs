@@ -53,6 +53,22 @@ fn too_large(what: &str, n: usize, size: usize) -> Error {
 ///
 /// Fallible operations return [`Error`] instead of panicking: the arena's
 /// memory source may refuse a chunk. Zero-sized `T` never allocates.
+///
+/// ```
+/// # fn main() -> arn::Result<()> {
+/// let arena = arn::GrowArena::new();
+/// let mut v = arn::ArenaVec::new_in(&arena);
+/// for i in 0..100u32 {
+///     v.push(i)?;
+/// }
+/// v.extend_from_slice(&[7, 7])?;
+/// assert_eq!(v.index_of(&7), Some(7));
+/// assert_eq!(v.remove(0)?, 0);
+/// assert_eq!(v.pop(), Some(7));
+/// assert_eq!(v[..3], [1, 2, 3]); // derefs to a slice
+/// assert!(arena.stats().bytes_live >= 101 * 4); // its storage
+/// # Ok(()) }
+/// ```
 pub struct ArenaVec<'a, T, A: ArenaAlloc + ?Sized = GrowArena> {
     ptr: NonNull<T>,
     len: usize,

@@ -5,17 +5,14 @@ use std::rc::Rc;
 
 use proptest::prelude::*;
 
+use super::test_arenas::{on_every_arena, small};
 use super::{ArenaVec, Violation, audit, audit_as};
 use crate::error::Error;
-use crate::grow::{ArenaAlloc, GrowArena, SharedGrowArena};
+use crate::grow::{ArenaAlloc, GrowArena};
 
 /// Model runs are shorter under Miri, which runs each operation thousands
 /// of times slower; growth and chunk roll-over still happen.
 const OPS: usize = if cfg!(miri) { 50 } else { 200 };
-
-fn small() -> GrowArena {
-    GrowArena::builder().chunk_size(4096).build().unwrap()
-}
 
 /// Counts its drops.
 #[derive(Debug, Clone)]
@@ -85,19 +82,8 @@ fn basics<A: ArenaAlloc + ?Sized>(a: &A) {
 }
 
 #[test]
-fn push_get_set_remove_on_a_plain_arena() {
-    basics(&small());
-}
-
-#[test]
-fn the_same_on_a_shared_arena_and_behind_dyn() {
-    let shared: SharedGrowArena = GrowArena::builder()
-        .chunk_size(4096)
-        .build_shared()
-        .unwrap();
-    basics(&shared);
-    let a = small();
-    basics::<dyn ArenaAlloc>(&a);
+fn push_get_set_remove_on_every_arena() {
+    on_every_arena!(basics);
 }
 
 #[test]

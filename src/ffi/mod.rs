@@ -1,8 +1,8 @@
 //! The C boundary, written once for every allocator.
 //!
 //! An exported function is `guard::value` or `guard::status` around a
-//! closure that checks its arguments with [`args`], resolves its handle with
-//! [`with`] and calls the safe core. The guard turns an `Err` (or a panic)
+//! closure that checks its arguments with `args`, resolves its handle with
+//! `with` and calls the safe core. The guard turns an `Err` (or a panic)
 //! into the failure value and the thread's last error.
 
 pub(crate) mod args;
@@ -39,6 +39,24 @@ pub(crate) fn with_ref<T: Object, R>(h: u64, f: impl FnOnce(&T) -> Result<R>) ->
     // freed while this call runs (the C contract, and the object's own
     // refusal to be freed from inside its callbacks).
     f(unsafe { p.as_ref() })
+}
+
+/// Frees the object behind `h` (the `*fr` functions and their kin): takes
+/// it out of the handle table and drops it. A handle freed before is a
+/// double free.
+#[inline(always)]
+pub(crate) fn free<T: Object>(h: u64) -> Result<()> {
+    match handle::try_free::<T>(h) {
+        true => Ok(()),
+        false => Err(handle::free_error::<T>(h)),
+    }
+}
+
+/// The hot-path form of `guard::status(name, || free::<T>(h))`, for the
+/// handles that come and go with every operation (bytes, slices).
+#[inline(always)]
+pub(crate) fn free_hot<T: Object>(name: &'static str, h: u64) -> std::ffi::c_int {
+    guard::status_hot(name, move || handle::try_free::<T>(h), move || free::<T>(h))
 }
 
 /// Takes the object behind `h` out of the handle table, unless `busy` (run
@@ -92,6 +110,53 @@ pub(crate) fn hot_ref<T: Object, R: Failure>(
             fast(unsafe { p.as_ref() })
         },
         move || with_ref(h, slow),
+    )
+}
+
+/// The hot-path form of `guard::value(name, || handle::insert(with_ref(h,
+/// slow)?))`, for calls that make a new handle from an object (a buffer
+/// from its arena, a clone of bytes): `fast` makes the new object when it
+/// can, and `slow` runs, out of line, only when the handle is bad, `fast`
+/// returns `None` or the table is full, to make it or explain why not.
+/// Same contract as [`with_ref`].
+#[inline(always)]
+pub(crate) fn hot_new<A: Object, T: Object>(
+    name: &'static str,
+    h: u64,
+    fast: impl FnOnce(&A) -> Option<T>,
+    slow: impl FnOnce(&A) -> Result<T>,
+) -> u64 {
+    guard::value_hot(
+        name,
+        move || {
+            let p = handle::find::<A>(h)?;
+            // SAFETY: as in `with_ref`.
+            handle::insert_with(|| fast(unsafe { p.as_ref() }))
+                .ok()
+                .flatten()
+        },
+        move || handle::insert(with_ref(h, slow)?),
+    )
+}
+
+/// The status form of [`hot`]: `fast` returns `true` when it served the
+/// call; `slow` then runs only to do it the careful way or explain why it
+/// fails. Same contract as [`with`].
+#[inline(always)]
+pub(crate) fn status_hot<T: Object>(
+    name: &'static str,
+    h: u64,
+    fast: impl FnOnce(&mut T) -> bool,
+    slow: impl FnOnce(&mut T) -> Result<()>,
+) -> std::ffi::c_int {
+    guard::status_hot(
+        name,
+        move || match handle::find::<T>(h) {
+            // SAFETY: as in `with`.
+            Some(mut p) => fast(unsafe { p.as_mut() }),
+            None => false,
+        },
+        move || with(h, slow),
     )
 }
 

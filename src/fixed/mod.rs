@@ -21,8 +21,9 @@
 //!   arena's memory. So `Bytes` may outlive their arena, and nothing on
 //!   the fast path touches a shared counter.
 //!
-//! Allocation counts are kept per slot by the slot's owner (a plain store,
-//! no atomic read-modify-write); frees are allocations minus slots out.
+//! Allocation and freeze counts are kept per slot by the slot's owner (a
+//! plain store, no atomic read-modify-write); frees are allocations minus
+//! slots out.
 
 pub(crate) mod ffi;
 #[cfg(all(test, arn_loom))]
@@ -30,15 +31,8 @@ mod loom_tests;
 #[cfg(all(test, not(arn_loom)))]
 mod tests;
 
-use std::ptr::NonNull;
-use std::time::Duration;
-
-use crate::buffer::wait::Waiters;
-use crate::buffer::{
-    Backing, Buffer, BuildError, Dealloc, Home, InitPolicy, Options, PageSize, Release, Unfaulted,
-    byte_arena_builder,
-};
-use crate::error::{Error, Result};
+use crate::buffer::PieceOps;
+use crate::buffer::kit::*;
 use crate::sync::{AtomicU64, AtomicUsize, Ordering, fence};
 
 /// Slots per bitmap word.
@@ -55,6 +49,23 @@ const LINE_WORDS: usize = 8;
 #[repr(align(64))]
 struct Line([AtomicU64; LINE_WORDS]);
 
+/// A slot's counters, written by the slot's owner only (so a plain store
+/// after a load: no read-modify-write), read by `metrics`.
+struct SlotCounts {
+    /// Allocations of this slot.
+    claims: AtomicU64,
+    /// Freezes of this slot's buffers.
+    frozen: AtomicU64,
+}
+
+impl SlotCounts {
+    /// One more, by the slot's owner.
+    #[inline(always)]
+    fn bump(c: &AtomicU64) {
+        c.store(c.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+    }
+}
+
 /// What every buffer of the arena points at; freed by the last of the
 /// arena and its outstanding slots.
 struct Shared {
@@ -64,10 +75,11 @@ struct Shared {
     words: usize,
     /// The bits of the last word past the last slot, set for good.
     tail: u64,
-    /// Allocations per slot, written by the slot's owner only.
-    claims: Box<[AtomicU64]>,
+    /// Allocations and freezes per slot.
+    counts: Box<[SlotCounts]>,
     base: NonNull<u8>,
-    stride: usize,
+    /// Bytes per slot, the alignment padding included: slots lie this far
+    /// apart, and it is every buffer's capacity.
     slot_size: usize,
     count: usize,
     zero: bool,
@@ -144,7 +156,7 @@ impl Shared {
     #[inline(always)]
     fn slot_ptr(&self, slot: usize) -> NonNull<u8> {
         // SAFETY: `slot < count`, so the slot lies inside the backing.
-        unsafe { self.base.add(slot * self.stride) }
+        unsafe { self.base.add(slot * self.slot_size) }
     }
 
     /// Sets or clears `WAIT` on every word.
@@ -210,7 +222,24 @@ fn home() -> usize {
     0
 }
 
-/// Gives a slot back (the `release` of every fixed-arena [`Home`]).
+/// How every fixed-arena [`Home`] gives its slot back and counts a freeze.
+static OPS: PieceOps = PieceOps {
+    release,
+    freeze: count_freeze,
+};
+
+/// Counts a freeze of slot `token` (the `freeze` of [`OPS`]).
+///
+/// # Safety
+///
+/// `store` is a live arena's `Shared`, and the caller owns slot `token`.
+unsafe fn count_freeze(store: NonNull<()>, token: usize) {
+    // SAFETY: our slot is still out, so the arena is alive.
+    let s = unsafe { store.cast::<Shared>().as_ref() };
+    SlotCounts::bump(&s.counts[Shared::slot_of(token)].frozen);
+}
+
+/// Gives a slot back (the `release` of [`OPS`]).
 ///
 /// # Safety
 ///
@@ -225,13 +254,12 @@ unsafe fn release(store: NonNull<()>, token: usize, how: Release) {
     }
     if s.zero {
         let n = how.scrub.min(s.slot_size);
+        let slot = s.slot_ptr(Shared::slot_of(token)).as_ptr();
+        crate::track::open(slot, n);
         // SAFETY: our own slot, no longer used by anyone.
-        unsafe {
-            s.slot_ptr(Shared::slot_of(token))
-                .as_ptr()
-                .write_bytes(0, n)
-        };
+        unsafe { slot.write_bytes(0, n) };
     }
+    crate::track::taken_back(s.slot_ptr(Shared::slot_of(token)).as_ptr(), s.slot_size);
     let w = token >> 6;
     let bit = 1u64 << (token & 63);
     let word = s.word(w);
@@ -268,7 +296,7 @@ unsafe fn release_slow(p: NonNull<Shared>, w: usize, bit: u64) {
         s.refs.fetch_sub(1, Ordering::Release);
     }
     if prev & WAIT != 0 {
-        s.waiters.wake();
+        s.waiters.wake(0);
     }
     // SAFETY: the pin taken above.
     unsafe { Shared::unref(p) };
@@ -278,7 +306,7 @@ unsafe fn release_slow(p: NonNull<Shared>, w: usize, bit: u64) {
 /// same time).
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct FixedMetrics {
+pub struct FixedStats {
     /// Slots handed out since the arena was made.
     pub allocations: u64,
     /// Allocations refused because every slot was out (timeouts included).
@@ -295,9 +323,16 @@ pub struct FixedMetrics {
     pub slots: usize,
     /// Slots free now.
     pub slots_free: usize,
-    /// Bytes per slot (a buffer's capacity).
+    /// Bytes per slot, rounded up to the alignment (a buffer's capacity).
     pub slot_size: usize,
+    /// Buffers frozen into `Bytes` over their slot (spilled ones excluded).
+    pub frozen: u64,
 }
+
+/// The old name of `FixedStats`, kept for one release (in C,
+/// `arn_fixed_metrics`, the old name of `arn_fixed_stats`).
+#[deprecated(note = "renamed FixedStats")]
+pub type FixedMetrics = FixedStats;
 
 /// A fixed-slot byte arena: `slot_count` slots of `slot_size` bytes in one
 /// mapping, allocated and released from any thread without a lock.
@@ -317,10 +352,7 @@ pub struct FixedArena {
     shared: NonNull<Shared>,
 }
 
-// SAFETY: `Shared` is `Send + Sync`, and the arena only reaches it by `&`.
-unsafe impl Send for FixedArena {}
-// SAFETY: as above.
-unsafe impl Sync for FixedArena {}
+byte_arena_handle!(FixedArena);
 
 impl FixedArena {
     /// A builder for `slot_count` slots of `slot_size` bytes.
@@ -347,15 +379,7 @@ impl FixedArena {
         slot_size: usize,
         dealloc: Option<Dealloc>,
     ) -> FixedArenaBuilder {
-        let mut b = FixedArena::builder(0, slot_size);
-        b.opts.memory = Some((ptr, len, dealloc));
-        b
-    }
-
-    #[inline(always)]
-    fn shared(&self) -> &Shared {
-        // SAFETY: the arena holds a reference to its `Shared`.
-        unsafe { self.shared.as_ref() }
+        FixedArena::builder(0, slot_size).memory(ptr, len, dealloc)
     }
 
     /// A buffer over a free slot; [`Error::Full`] when every slot is out.
@@ -365,6 +389,32 @@ impl FixedArena {
             Some(token) => Ok(self.buffer(token)),
             None => Err(self.full()),
         }
+    }
+
+    /// Like [`FixedArena::allocate`], with `None` when every slot is out
+    /// (not counted as a failure: the caller reports it, or retries).
+    #[inline]
+    pub(crate) fn try_allocate(&self) -> Option<Buffer> {
+        self.shared().claim().map(|token| self.buffer(token))
+    }
+
+    /// [`FixedArena::allocate`] without the error value: `None` (counted as
+    /// a failure) when every slot is out. The buffer comes back in an
+    /// `Option`, which has the buffer's own layout, so a caller that wraps
+    /// it (arn::compat) does not copy it between layouts.
+    #[inline]
+    pub(crate) fn allocate_or_none(&self) -> Option<Buffer> {
+        let buf = self.try_allocate();
+        if buf.is_none() {
+            self.count_failure();
+        }
+        buf
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn count_failure(&self) {
+        self.shared().failures.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Like [`FixedArena::allocate`], but waits up to `timeout` for a slot
@@ -378,10 +428,7 @@ impl FixedArena {
             Some(token) => Ok(self.buffer(token)),
             None => {
                 s.failures.fetch_add(1, Ordering::Relaxed);
-                Err(Error::Timeout {
-                    what: "fixed arena",
-                    ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
-                })
+                Err(Error::timeout("fixed arena", timeout))
             }
         }
     }
@@ -398,12 +445,10 @@ impl FixedArena {
     fn buffer(&self, token: usize) -> Buffer {
         let s = self.shared();
         let slot = Shared::slot_of(token);
-        let claims = &s.claims[slot];
-        // Only the slot's owner writes its count: no read-modify-write.
-        claims.store(claims.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+        SlotCounts::bump(&s.counts[slot].claims);
         let home = Home {
             store: self.shared.cast(),
-            release,
+            ops: &OPS,
             token,
         };
         Buffer::new(s.slot_ptr(slot), s.slot_size, home, s.auto_spill)
@@ -425,17 +470,21 @@ impl FixedArena {
         self.shared().count
     }
 
-    /// Bytes per slot: every buffer's capacity.
+    /// Bytes per slot, rounded up to the alignment: every buffer's capacity.
     pub fn slot_size(&self) -> usize {
         self.shared().slot_size
     }
 
     /// A snapshot of the arena's counters.
-    pub fn metrics(&self) -> FixedMetrics {
+    pub fn stats(&self) -> FixedStats {
         let s = self.shared();
         let live = s.live();
-        let allocations: u64 = s.claims.iter().map(|c| c.load(Ordering::Relaxed)).sum();
-        FixedMetrics {
+        let allocations: u64 = s
+            .counts
+            .iter()
+            .map(|c| c.claims.load(Ordering::Relaxed))
+            .sum();
+        FixedStats {
             allocations,
             failures: s.failures.load(Ordering::Relaxed),
             frees: allocations.saturating_sub(live as u64),
@@ -445,7 +494,23 @@ impl FixedArena {
             slots: s.count,
             slots_free: s.count - live,
             slot_size: s.slot_size,
+            frozen: s
+                .counts
+                .iter()
+                .map(|c| c.frozen.load(Ordering::Relaxed))
+                .sum(),
         }
+    }
+
+    /// Faults every page in on the calling thread.
+    pub(crate) fn fault_in(&self) {
+        self.shared().backing.fault_in();
+    }
+
+    /// The old name of [`FixedArena::stats`], kept for one release.
+    #[deprecated(note = "renamed stats")]
+    pub fn metrics(&self) -> FixedStats {
+        self.stats()
     }
 }
 
@@ -484,6 +549,8 @@ pub struct FixedArenaBuilder {
 
 impl FixedArenaBuilder {
     /// Aligns every slot to `align` (a power of two up to 4096; default 8).
+    /// The slot size is rounded up to a multiple of it, and the rounded
+    /// size is every buffer's capacity.
     pub fn alignment(mut self, align: usize) -> Self {
         self.opts.align = Some(align);
         self
@@ -523,7 +590,10 @@ impl FixedArenaBuilder {
             }
         };
         let (zero, auto_spill) = (self.opts.zero(), self.opts.auto_spill);
-        let backing = self.opts.backing(len, prefault)?;
+        let mut opts = self.opts;
+        let wake_hook = opts.wake_hook.take();
+        let armed = wake_hook.is_some();
+        let backing = opts.backing(len, prefault)?;
         let words = count.div_ceil(PER_WORD);
         let used_in_last = count - (words - 1) * PER_WORD;
         let tail = SLOTS & !((1u64 << used_in_last) - 1);
@@ -538,29 +608,31 @@ impl FixedArenaBuilder {
                     } else {
                         SLOTS
                     };
-                    AtomicU64::new(v)
+                    // A wake hook listens to every release: armed for good.
+                    AtomicU64::new(if armed { v | WAIT } else { v })
                 }))
             })
             .collect();
-        let shared = Box::new(Shared {
+        Ok(FixedArena::from_shared(Shared {
             lines,
             words,
             tail,
-            claims: (0..count).map(|_| AtomicU64::new(0)).collect(),
+            counts: (0..count)
+                .map(|_| SlotCounts {
+                    claims: AtomicU64::new(0),
+                    frozen: AtomicU64::new(0),
+                })
+                .collect(),
             base: backing.base(),
-            stride,
-            slot_size: self.slot_size,
+            slot_size: stride,
             count,
             zero,
             auto_spill,
             refs: AtomicUsize::new(1),
             failures: AtomicU64::new(0),
             spills: AtomicU64::new(0),
-            waiters: Waiters::new(),
+            waiters: Waiters::new(wake_hook),
             backing,
-        });
-        Ok(FixedArena {
-            shared: NonNull::from(Box::leak(shared)),
-        })
+        }))
     }
 }

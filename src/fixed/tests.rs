@@ -30,11 +30,11 @@ fn every_slot_once_then_full() {
             e.to_string(),
             format!("fixed arena full: all {n} slots in use")
         );
-        let m = a.metrics();
+        let m = a.stats();
         assert_eq!((m.allocations, m.failures, m.slots_free), (n as u64, 1, 0));
         assert_eq!(m.bytes_live, n * 32);
         held.clear();
-        let m = a.metrics();
+        let m = a.stats();
         assert_eq!((m.frees, m.slots_free, m.bytes_live), (n as u64, n, 0));
         assert_eq!(seen.len(), n);
     }
@@ -48,9 +48,83 @@ fn slots_are_inside_the_mapping_aligned_and_disjoint() {
     addrs.sort_unstable();
     assert!(addrs.iter().all(|p| p % 64 == 0));
     assert!(addrs.windows(2).all(|w| w[1] - w[0] >= 64));
-    assert_eq!(a.metrics().bytes_reserved, 100 * 64);
-    assert_eq!((a.slot_count(), a.slot_size()), (100, 40));
+    assert_eq!(a.stats().bytes_reserved, 100 * 64);
+    assert_eq!((a.slot_count(), a.slot_size()), (100, 64));
     assert!(format!("{a:?}").contains("slots: 100"));
+}
+
+#[test]
+fn alignment_padding_is_the_buffers_capacity() {
+    // One byte asked, 512 reserved per slot: the whole 512 are usable.
+    let a = FixedArena::builder(1, 1).alignment(512).build().unwrap();
+    assert_eq!(a.slot_size(), 512);
+    let mut buf = a.allocate().unwrap();
+    assert_eq!(buf.capacity(), 512);
+    buf.try_put_slice(&[0xAB; 512]).unwrap();
+    assert!(matches!(
+        buf.try_put_slice(b"x"),
+        Err(crate::Error::BufferFull { remaining: 0, .. })
+    ));
+    let m = a.stats();
+    assert_eq!(
+        (m.slot_size, m.bytes_live, m.bytes_reserved),
+        (512, 512, 512)
+    );
+    let bytes = buf.freeze();
+    assert_eq!(bytes.len(), 512);
+    assert!(bytes.iter().all(|&b| b == 0xAB));
+    // A size already a multiple of the alignment is unchanged.
+    assert_eq!(
+        FixedArena::builder(2, 128)
+            .alignment(64)
+            .build()
+            .unwrap()
+            .slot_size(),
+        128
+    );
+}
+
+#[test]
+fn freezes_are_counted_when_they_happen() {
+    let a = FixedArena::builder(2, 8).auto_spill().build().unwrap();
+    let mut b = a.allocate().unwrap();
+    b.put_slice(b"abc");
+    let bytes = b.freeze();
+    // Counted while the bytes live, not when they come back.
+    assert_eq!((a.stats().frozen, a.stats().frees), (1, 0));
+    let empty = a.allocate().unwrap().freeze();
+    assert!(empty.is_empty());
+    assert_eq!(a.stats().frozen, 2);
+    // A spilled buffer's bytes are on the heap: not an arena freeze.
+    let mut s = a.allocate().unwrap();
+    s.put_slice(&[1; 9]);
+    assert!(s.is_spilled());
+    drop(s.freeze());
+    // Abandoned buffers are not frozen either.
+    a.allocate().unwrap().abandon();
+    let m = a.stats();
+    assert_eq!((m.frozen, m.allocations, m.spills), (2, 4, 1));
+    drop(bytes);
+}
+
+#[cfg(feature = "async-alloc")]
+#[test]
+fn a_wake_hook_hears_every_release() {
+    let told = Arc::new(AtomicUsize::new(0));
+    let t = Arc::clone(&told);
+    let a = FixedArena::builder(2, 8)
+        .wake_hook(Box::new(move |order| {
+            assert_eq!(order, 0);
+            t.fetch_add(1, Ordering::Relaxed);
+        }))
+        .build()
+        .unwrap();
+    let b = a.allocate().unwrap();
+    drop(a.allocate().unwrap());
+    assert_eq!(told.load(Ordering::Relaxed), 1);
+    drop(b.freeze());
+    assert_eq!(told.load(Ordering::Relaxed), 2);
+    assert_eq!(a.stats().slots_free, 2);
 }
 
 #[test]
@@ -229,7 +303,7 @@ fn allocate_timeout_waits_for_a_slot_or_gives_up() {
             ms: 30
         }
     );
-    assert_eq!(a.metrics().failures, 1);
+    assert_eq!(a.stats().failures, 1);
     let releaser = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(20));
         drop(held);
@@ -262,8 +336,8 @@ fn many_waiters_each_get_a_slot() {
     for w in waiters {
         w.join().unwrap();
     }
-    assert_eq!(a.metrics().slots_free, 2);
-    assert_eq!(a.metrics().allocations, 6);
+    assert_eq!(a.stats().slots_free, 2);
+    assert_eq!(a.stats().allocations, 6);
 }
 
 #[cfg(feature = "async")]
@@ -335,7 +409,7 @@ fn two_threads_trade_bytes_and_everything_comes_back() {
     let t0 = worker(0, tx1, rx0);
     let t1 = worker(1, tx0, rx1);
     assert_eq!(t0.join().unwrap() + t1.join().unwrap(), 2 * PER_THREAD);
-    let m = a.metrics();
+    let m = a.stats();
     assert_eq!(m.bytes_live, 0);
     assert_eq!(m.slots_free, 256);
     assert_eq!(m.allocations, 2 * PER_THREAD as u64);
@@ -452,11 +526,11 @@ proptest! {
                 .map(|(b, _)| b.written().as_ptr() as usize)
                 .chain(frozen.iter().map(|f| f.2))
                 .collect();
-            prop_assert_eq!(a.metrics().slots_free, SLOTS - out.len());
+            prop_assert_eq!(a.stats().slots_free, SLOTS - out.len());
         }
         drop(bufs);
         drop(frozen);
-        let m = a.metrics();
+        let m = a.stats();
         prop_assert_eq!(m.slots_free, SLOTS);
         prop_assert_eq!(m.frees, m.allocations);
     }

@@ -8,7 +8,8 @@ use std::ptr::{self, NonNull};
 use crate::error::{Error, Result};
 
 /// What containers and typed helpers need from an arena; implemented by
-/// [`GrowArena`] and [`SharedGrowArena`].
+/// [`GrowArena`](crate::GrowArena) and
+/// [`SharedGrowArena`](crate::SharedGrowArena).
 ///
 /// # Safety
 ///
@@ -36,9 +37,10 @@ pub unsafe trait ArenaAlloc {
 
     /// Resizes the block at `ptr` to `new_size` bytes aligned to `align`:
     /// in place when its class already holds `new_size`, or when it is the
-    /// arena's last allocation and its chunk has room (the seed's
-    /// `Append`); otherwise a new block gets a copy and the old one is
-    /// freed. On error the old block is untouched and still live.
+    /// arena's last allocation and its chunk has room (`Append` of the Go
+    /// arena limpo1989/arena); otherwise a new block gets a copy and the
+    /// old one is freed. On error the old block is untouched and still
+    /// live.
     ///
     /// # Safety
     ///
@@ -63,29 +65,7 @@ pub unsafe trait ArenaAlloc {
     /// tell that their blocks are gone.
     fn epoch(&self) -> u64;
 
-    /// Moves `value` into the arena. Its `Drop` never runs (like any arena
-    /// that frees in bulk).
-    #[allow(clippy::mut_from_ref)]
-    fn alloc_value<T>(&self, value: T) -> Result<&mut T>
-    where
-        Self: Sized,
-    {
-        let layout = Layout::new::<T>();
-        let p = if layout.size() == 0 {
-            NonNull::<T>::dangling().cast()
-        } else {
-            self.alloc(layout)?
-        };
-        let p = p.cast::<T>();
-        // SAFETY: `p` is a fresh block for a `T` (or dangling and aligned
-        // for a zero-sized one), ours until the arena's `&mut` reset.
-        unsafe {
-            p.as_ptr().write(value);
-            Ok(&mut *p.as_ptr())
-        }
-    }
-
-    /// Copies `bytes` into the arena (the seed's `Bytes`).
+    /// Copies `bytes` into the arena (`Bytes` of limpo1989/arena).
     #[allow(clippy::mut_from_ref)]
     fn copy_bytes(&self, bytes: &[u8]) -> Result<&mut [u8]>
     where
@@ -103,7 +83,7 @@ pub unsafe trait ArenaAlloc {
         }
     }
 
-    /// Copies `s` into the arena (the seed's `String`).
+    /// Copies `s` into the arena (`String` of limpo1989/arena).
     #[allow(clippy::mut_from_ref)]
     fn copy_str(&self, s: &str) -> Result<&mut str>
     where

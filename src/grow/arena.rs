@@ -8,7 +8,7 @@ use std::ops::DerefMut;
 use std::ptr::{self, NonNull};
 
 use super::alloc::ArenaAlloc;
-use super::class::{GROW_DEFAULT_CHUNK, GROW_GRANULE, MAX_CHUNK, MIN_CHUNK};
+use super::class::{ARN_GROW_DEFAULT_CHUNK, ARN_GROW_GRANULE, MAX_CHUNK, MIN_CHUNK};
 use super::core::{Chunk, Core, Freed, GrowStats, Need, Resize};
 use super::source::{MemorySource, SystemMemory};
 use crate::error::{Error, Result};
@@ -99,18 +99,18 @@ impl<A: Access + ?Sized> Ops<'_, A> {
     /// when it is to hold small blocks.
     fn fetch(&self, size: usize, small: bool) -> Result<Chunk> {
         let size = size
-            .checked_add(GROW_GRANULE - 1)
-            .map(|s| s & !(GROW_GRANULE - 1))
+            .checked_add(ARN_GROW_GRANULE - 1)
+            .map(|s| s & !(ARN_GROW_GRANULE - 1))
             .ok_or(Error::System { bytes: size })?;
         let src = self.0.source();
         let Some(base) = src.alloc(size) else {
             return Err(Error::System { bytes: size });
         };
-        let chunk = if base.as_ptr() as usize % GROW_GRANULE != 0 {
+        let chunk = if base.as_ptr() as usize % ARN_GROW_GRANULE != 0 {
             Err(Error::Refused {
                 bytes: size,
                 reason: format!(
-                    "the memory source returned {:p}, not aligned to {GROW_GRANULE}",
+                    "the memory source returned {:p}, not aligned to {ARN_GROW_GRANULE}",
                     base.as_ptr()
                 ),
             })
@@ -249,7 +249,7 @@ impl<A: Access + ?Sized> Ops<'_, A> {
         let layout = unsafe { Layout::from_size_align_unchecked(new_size, align) };
         let q = self.alloc(layout)?;
         // Every block holds whole granules.
-        let keep = usable.min(new_size.next_multiple_of(GROW_GRANULE));
+        let keep = usable.min(new_size.next_multiple_of(ARN_GROW_GRANULE));
         // SAFETY: both blocks are live and distinct, each at least `keep`
         // bytes long.
         unsafe { ptr::copy_nonoverlapping(p.as_ptr(), q.as_ptr(), keep) };
@@ -345,7 +345,7 @@ impl GrowArenaBuilder {
                 self.chunk_size
             )));
         }
-        let size = (self.chunk_size + GROW_GRANULE - 1) & !(GROW_GRANULE - 1);
+        let size = (self.chunk_size + ARN_GROW_GRANULE - 1) & !(ARN_GROW_GRANULE - 1);
         Ok(Core::new(size, self.retain))
     }
 
@@ -357,8 +357,8 @@ impl GrowArenaBuilder {
         })
     }
 
-    /// An arena with an internal lock, safe from any thread (the seed's
-    /// `WithEnableLock`). Containers on it still serve one thread at a time.
+    /// An arena with an internal lock, safe from any thread (the Go
+    /// arena's `WithEnableLock`). Containers on it still serve one thread at a time.
     pub fn build_shared(self) -> Result<SharedGrowArena> {
         Ok(SharedGrowArena {
             core: SpinLock::new(self.core()?),
@@ -399,7 +399,7 @@ impl GrowArena {
     /// Options for a new arena.
     pub fn builder() -> GrowArenaBuilder {
         GrowArenaBuilder {
-            chunk_size: GROW_DEFAULT_CHUNK,
+            chunk_size: ARN_GROW_DEFAULT_CHUNK,
             retain: 1,
             source: Box::new(SystemMemory),
         }

@@ -4,16 +4,23 @@
 
 /// The unit of every block: sizes round up to it, and every block is
 /// aligned to it.
-pub const GROW_GRANULE: usize = 16;
+pub const ARN_GROW_GRANULE: usize = 16;
 pub(super) const GRANULE_SHIFT: u32 = 4;
 /// Number of size classes, counting the unused class 0.
 pub(super) const CLASSES: usize = 128;
 /// Default chunk size.
-pub const GROW_DEFAULT_CHUNK: usize = 64 * 1024;
+pub const ARN_GROW_DEFAULT_CHUNK: usize = 64 * 1024;
 /// Smallest chunk size accepted.
 pub(super) const MIN_CHUNK: usize = 256;
 /// Largest chunk size accepted (a side table indexes granules with 32 bits).
 pub(super) const MAX_CHUNK: usize = 1 << 30;
+
+/// The old name of `ARN_GROW_GRANULE`, kept for one release.
+#[deprecated(note = "renamed ARN_GROW_GRANULE")]
+pub const GROW_GRANULE: usize = ARN_GROW_GRANULE;
+/// The old name of `ARN_GROW_DEFAULT_CHUNK`, kept for one release.
+#[deprecated(note = "renamed ARN_GROW_DEFAULT_CHUNK")]
+pub const GROW_DEFAULT_CHUNK: usize = ARN_GROW_DEFAULT_CHUNK;
 
 /// Granules of each class: classes 1..=8 are 1..=8 granules, then four
 /// classes per doubling (10, 12, 14, 16, 20, 24, ...).
@@ -58,7 +65,7 @@ const SMALL_CLASS: [u8; SMALL_GRANULES + 1] = {
 /// of 0 bytes gets a unique block too.
 #[inline(always)]
 pub(super) fn granules(size: usize) -> usize {
-    (size.wrapping_add(GROW_GRANULE - 1) >> GRANULE_SHIFT).max(1)
+    (size.wrapping_add(ARN_GROW_GRANULE - 1) >> GRANULE_SHIFT).max(1)
 }
 
 /// The smallest class of at least `g` granules (`0 < g`, at most the

@@ -6,7 +6,7 @@
 
 use std::ptr::{self, NonNull};
 
-use super::class::{CLASSES, GRANULE_SHIFT, GROW_GRANULE, MAX_BLOCK, granules};
+use super::class::{ARN_GROW_GRANULE, CLASSES, GRANULE_SHIFT, MAX_BLOCK, granules};
 use super::frames::{Frames, NONE};
 use super::side::{CACHED, FREED, LIVE, Raw, SIZE, Side, USED, code};
 use crate::error::{Error, Result};
@@ -261,7 +261,7 @@ impl Quarantine {
 
     /// Whether `p` starts a granule of a chunk given back.
     fn in_chunk(&self, p: *const u8) -> bool {
-        p as usize % GROW_GRANULE == 0
+        p as usize % ARN_GROW_GRANULE == 0
             && self
                 .chunks
                 .iter()
@@ -356,7 +356,7 @@ impl Core {
     /// `None` sends it to [`alloc_slow`](Self::alloc_slow).
     #[inline(always)]
     pub(super) fn alloc(&mut self, size: usize, align: usize) -> Option<NonNull<u8>> {
-        if align <= GROW_GRANULE && size <= QUICK * GROW_GRANULE {
+        if align <= ARN_GROW_GRANULE && size <= QUICK * ARN_GROW_GRANULE {
             let n = granules(size);
             let head = self.quick[n];
             if head != NIL {
@@ -438,7 +438,7 @@ impl Core {
         size: usize,
         align: usize,
     ) -> std::result::Result<NonNull<u8>, Need> {
-        let pad = align.saturating_sub(GROW_GRANULE);
+        let pad = align.saturating_sub(ARN_GROW_GRANULE);
         let span = size + pad;
         if span > self.large {
             return Err(Need::Large(span));
@@ -491,9 +491,10 @@ impl Core {
     /// Places the large block of `size` bytes aligned to `align` in its
     /// new chunk (never at an address in the quarantine).
     pub(super) fn install_large(&mut self, mut chunk: Chunk, align: usize) -> NonNull<u8> {
-        let a = align.max(GROW_GRANULE);
+        let a = align.max(ARN_GROW_GRANULE);
         let base = chunk.base as usize;
-        self.quarantine.forget_within(base, chunk.size, |_| {});
+        // Released addresses inside the new chunk stay remembered: the
+        // block steps past one, and a second free of any is still told.
         let mut at = ((base + a - 1) & !(a - 1)) - base;
         if self.quarantine.contains(chunk.base.wrapping_add(at)) {
             at += a;
@@ -511,8 +512,12 @@ impl Core {
     /// The chunk size a large block of `span` bytes (its alignment padding
     /// included) asks for, with room to step past a quarantined address.
     pub(super) fn large_chunk(span: usize, align: usize) -> Option<usize> {
-        let bytes = span.checked_add(align.max(GROW_GRANULE))?;
-        let unit = if bytes >= 4096 { 4096 } else { GROW_GRANULE };
+        let bytes = span.checked_add(align.max(ARN_GROW_GRANULE))?;
+        let unit = if bytes >= 4096 {
+            4096
+        } else {
+            ARN_GROW_GRANULE
+        };
         Some(bytes.checked_add(unit - 1)? & !(unit - 1))
     }
 
@@ -607,7 +612,7 @@ impl Core {
             let c = unsafe { self.chunks.get_unchecked(id) };
             let off = p as usize - c.base as usize;
             let g = off >> GRANULE_SHIFT;
-            if off % GROW_GRANULE == 0 && g < c.side.n {
+            if off % ARN_GROW_GRANULE == 0 && g < c.side.n {
                 let state = c.side.state(g);
                 if state & (USED | FREED) == LIVE {
                     let n = match (state & SIZE) as usize {
@@ -633,11 +638,13 @@ impl Core {
         let freed_in = |c: &Chunk| {
             let off = (p as usize).wrapping_sub(c.base as usize);
             off < c.size
-                && off % GROW_GRANULE == 0
+                && off % ARN_GROW_GRANULE == 0
                 && off >> GRANULE_SHIFT < c.side.n
                 && c.side.state(off >> GRANULE_SHIFT) & FREED != 0
         };
         let freed = match self.locate(p) {
+            // Inside a large block's chunk: a large block released there.
+            Some(id) if !self.chunks[id].block.is_null() => self.quarantine.contains(p),
             Some(id) => freed_in(&self.chunks[id]),
             None => match self
                 .spare
@@ -675,7 +682,7 @@ impl Core {
         if side.0.is_null() {
             return self.free_large(e.id, p);
         }
-        if off % GROW_GRANULE != 0 {
+        if off % ARN_GROW_GRANULE != 0 {
             return Freed::Bad;
         }
         let g = off >> GRANULE_SHIFT;

@@ -152,9 +152,9 @@ impl CGrow {
         let p = unsafe { NonNull::new_unchecked(ptr.cast::<u8>()) };
         let q = match &self.arena {
             // SAFETY: the caller's promise; the arena checks the pointer.
-            Arena::Plain(a) => unsafe { a.realloc(p, super::GROW_GRANULE, new_size) },
+            Arena::Plain(a) => unsafe { a.realloc(p, super::ARN_GROW_GRANULE, new_size) },
             // SAFETY: as above.
-            Arena::Locked(a) => unsafe { a.realloc(p, super::GROW_GRANULE, new_size) },
+            Arena::Locked(a) => unsafe { a.realloc(p, super::ARN_GROW_GRANULE, new_size) },
         };
         q.ok().map(|q| q.as_ptr().cast())
     }
@@ -175,7 +175,7 @@ impl CGrow {
                 return Ok(std::ptr::null_mut());
             }
             // SAFETY: as above.
-            (Some(p), n) => unsafe { a.realloc(p, super::GROW_GRANULE, n) }?,
+            (Some(p), n) => unsafe { a.realloc(p, super::ARN_GROW_GRANULE, n) }?,
         };
         Ok(p.as_ptr().cast())
     }
@@ -271,7 +271,7 @@ fn builder(opts: Option<GrowOpts>) -> Result<(GrowArenaBuilder, bool, u64)> {
     };
     let b = b
         .chunk_size(if o.chunk_size == 0 {
-            super::GROW_DEFAULT_CHUNK
+            super::ARN_GROW_DEFAULT_CHUNK
         } else {
             o.chunk_size
         })
@@ -333,7 +333,7 @@ pub unsafe extern "C" fn grwmk(options: *const GrowOpts) -> arn_grow {
 /// The layout of a C request: alignment 0 means 16.
 fn layout(size: usize, align: usize) -> Result<Layout> {
     let align = if align == 0 {
-        super::GROW_GRANULE
+        super::ARN_GROW_GRANULE
     } else {
         align
     };
@@ -351,10 +351,11 @@ fn layout(size: usize, align: usize) -> Result<Layout> {
 /// unique minimal block (free it like any other), and the memory is not
 /// zeroed (see `grwaz`). `grwsz` tells how many bytes the block holds.
 ///
-/// Returns the pointer, owned by the caller until `grwfe`, `grwre`,
-/// `grwrs` or `grwfr`; NULL on failure: `ARN_E_INVALID_ARGUMENT` for a bad
-/// alignment or a size above the largest block, `ARN_E_SYSTEM` when the
-/// memory source has no chunk, handle errors.
+/// The block belongs to the arena: it is valid until `grwfe` frees it,
+/// `grwre` moves it, or `grwrs` or `grwfr` takes every block back. Returns
+/// it; NULL on failure: `ARN_E_INVALID_ARGUMENT` for a bad alignment or a
+/// size above the largest block, `ARN_E_SYSTEM` when the memory source has
+/// no chunk, handle errors.
 #[unsafe(no_mangle)]
 pub extern "C" fn grwal(arena: arn_grow, size: usize, align: usize) -> *mut c_void {
     hot_ref(
@@ -367,6 +368,9 @@ pub extern "C" fn grwal(arena: arn_grow, size: usize, align: usize) -> *mut c_vo
 
 /// `grwal`, zero-filled (`calloc` is `grwaz(a, n * size, 0)` after
 /// checking the product for overflow).
+///
+/// The block belongs to the arena, valid as `grwal`'s. Returns it; NULL on
+/// failure, with `grwal`'s errors.
 #[unsafe(no_mangle)]
 pub extern "C" fn grwaz(arena: arn_grow, size: usize, align: usize) -> *mut c_void {
     let fast = move |g: &CGrow| {
@@ -434,8 +438,9 @@ pub unsafe extern "C" fn grwfe(arena: arn_grow, ptr: *mut c_void) -> c_int {
 /// the old usable size (`grwsz`) and the new size is kept, across every
 /// move between small and large blocks.
 ///
-/// Returns the block; NULL on failure, the old block untouched and still
-/// live: `ARN_E_INVALID_ARGUMENT` for a size above the largest block,
+/// Returns the block, which belongs to the arena as `grwal`'s do; NULL on
+/// failure, the old block untouched and still live:
+/// `ARN_E_INVALID_ARGUMENT` for a size above the largest block,
 /// `ARN_E_FOREIGN_POINTER` / `ARN_E_DOUBLE_FREE` as for `grwfe`,
 /// `ARN_E_SYSTEM`.
 ///
@@ -500,10 +505,12 @@ pub extern "C" fn grwtm(arena: arn_grow) -> c_int {
     })
 }
 
-/// Copies `len` bytes from `src` into a new block (the seed's `Bytes`).
+/// Copies `len` bytes from `src` into a new block (`Bytes` of the Go
+/// arena).
 ///
-/// Returns the copy; NULL on failure: `ARN_E_INVALID_ARGUMENT` for a zero
-/// `len` or a NULL `src`, `ARN_E_SYSTEM`, handle errors.
+/// Returns the copy, a block of the arena as `grwal`'s; NULL on failure:
+/// `ARN_E_INVALID_ARGUMENT` for a zero `len` or a NULL `src`,
+/// `ARN_E_SYSTEM`, handle errors.
 ///
 /// # Safety
 ///
@@ -522,11 +529,11 @@ pub unsafe extern "C" fn grwcp(arena: arn_grow, src: *const c_void, len: usize) 
     })
 }
 
-/// Copies the C string `s`, with its terminating NUL, into the arena (the
-/// seed's `String`).
+/// Copies the C string `s`, with its terminating NUL, into the arena
+/// (`String` of the Go arena).
 ///
-/// Returns the copy; NULL on failure: `ARN_E_INVALID_ARGUMENT` for a NULL
-/// `s`, `ARN_E_SYSTEM`, handle errors.
+/// Returns the copy, a block of the arena as `grwal`'s; NULL on failure:
+/// `ARN_E_INVALID_ARGUMENT` for a NULL `s`, `ARN_E_SYSTEM`, handle errors.
 ///
 /// # Safety
 ///
@@ -558,8 +565,8 @@ fn copy_in(a: &dyn ArenaAlloc, bytes: &[u8]) -> Result<*mut u8> {
 /// Returns 1 if it does, 0 if not (NULL included), -1 with the last error
 /// set for a bad handle.
 #[unsafe(no_mangle)]
-pub extern "C" fn grwim(arena: arn_grow, ptr: *const c_void) -> c_int {
-    guard::flag("grwim", || {
+pub extern "C" fn grwow(arena: arn_grow, ptr: *const c_void) -> c_int {
+    guard::flag("grwow", || {
         with_arena(arena, |a| Ok(a.is_managed(ptr.cast())))
     })
 }
@@ -608,4 +615,15 @@ pub extern "C" fn grwfr(arena: arn_grow) -> c_int {
     guard::status("grwfr", || {
         free_unless_busy(arena, |g: &CGrow| g.not_in_callback("free")).map(drop)
     })
+}
+
+// Deprecated spellings, kept for one release (CHANGELOG.md lists them).
+
+/// Deprecated spelling of `grwow` (the arn family's "owns this pointer?"
+/// is `arnow`), kept for one release. Behaves exactly as `grwow`, whose
+/// name its errors carry.
+#[deprecated(note = "renamed grwow")]
+#[unsafe(no_mangle)]
+pub extern "C" fn grwim(arena: arn_grow, ptr: *const c_void) -> c_int {
+    grwow(arena, ptr)
 }

@@ -1,8 +1,8 @@
-//! The growing arena of seed 001 (the Go arena limpo1989/arena): chunks
-//! taken from a memory source as needed, blocks freed one at a time and
-//! reused by any size, reallocation in place. Shaped to sit under a C
-//! library's `malloc`-style hook. The containers whose storage lives in it
-//! are in [`crate::collections`].
+//! The growing arena, after the Go arena limpo1989/arena: chunks taken
+//! from a memory source as needed, blocks freed one at a time and reused by
+//! any size, reallocation in place. Shaped to sit under a C library's
+//! `malloc`-style hook. The containers whose storage lives in it are in
+//! [`crate::collections`].
 //!
 //! # Design
 //!
@@ -34,6 +34,33 @@
 //! gives the rest back to the memory source, and clears only the side-table
 //! words that were used.
 //!
+//! # Example
+//!
+//! ```
+//! use arn::prelude::*; // ArenaAlloc's byte-level methods
+//! use std::alloc::Layout;
+//! # fn main() -> arn::Result<()> {
+//! let mut arena = arn::GrowArena::builder().chunk_size(4096).build()?;
+//! let p = arena.alloc(Layout::new::<[u64; 4]>())?; // not zeroed, like malloc
+//! // SAFETY: `p` is ours; nothing else uses it after this.
+//! unsafe { arena.free(p)? }; // reused by the next block of its class
+//! let v = arena.alloc_value([1u8; 100])?; // typed, no import needed
+//! let s = arena.copy_str("text")?;
+//! assert_eq!((v[99], &*s), (1, "text"));
+//! let mut m = arn::ArenaMap::new_in(&arena);
+//! m.insert(1, "one")?;
+//! drop(m);
+//! arena.reset(); // every block at once
+//! assert_eq!(arena.stats().bytes_live, 0);
+//!
+//! // The shared arena takes a lock: a `&SharedGrowArena` crosses threads.
+//! let shared = arn::GrowArena::builder().build_shared()?;
+//! std::thread::scope(|t| {
+//!     t.spawn(|| shared.alloc_value(7u32).map(|x| *x));
+//! });
+//! # Ok(()) }
+//! ```
+//!
 //! Two types share the core: [`GrowArena`] (one thread at a time, `!Sync`)
 //! and [`SharedGrowArena`] (an internal lock, safe from any thread). The
 //! memory source is never called with the lock held or with the core
@@ -53,6 +80,8 @@ mod source;
 
 pub use alloc::ArenaAlloc;
 pub use arena::{GrowArena, GrowArenaBuilder, SharedGrowArena};
+pub use class::{ARN_GROW_DEFAULT_CHUNK, ARN_GROW_GRANULE};
+#[allow(deprecated)]
 pub use class::{GROW_DEFAULT_CHUNK, GROW_GRANULE};
 pub use core::GrowStats;
 pub use source::{MemorySource, SystemMemory};

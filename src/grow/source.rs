@@ -3,11 +3,11 @@
 use std::alloc::Layout;
 use std::ptr::NonNull;
 
-/// Where chunks come from (the seed's `Memory`): the system by default, or
+/// Where chunks come from (the Go arena's `Memory`): the system by default, or
 /// shared memory, a huge-page pool, a C callback pair.
 ///
 /// Called without any lock of the arena held, from whichever thread
-/// allocates (several at once for a [`SharedGrowArena`]); a source may
+/// allocates (several at once for a [`SharedGrowArena`](crate::SharedGrowArena)); a source may
 /// allocate from the arena it serves.
 ///
 /// [`SharedGrowArena`]: super::SharedGrowArena

@@ -2,9 +2,9 @@
 
 use std::ffi::{c_int, c_void};
 
-use super::{MmapArena, MmapOpts, MmapStats};
+use super::{MmapArena, MmapArenaBuilder, MmapStats};
 use crate::ffi::handle::{self, Kind, Object};
-use crate::ffi::{args, guard, hot, with};
+use crate::ffi::{args, free, guard, hot, with};
 
 /// Handle of an mmap arena; 0 is never valid.
 #[allow(non_camel_case_types)]
@@ -34,7 +34,7 @@ pub unsafe extern "C" fn mmpmk(size: usize, options: *const MmapOpts) -> arn_mma
     guard::value("mmpmk", || {
         // SAFETY: the caller's promise on `options`.
         let opts = unsafe { args::read_opt(options, "options") }?.unwrap_or_default();
-        handle::insert(MmapArena::new(size, &opts)?)
+        handle::insert(MmapOpts::builder(&opts, size).build()?)
     })
 }
 
@@ -92,11 +92,11 @@ pub extern "C" fn mmprs(m: arn_mmap) -> c_int {
 /// handle error.
 #[unsafe(no_mangle)]
 pub extern "C" fn mmpfr(m: arn_mmap) -> c_int {
-    guard::status("mmpfr", || handle::remove::<MmapArena>(m).map(drop))
+    guard::status("mmpfr", || free::<MmapArena>(m))
 }
 
 /// Writes the counters of mmap arena `m` to `*out` (an addition to the
-/// seed, which has no mmap stats).
+/// original arn API, which has no mmap stats).
 ///
 /// Returns 0, `ARN_E_INVALID_ARGUMENT` when `out` is NULL, or a handle
 /// error; `*out` is untouched on failure.
@@ -111,4 +111,47 @@ pub unsafe extern "C" fn mmpst(m: arn_mmap, out: *mut MmapStats) -> c_int {
         // SAFETY: the caller's promise on `out`.
         unsafe { args::write(out, "out", stats) }
     })
+}
+
+/// Options of an mmap arena (`mmpmk`). Every field is zero by default, and
+/// the all-zero value is the default: no huge pages, no prefault, a guard
+/// page, nothing retained across a reset. A NULL options pointer and a
+/// `{0}` struct mean the same.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MmapOpts {
+    /// Nonzero: ask for transparent huge pages. The reservation starts at a
+    /// multiple of 2 MiB and is advised `MADV_HUGEPAGE`; the kernel may still
+    /// use 4 KiB pages (a hint, never an error). 0: ordinary pages.
+    pub huge_pages: c_int,
+    /// Nonzero: pages are made resident when they are committed
+    /// (`MADV_POPULATE_WRITE`, or a write to each page on kernels without
+    /// it), so that later first touches do not fault. 0: the kernel fills
+    /// each page on its first touch.
+    pub prefault: c_int,
+    /// Nonzero: no guard page. 0 (the default): one never-committed page
+    /// follows the reservation, so that touching the byte after the arena
+    /// faults even when the whole arena is committed.
+    pub no_guard_page: c_int,
+    /// Bytes that stay committed across a reset, rounded up to whole pages;
+    /// the committed pages past them go back to the OS. More than the
+    /// reservation means all of it (`SIZE_MAX`: never give pages back).
+    /// 0: a reset gives every page back.
+    pub retain: usize,
+}
+
+impl MmapOpts {
+    /// The builder these options describe, for an arena of `size` bytes.
+    pub(crate) fn builder(&self, size: usize) -> MmapArenaBuilder {
+        let page = if self.huge_pages != 0 {
+            crate::buffer::PageSize::Huge
+        } else {
+            crate::buffer::PageSize::Standard
+        };
+        MmapArena::builder(size)
+            .page_size(page)
+            .prefault(self.prefault != 0)
+            .guard_page(self.no_guard_page == 0)
+            .retain(self.retain)
+    }
 }

@@ -1,4 +1,5 @@
-//! The mmap arena (seed `mmpmk`, `mmpcm`, `mmapl`, `mmpfr`).
+//! The mmap arena (C: `mmpmk`, `mmpcm`, `mmapl`, `mmpfr`, as in the
+//! original arn API; `mmprs`, `mmpst`).
 //!
 //! An [`MmapArena`] reserves address space with no access and commits it a
 //! page at a time, so a huge reservation costs nothing until it is used:
@@ -31,12 +32,13 @@
 pub(crate) mod ffi;
 
 use std::cell::Cell;
-use std::ffi::c_int;
 use std::io;
 use std::ptr::NonNull;
 
+use crate::buffer::PageSize;
 use crate::error::{Error, Result};
-use crate::mem::{WORD, align_up, bad_size, bump_up};
+use crate::mem::{WORD, align_up, bad_size, bump_up, check_align, fit_aligned};
+use crate::track;
 
 /// The commit granularity: 4096 bytes, or the system page size where it is
 /// larger.
@@ -47,57 +49,92 @@ pub const ARN_MMAP_PAGE: usize = 4096;
 /// byte arenas).
 pub const ARN_MMAP_HUGE_PAGE: usize = 2 << 20;
 
-/// Options of an mmap arena (C: `arn_mmap_opts`).
+/// How to make an [`MmapArena`]: from [`MmapArena::builder`], then
+/// [`MmapArenaBuilder::build`]. The defaults are ordinary pages, no
+/// prefault, a guard page, and nothing retained across a reset.
 ///
-/// Every field is zero by default, and the all-zero value is the default:
-/// no huge pages, no prefault, a guard page, nothing retained across a
-/// reset. In C, a NULL options pointer and a `{0}` struct mean the same.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct MmapOpts {
-    /// Nonzero: ask for transparent huge pages. The reservation starts at a
-    /// multiple of 2 MiB and is advised `MADV_HUGEPAGE`; the kernel may still
-    /// use 4 KiB pages (a hint, never an error). 0: ordinary pages.
-    pub huge_pages: c_int,
-    /// Nonzero: pages are made resident when they are committed
-    /// (`MADV_POPULATE_WRITE`, or a write to each page on kernels without
-    /// it), so that later first touches do not fault. 0: the kernel fills
-    /// each page on its first touch.
-    pub prefault: c_int,
-    /// Nonzero: no guard page. 0 (the default): one never-committed page
-    /// follows the reservation, so that touching the byte after the arena
-    /// faults even when the whole arena is committed.
-    pub no_guard_page: c_int,
-    /// Bytes that stay committed across a reset, rounded up to whole pages;
-    /// the committed pages past them go back to the OS. More than the
-    /// reservation means all of it (`SIZE_MAX`: never give pages back).
-    /// 0: a reset gives every page back.
-    pub retain: usize,
+/// ```
+/// use arn::{MmapArena, PageSize};
+///
+/// let mut arena = MmapArena::builder(1 << 30) // 1 GiB of address space
+///     .page_size(PageSize::Huge)
+///     .retain(1 << 20)
+///     .build()?;
+/// let bytes = arena.alloc(4096)?; // commits one page
+/// assert_eq!(bytes.len(), 4096);
+/// arena.reset(); // keeps 1 MiB committed
+/// # Ok::<(), arn::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use]
+pub struct MmapArenaBuilder {
+    size: usize,
+    opts: Options,
 }
 
-impl MmapOpts {
-    /// These options with huge pages on or off.
-    pub fn with_huge_pages(mut self, on: bool) -> MmapOpts {
-        self.huge_pages = c_int::from(on);
+/// The settings an [`MmapArenaBuilder`] collects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Options {
+    pub(crate) huge_pages: bool,
+    pub(crate) prefault: bool,
+    pub(crate) guard_page: bool,
+    pub(crate) retain: usize,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            huge_pages: false,
+            prefault: false,
+            guard_page: true,
+            retain: 0,
+        }
+    }
+}
+
+impl MmapArenaBuilder {
+    /// [`PageSize::Huge`]: ask for transparent huge pages. The reservation
+    /// starts at a multiple of 2 MiB and is advised `MADV_HUGEPAGE`; the
+    /// kernel may still use 4 KiB pages (a hint, never an error).
+    /// [`PageSize::Standard`] (the default): ordinary pages.
+    pub fn page_size(mut self, page: PageSize) -> Self {
+        self.opts.huge_pages = page == PageSize::Huge;
         self
     }
 
-    /// These options with prefaulting on or off.
-    pub fn with_prefault(mut self, on: bool) -> MmapOpts {
-        self.prefault = c_int::from(on);
+    /// On: pages are made resident when they are committed
+    /// (`MADV_POPULATE_WRITE`, or a write to each page on kernels without
+    /// it), so that later first touches do not fault. Off (the default):
+    /// the kernel fills each page on its first touch.
+    pub fn prefault(mut self, on: bool) -> Self {
+        self.opts.prefault = on;
         self
     }
 
-    /// These options with the guard page on (the default) or off.
-    pub fn with_guard_page(mut self, on: bool) -> MmapOpts {
-        self.no_guard_page = c_int::from(!on);
+    /// On (the default): one never-committed page follows the reservation,
+    /// so that touching the byte after the arena faults even when the whole
+    /// arena is committed. Off: no guard page.
+    pub fn guard_page(mut self, on: bool) -> Self {
+        self.opts.guard_page = on;
         self
     }
 
-    /// These options retaining `bytes` committed bytes across a reset.
-    pub fn with_retain(mut self, bytes: usize) -> MmapOpts {
-        self.retain = bytes;
+    /// Bytes that stay committed across a reset, rounded up to whole pages;
+    /// the committed pages past them go back to the OS. More than the
+    /// reservation means all of it (`usize::MAX`: never give pages back).
+    /// 0 (the default): a reset gives every page back.
+    pub fn retain(mut self, bytes: usize) -> Self {
+        self.opts.retain = bytes;
         self
+    }
+
+    /// Reserves the address space, committing nothing.
+    ///
+    /// Fails with [`Error::InvalidArgument`] for a size of 0 or one too large
+    /// to round up and map, and [`Error::System`] when the OS refuses the
+    /// reservation.
+    pub fn build(self) -> Result<MmapArena> {
+        MmapArena::with_options(self.size, &self.opts)
     }
 }
 
@@ -133,7 +170,7 @@ struct Plan {
 }
 
 impl Plan {
-    fn new(size: usize, opts: &MmapOpts, page: usize) -> Result<Plan> {
+    fn new(size: usize, opts: &Options, page: usize) -> Result<Plan> {
         if size == 0 {
             return Err(Error::invalid("mmap arena size 0"));
         }
@@ -143,9 +180,9 @@ impl Plan {
             ))
         };
         let reserved = align_up(size, page).ok_or_else(too_big)?;
-        let guard = if opts.no_guard_page == 0 { page } else { 0 };
+        let guard = if opts.guard_page { page } else { 0 };
         let len = reserved.checked_add(guard).ok_or_else(too_big)?;
-        let align = if opts.huge_pages != 0 {
+        let align = if opts.huge_pages {
             ARN_MMAP_HUGE_PAGE.max(page)
         } else {
             page
@@ -174,6 +211,20 @@ impl Plan {
 ///
 /// Allocation takes `&self` and hands out disjoint zeroed `&mut [u8]`;
 /// resetting takes `&mut self`, so no allocation can outlive a reset.
+///
+/// ```
+/// # fn main() -> arn::Result<()> {
+/// // 1 GiB of address space: nothing is committed until it is used.
+/// let mut m = arn::MmapArena::new(1 << 30)?;
+/// let a = m.alloc(10_000)?; // commits three pages
+/// a[9_999] = 1;
+/// let v = m.alloc_slice_fill_with(1000, |i| i as u32)?;
+/// assert_eq!(v[999], 999);
+/// assert_eq!(m.committed(), 4 * 4096);
+/// m.reset(); // committed pages go back to the OS
+/// assert_eq!(m.committed(), 0);
+/// # Ok(()) }
+/// ```
 pub struct MmapArena {
     /// Start of the reservation, a multiple of `page` (of 2 MiB with huge
     /// pages).
@@ -190,6 +241,8 @@ pub struct MmapArena {
     committed: Cell<usize>,
     offset: Cell<usize>,
     allocations: Cell<usize>,
+    /// The most ever committed, for the tracking layer.
+    poisoned: track::HighWater,
 }
 
 // SAFETY: the arena owns its mapping outright; nothing in it is tied to the
@@ -198,15 +251,29 @@ unsafe impl Send for MmapArena {}
 
 impl MmapArena {
     /// Reserves `size` bytes (rounded up to whole pages) of address space
-    /// with no access, committing nothing.
+    /// with no access, committing nothing, with the defaults of
+    /// [`MmapArena::builder`].
     ///
     /// Fails with [`Error::InvalidArgument`] for a size of 0 or one too large
     /// to round up and map, and [`Error::System`] when the OS refuses the
     /// reservation.
-    pub fn new(size: usize, opts: &MmapOpts) -> Result<MmapArena> {
+    pub fn new(size: usize) -> Result<MmapArena> {
+        MmapArena::builder(size).build()
+    }
+
+    /// A builder for an arena reserving `size` bytes (rounded up to whole
+    /// pages) of address space.
+    pub fn builder(size: usize) -> MmapArenaBuilder {
+        MmapArenaBuilder {
+            size,
+            opts: Options::default(),
+        }
+    }
+
+    fn with_options(size: usize, opts: &Options) -> Result<MmapArena> {
         let plan = Plan::new(size, opts, os::page_size())?;
         let base = os::reserve(&plan)?;
-        if opts.huge_pages != 0 {
+        if opts.huge_pages {
             // A hint: a kernel without transparent huge pages refuses it, and
             // the arena then works with ordinary pages.
             let _ = os::advise_huge(base, plan.reserved);
@@ -217,25 +284,17 @@ impl MmapArena {
             reserved: plan.reserved,
             len: plan.len,
             retain: plan.retain,
-            prefault: opts.prefault != 0,
+            prefault: opts.prefault,
             committed: Cell::new(0),
             offset: Cell::new(0),
             allocations: Cell::new(0),
+            poisoned: track::HighWater::default(),
         })
     }
 
-    /// Hands out `bytes` zeroed bytes, 8-byte aligned, committing the pages
-    /// they need.
-    #[inline]
-    // Each call hands out bytes no other call hands out; a reset needs
-    // `&mut self`, so none outlives one.
-    #[allow(clippy::mut_from_ref)]
-    pub fn alloc(&self, bytes: usize) -> Result<&mut [u8]> {
-        let p = self.alloc_ptr(bytes)?;
-        // SAFETY: `alloc_ptr` returned `bytes` committed bytes that no one
-        // else refers to; they live as long as `&self` (reset and drop need
-        // `&mut self` or ownership).
-        Ok(unsafe { std::slice::from_raw_parts_mut(p.as_ptr(), bytes) })
+    crate::mem::alloc_slice! {
+        /// Hands out `bytes` zeroed bytes, 8-byte aligned, committing the
+        /// pages they need.
     }
 
     /// Like [`MmapArena::alloc`], returning a raw pointer.
@@ -254,7 +313,10 @@ impl MmapArena {
         let off = bump_up(&self.offset, &self.allocations, self.committed.get(), bytes)?;
         // SAFETY: the allocation ends within the committed pages, inside
         // the mapping.
-        Some(unsafe { NonNull::new_unchecked(self.base.as_ptr().add(off)) })
+        let p = unsafe { self.base.as_ptr().add(off) };
+        track::handed_out(p, bytes);
+        // SAFETY: inside the mapping, whose base is not null.
+        Some(unsafe { NonNull::new_unchecked(p) })
     }
 
     /// Commits the pages an allocation needs, then makes it.
@@ -277,10 +339,61 @@ impl MmapArena {
                 capacity: self.reserved,
             })?;
         // `reserved` is a page multiple, so this cannot pass it.
-        self.grow(end.next_multiple_of(self.page))?;
+        self.grow(track::pad(end, self.reserved).next_multiple_of(self.page))?;
         Ok(self
             .try_alloc_ptr(bytes)
             .expect("the allocation fits once its pages are committed"))
+    }
+
+    /// Hands out `bytes` zeroed bytes aligned to `align`, a power of two up
+    /// to [`ARN_MAX_ALIGN`](crate::ARN_MAX_ALIGN), committing the pages
+    /// they need; the padding before them counts as used. Fails as
+    /// [`MmapArena::alloc`], and with [`Error::InvalidArgument`] for a bad
+    /// alignment.
+    #[inline]
+    pub fn alloc_aligned_ptr(&self, bytes: usize, align: usize) -> Result<NonNull<u8>> {
+        check_align(align)?;
+        if align <= WORD {
+            return self.alloc_ptr(bytes);
+        }
+        let off = self.offset.get();
+        let at = self.base.as_ptr() as usize + off;
+        let (pad, size) = match fit_aligned(at, bytes, align, self.committed.get() - off) {
+            Some(fits) => fits,
+            None => self.commit_aligned(bytes, align)?,
+        };
+        let room = self.committed.get() - off - pad;
+        self.offset.set(off + pad + track::pad(size, room));
+        self.allocations.set(self.allocations.get() + 1);
+        // SAFETY: off + pad + size <= committed, inside the mapping.
+        let p = unsafe { self.base.as_ptr().add(off + pad) };
+        track::handed_out(p, bytes);
+        // SAFETY: inside the mapping, whose base is not null.
+        Ok(unsafe { NonNull::new_unchecked(p) })
+    }
+
+    /// The slow path of [`MmapArena::alloc_aligned_ptr`]: commits the pages
+    /// the allocation needs and returns its padding and rounded size.
+    #[cold]
+    #[inline(never)]
+    fn commit_aligned(&self, bytes: usize, align: usize) -> Result<(usize, usize)> {
+        if let Some(e) = bad_size(bytes) {
+            return Err(e);
+        }
+        let off = self.offset.get();
+        let at = self.base.as_ptr() as usize + off;
+        let refuse = |needed| Error::OutOfMemory {
+            what: "mmap arena",
+            asked: bytes,
+            needed,
+            left: self.reserved - off,
+            capacity: self.reserved,
+        };
+        let (pad, size) = fit_aligned(at, bytes, align, self.reserved - off)
+            .ok_or_else(|| refuse(bytes.saturating_add(align - 1)))?;
+        // `reserved` is a page multiple, so this cannot pass it.
+        self.grow(track::pad(off + pad + size, self.reserved).next_multiple_of(self.page))?;
+        Ok((pad, size))
     }
 
     /// Commits the first `size` bytes, rounded up to whole pages. Committing
@@ -313,6 +426,8 @@ impl MmapArena {
         // SAFETY: `p..p + (end - start)` is the uncommitted part of our own
         // mapping; no Rust reference points into it.
         unsafe { os::commit(p, end - start, self.prefault) }?;
+        track::fresh(p, end - start);
+        self.poisoned.raise(end);
         self.committed.set(end);
         Ok(())
     }
@@ -343,6 +458,7 @@ impl MmapArena {
                 os::Decommit::Refused => self.zero(keep, used),
             }
         }
+        track::taken_back(self.base.as_ptr(), committed);
         self.offset.set(0);
         self.allocations.set(0);
     }
@@ -353,7 +469,10 @@ impl MmapArena {
         if start < end {
             // SAFETY: start..end is committed, and `&mut self` proves no
             // reference into the arena is alive.
-            unsafe { self.base.as_ptr().add(start).write_bytes(0, end - start) };
+            let p = unsafe { self.base.as_ptr().add(start) };
+            track::open(p, end - start);
+            // SAFETY: as above.
+            unsafe { p.write_bytes(0, end - start) };
         }
     }
 
@@ -392,6 +511,7 @@ impl MmapArena {
 
 impl Drop for MmapArena {
     fn drop(&mut self) {
+        track::unmapping(self.base.as_ptr(), self.poisoned.get());
         // SAFETY: `base..base + len` is the mapping made in `new`, and
         // ownership proves nothing refers into it any more.
         unsafe { os::release(self.base, self.len) };

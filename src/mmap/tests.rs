@@ -92,16 +92,22 @@ fn bytes(p: NonNull<u8>, len: usize) -> &'static [u8] {
 
 #[test]
 fn plans_round_clamp_and_refuse_overflow() {
-    let dflt = MmapOpts::default();
+    let dflt = Options::default();
     let p = Plan::new(1, &dflt, 4096).unwrap();
     assert_eq!(
         (p.reserved, p.len, p.map_len, p.align),
         (4096, 8192, 8192, 4096)
     );
-    let no_guard = dflt.with_guard_page(false);
+    let no_guard = Options {
+        guard_page: false,
+        ..dflt
+    };
     let p = Plan::new(8192, &no_guard, 4096).unwrap();
     assert_eq!((p.reserved, p.len, p.map_len), (8192, 8192, 8192));
-    let huge = dflt.with_huge_pages(true);
+    let huge = Options {
+        huge_pages: true,
+        ..dflt
+    };
     let p = Plan::new(5000, &huge, 4096).unwrap();
     assert_eq!(
         (p.reserved, p.len, p.align),
@@ -119,7 +125,7 @@ fn plans_round_clamp_and_refuse_overflow() {
         (MIB + 1, MIB),
         (usize::MAX, MIB),
     ] {
-        let p = Plan::new(MIB, &dflt.with_retain(retain), 4096).unwrap();
+        let p = Plan::new(MIB, &Options { retain, ..dflt }, 4096).unwrap();
         assert_eq!(p.retain, want, "retain {retain}");
     }
 
@@ -133,7 +139,11 @@ fn plans_round_clamp_and_refuse_overflow() {
     let top = (isize::MAX as usize) & !4095;
     assert!(Plan::new(top, &no_guard, 4096).is_ok());
     assert!(Plan::new(top, &dflt, 4096).is_err());
-    assert!(Plan::new(top, &huge.with_guard_page(false), 4096).is_err());
+    let huge_no_guard = Options {
+        guard_page: false,
+        ..huge
+    };
+    assert!(Plan::new(top, &huge_no_guard, 4096).is_err());
     assert_eq!(
         Plan::new(0, &dflt, 4096).unwrap_err().to_string(),
         "invalid argument: mmap arena size 0"
@@ -141,27 +151,26 @@ fn plans_round_clamp_and_refuse_overflow() {
 }
 
 #[test]
-fn options_default_to_zero() {
-    let o = MmapOpts::default();
+fn c_options_default_to_zero() {
+    use super::ffi::MmapOpts;
+    assert_eq!(MmapOpts::default().builder(5), MmapArena::builder(5));
+    let o = MmapOpts {
+        huge_pages: 1,
+        prefault: 1,
+        no_guard_page: 1,
+        retain: 7,
+    };
+    let want = MmapArena::builder(5)
+        .page_size(PageSize::Huge)
+        .prefault(true)
+        .guard_page(false)
+        .retain(7);
+    assert_eq!(o.builder(5), want);
+    assert!(want.opts.huge_pages);
     assert_eq!(
-        o,
-        MmapOpts {
-            huge_pages: 0,
-            prefault: 0,
-            no_guard_page: 0,
-            retain: 0
-        }
+        MmapArena::builder(5).guard_page(false).guard_page(true),
+        MmapArena::builder(5)
     );
-    let o = o
-        .with_huge_pages(true)
-        .with_prefault(true)
-        .with_guard_page(false)
-        .with_retain(7);
-    assert_eq!(
-        (o.huge_pages, o.prefault, o.no_guard_page, o.retain),
-        (1, 1, 1, 7)
-    );
-    assert_eq!(o.with_guard_page(true).no_guard_page, 0);
 }
 
 #[test]
@@ -169,7 +178,7 @@ fn options_default_to_zero() {
 fn reserving_64_gib_costs_nothing_until_used() {
     let _one = measure();
     let before = rss();
-    let m = MmapArena::new(64 * GIB, &MmapOpts::default()).unwrap();
+    let m = MmapArena::new(64 * GIB).unwrap();
     let after = rss();
     assert!(
         after < before + 8 * MIB,
@@ -208,7 +217,7 @@ fn reserving_64_gib_costs_nothing_until_used() {
 #[test]
 #[cfg_attr(miri, ignore)]
 fn alloc_commits_exactly_the_pages_it_needs() {
-    let m = MmapArena::new(MIB, &MmapOpts::default()).unwrap();
+    let m = MmapArena::new(MIB).unwrap();
     assert_eq!((m.reserved(), m.committed(), m.used()), (MIB, 0, 0));
     check_protections(&m);
     let p = m.alloc_ptr(1).unwrap();
@@ -236,7 +245,7 @@ fn alloc_commits_exactly_the_pages_it_needs() {
 #[test]
 #[cfg_attr(miri, ignore)]
 fn commit_rounds_and_refuses_beyond_the_reservation() {
-    let m = MmapArena::new(10 * 4096, &MmapOpts::default()).unwrap();
+    let m = MmapArena::new(10 * 4096).unwrap();
     m.commit(10_000).unwrap();
     assert_eq!(m.committed(), 12_288);
     check_protections(&m);
@@ -265,7 +274,7 @@ fn commit_rounds_and_refuses_beyond_the_reservation() {
 #[test]
 #[cfg_attr(miri, ignore)]
 fn exhaustion_and_bad_sizes_leave_it_unchanged() {
-    let m = MmapArena::new(8192, &MmapOpts::default()).unwrap();
+    let m = MmapArena::new(8192).unwrap();
     m.alloc(8000).unwrap().fill(9);
     let before = m.stats();
     assert_eq!(
@@ -289,7 +298,10 @@ fn exhaustion_and_bad_sizes_leave_it_unchanged() {
 #[test]
 #[cfg_attr(miri, ignore)]
 fn reset_gives_pages_back_beyond_retain() {
-    let mut m = MmapArena::new(4 * MIB, &MmapOpts::default().with_retain(64 * KIB)).unwrap();
+    let mut m = MmapArena::builder(4 * MIB)
+        .retain(64 * KIB)
+        .build()
+        .unwrap();
     assert_eq!(m.stats().retain, 64 * KIB);
     let used = m.alloc(MIB).unwrap();
     used.fill(0xA5);
@@ -317,12 +329,12 @@ fn reset_gives_pages_back_beyond_retain() {
     assert_eq!(m.committed(), MIB);
 
     // Retain 0 gives everything back; retain all keeps everything.
-    let mut m = MmapArena::new(MIB, &MmapOpts::default()).unwrap();
+    let mut m = MmapArena::new(MIB).unwrap();
     m.alloc(100_000).unwrap().fill(3);
     m.reset();
     assert_eq!(m.committed(), 0);
     check_protections(&m);
-    let mut m = MmapArena::new(MIB, &MmapOpts::default().with_retain(usize::MAX)).unwrap();
+    let mut m = MmapArena::builder(MIB).retain(usize::MAX).build().unwrap();
     assert_eq!(m.stats().retain, MIB);
     m.commit(MIB).unwrap();
     m.alloc(100_000).unwrap().fill(3);
@@ -335,12 +347,12 @@ fn reset_gives_pages_back_beyond_retain() {
 #[cfg_attr(miri, ignore)]
 fn prefault_makes_committed_pages_resident() {
     let _one = measure();
-    let lazy = MmapArena::new(64 * MIB, &MmapOpts::default()).unwrap();
+    let lazy = MmapArena::new(64 * MIB).unwrap();
     lazy.commit(32 * MIB).unwrap();
     assert_eq!(resident(lazy.base().as_ptr(), 32 * MIB), 0);
 
     let before = rss();
-    let eager = MmapArena::new(64 * MIB, &MmapOpts::default().with_prefault(true)).unwrap();
+    let eager = MmapArena::builder(64 * MIB).prefault(true).build().unwrap();
     eager.commit(32 * MIB).unwrap();
     assert_eq!(resident(eager.base().as_ptr(), 64 * MIB), 32 * MIB);
     let after = rss();
@@ -362,7 +374,7 @@ fn prefault_makes_committed_pages_resident() {
 #[cfg_attr(miri, ignore)]
 fn touching_prefaults_where_the_kernel_cannot() {
     // The fallback of kernels without MADV_POPULATE_WRITE.
-    let m = MmapArena::new(MIB, &MmapOpts::default()).unwrap();
+    let m = MmapArena::new(MIB).unwrap();
     m.commit(256 * KIB).unwrap();
     assert_eq!(resident(m.base().as_ptr(), MIB), 0);
     // SAFETY: committed, zero, and nothing refers to it.
@@ -375,7 +387,10 @@ fn touching_prefaults_where_the_kernel_cannot() {
 #[cfg_attr(miri, ignore)]
 fn huge_pages_align_the_reservation_and_advise_it() {
     for _ in 0..4 {
-        let m = MmapArena::new(5 * MIB, &MmapOpts::default().with_huge_pages(true)).unwrap();
+        let m = MmapArena::builder(5 * MIB)
+            .page_size(PageSize::Huge)
+            .build()
+            .unwrap();
         let base = m.base().as_ptr() as usize;
         assert_eq!(base % ARN_MMAP_HUGE_PAGE, 0);
         m.alloc(3 * MIB).unwrap().fill(1);
@@ -398,7 +413,7 @@ fn huge_pages_align_the_reservation_and_advise_it() {
 fn the_system_refuses_an_impossible_reservation() {
     // 1 PiB: without an address hint Linux maps below 128 TiB, also with
     // 5-level page tables.
-    let e = MmapArena::new(1 << 50, &MmapOpts::default()).err().unwrap();
+    let e = MmapArena::new(1 << 50).err().unwrap();
     assert_eq!(
         e,
         Error::Refused {
@@ -441,8 +456,8 @@ fn a_commit_the_os_refuses_leaves_the_arena_unchanged() {
     // Linux counts private writable memory against RLIMIT_DATA, and
     // `mprotect` to writable checks it: with the limit a little above what
     // this process uses, a large commit fails with ENOMEM.
-    let m = MmapArena::new(GIB, &MmapOpts::default()).unwrap();
-    let p = MmapArena::new(GIB, &MmapOpts::default().with_prefault(true)).unwrap();
+    let m = MmapArena::new(GIB).unwrap();
+    let p = MmapArena::builder(GIB).prefault(true).build().unwrap();
     m.alloc(10).unwrap().fill(7);
     let mut lim = libc::rlimit {
         rlim_cur: 0,
@@ -528,11 +543,12 @@ proptest! {
         guard in any::<bool>(),
         ops in prop::collection::vec(op(), 1..60),
     ) {
-        let opts = MmapOpts::default()
-            .with_retain(retain)
-            .with_prefault(prefault)
-            .with_guard_page(guard);
-        let mut arena = MmapArena::new(size, &opts).unwrap();
+        let mut arena = MmapArena::builder(size)
+            .retain(retain)
+            .prefault(prefault)
+            .guard_page(guard)
+            .build()
+            .unwrap();
         let base = arena.base().as_ptr() as usize;
         let reserved = size.next_multiple_of(4096);
         let mut m = Model {
@@ -611,4 +627,36 @@ proptest! {
             }
         }
     }
+}
+
+#[test]
+#[cfg_attr(miri, ignore)]
+fn aligned_allocations_pad_and_commit_what_they_need() {
+    let m = MmapArena::new(4 * 4096).unwrap();
+    m.alloc(8).unwrap().fill(1);
+    let p = m.alloc_aligned_ptr(100, 4096).unwrap();
+    assert_eq!(p.as_ptr() as usize % 4096, 0);
+    assert!(bytes(p, 100).iter().all(|&b| b == 0));
+    // 8, then 4088 of padding, then 104: two pages committed.
+    assert_eq!((m.used(), m.committed()), (4096 + 104, 2 * 4096));
+    let q = m.alloc_aligned_ptr(24, 64).unwrap();
+    assert_eq!(q.as_ptr() as usize % 64, 0);
+    assert_eq!(q.as_ptr() as usize - p.as_ptr() as usize, 128);
+    let before = m.stats();
+    assert!(matches!(
+        m.alloc_aligned_ptr(8, 12),
+        Err(Error::InvalidArgument(_))
+    ));
+    assert!(matches!(
+        m.alloc_aligned_ptr(0, 64),
+        Err(Error::InvalidArgument(_))
+    ));
+    assert!(matches!(
+        m.alloc_aligned_ptr(3 * 4096, 4096),
+        Err(Error::OutOfMemory { .. })
+    ));
+    assert_eq!(m.stats(), before);
+    let r = m.alloc_aligned_ptr(4096, 4096).unwrap();
+    assert_eq!(r.as_ptr() as usize - m.base().as_ptr() as usize, 2 * 4096);
+    assert_eq!(m.committed(), 3 * 4096);
 }

@@ -7,7 +7,7 @@
 
 use std::ffi::{c_int, c_void};
 
-use super::{ObjectPool, PoolOpts, PoolStats, arn_ctor, arn_reset};
+use super::{ObjectPool, ObjectPoolBuilder, PoolStats};
 use crate::ffi::handle::{self, Kind, Object};
 use crate::ffi::{args, free_unless_busy, guard, hot_ref, status_hot_ref, with_ref};
 
@@ -59,7 +59,7 @@ pub unsafe extern "C" fn polmk(
             ..PoolOpts::default()
         };
         // SAFETY: the caller's promise on the callbacks.
-        handle::insert(unsafe { ObjectPool::new(&opts) }?)
+        handle::insert(unsafe { opts.builder() }.build()?)
     })
 }
 
@@ -86,7 +86,7 @@ pub unsafe extern "C" fn polmx(opts: *const PoolOpts) -> arn_pool {
         // SAFETY: the caller's promise on `opts`.
         let opts = unsafe { args::read(opts, "opts") }?;
         // SAFETY: the caller's promise on the callbacks.
-        handle::insert(unsafe { ObjectPool::new(&opts) }?)
+        handle::insert(unsafe { opts.builder() }.build()?)
     })
 }
 
@@ -181,4 +181,73 @@ pub extern "C" fn polfr(p: arn_pool) -> c_int {
         })
         .map(drop)
     })
+}
+
+/// Makes one object for a pool and returns it, or NULL when it cannot.
+/// `ctx` is the pool's context (NULL for `polmk` pools).
+#[allow(non_camel_case_types)]
+pub type arn_ctor = Option<unsafe extern "C" fn(ctx: *mut c_void) -> *mut c_void>;
+
+/// Makes an object that came back to its pool ready for its next user.
+#[allow(non_camel_case_types)]
+pub type arn_reset = Option<unsafe extern "C" fn(obj: *mut c_void, ctx: *mut c_void)>;
+
+/// Destroys an object a pool drops (`polsh`) or owns when it is freed
+/// (`polfr`).
+#[allow(non_camel_case_types)]
+pub type arn_destructor = Option<unsafe extern "C" fn(obj: *mut c_void, ctx: *mut c_void)>;
+
+/// How to make an object pool (`polmx`). Every callback may be NULL. `ctx`
+/// is passed to each callback as is.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct PoolOpts {
+    /// Makes an object. NULL: the pool hands out zero-filled blocks of
+    /// `object_size` bytes, 16-byte aligned, that it owns and frees itself.
+    pub ctor: arn_ctor,
+    /// Runs on an object handed out again after it came back, before
+    /// `polgt` returns it. NULL: no reset; a pool without a constructor then
+    /// zeroes a block when it comes back, so every block it hands out is
+    /// zero-filled.
+    pub reset: arn_reset,
+    /// Runs on each object the pool drops: the available objects past the
+    /// capacity on `polsh`, and every object, in use or not, on `polfr`.
+    /// A pool without a constructor frees its blocks after it.
+    pub destructor: arn_destructor,
+    /// Passed to every callback.
+    pub ctx: *mut c_void,
+    /// Size of the blocks of a pool without a constructor; 0 means
+    /// `ARN_POOL_DEFAULT_SIZE` (64). Ignored when `ctor` is set.
+    pub object_size: usize,
+    /// How many objects the pool makes up front, and keeps on `polsh`.
+    pub initial_capacity: usize,
+}
+
+impl Default for PoolOpts {
+    fn default() -> PoolOpts {
+        PoolOpts {
+            ctor: None,
+            reset: None,
+            destructor: None,
+            ctx: std::ptr::null_mut(),
+            object_size: 0,
+            initial_capacity: 0,
+        }
+    }
+}
+
+impl PoolOpts {
+    /// The builder these options describe.
+    ///
+    /// # Safety
+    ///
+    /// The callbacks are safe to call with `ctx` as
+    /// [`ObjectPoolBuilder::callbacks`] asks.
+    pub(crate) unsafe fn builder(&self) -> ObjectPoolBuilder {
+        let b = ObjectPool::builder()
+            .object_size(self.object_size)
+            .initial_capacity(self.initial_capacity);
+        // SAFETY: the caller's promise.
+        unsafe { b.callbacks(self.ctor, self.reset, self.destructor, self.ctx) }
+    }
 }

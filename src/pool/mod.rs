@@ -1,4 +1,5 @@
-//! The object pool (seed `polmk`, `polgt`, `polrt`, `polst`, `polsh`).
+//! The object pool (C: `polmk`, `polgt`, `polrt`, `polst`, `polsh`, as in
+//! the original arn API; `polmx`, `polfr`).
 //!
 //! Two pools live here:
 //!
@@ -24,7 +25,7 @@ mod typed;
 
 use std::ffi::c_void;
 
-pub use object::ObjectPool;
+pub use object::{ObjectPool, ObjectPoolBuilder};
 pub use typed::{Pool, PoolGuard};
 
 /// The size of the blocks a pool without a constructor hands out when no
@@ -34,19 +35,18 @@ pub const ARN_POOL_DEFAULT_SIZE: usize = 64;
 /// The alignment of the blocks a pool without a constructor hands out.
 pub const ARN_POOL_BLOCK_ALIGN: usize = 16;
 
-/// Makes one object for a pool and returns it, or NULL when it cannot.
-/// `ctx` is the pool's context (NULL for `polmk` pools).
-#[allow(non_camel_case_types)]
-pub type arn_ctor = Option<unsafe extern "C" fn(ctx: *mut c_void) -> *mut c_void>;
+/// Makes one object for an [`ObjectPool`] and returns it, or NULL when it
+/// cannot; called with the pool's context.
+pub type Ctor = unsafe extern "C" fn(ctx: *mut c_void) -> *mut c_void;
 
-/// Makes an object that came back to its pool ready for its next user.
-#[allow(non_camel_case_types)]
-pub type arn_reset = Option<unsafe extern "C" fn(obj: *mut c_void, ctx: *mut c_void)>;
+/// Makes an object that came back to its [`ObjectPool`] ready for its next
+/// user; called with the object and the pool's context.
+pub type Reset = unsafe extern "C" fn(obj: *mut c_void, ctx: *mut c_void);
 
-/// Destroys an object a pool drops (`polsh`) or owns when it is freed
-/// (`polfr`).
-#[allow(non_camel_case_types)]
-pub type arn_destructor = Option<unsafe extern "C" fn(obj: *mut c_void, ctx: *mut c_void)>;
+/// Destroys an object an [`ObjectPool`] drops (on a shrink, or every object
+/// it owns when it is dropped); called with the object and the pool's
+/// context.
+pub type Destructor = unsafe extern "C" fn(obj: *mut c_void, ctx: *mut c_void);
 
 /// Counters of an object pool (C: `arn_pool_stats`).
 #[repr(C)]
@@ -63,46 +63,6 @@ pub struct PoolStats {
     /// The initial capacity asked for at creation: how many objects the pool
     /// made up front, and how many available objects a shrink keeps.
     pub capacity: usize,
-}
-
-/// How to make an object pool (C: `arn_pool_opts`, for `polmx`).
-///
-/// Every callback may be NULL. `ctx` is passed to each callback as is.
-#[repr(C)]
-#[derive(Debug, Clone, Copy)]
-pub struct PoolOpts {
-    /// Makes an object. NULL: the pool hands out zero-filled blocks of
-    /// `object_size` bytes, 16-byte aligned, that it owns and frees itself.
-    pub ctor: arn_ctor,
-    /// Runs on an object handed out again after it came back, before
-    /// `polgt` returns it. NULL: no reset; a pool without a constructor then
-    /// zeroes a block when it comes back, so every block it hands out is
-    /// zero-filled.
-    pub reset: arn_reset,
-    /// Runs on each object the pool drops: the available objects past the
-    /// capacity on `polsh`, and every object, in use or not, on `polfr`.
-    /// A pool without a constructor frees its blocks after it.
-    pub destructor: arn_destructor,
-    /// Passed to every callback.
-    pub ctx: *mut c_void,
-    /// Size of the blocks of a pool without a constructor; 0 means
-    /// `ARN_POOL_DEFAULT_SIZE` (64). Ignored when `ctor` is set.
-    pub object_size: usize,
-    /// How many objects the pool makes up front, and keeps on `polsh`.
-    pub initial_capacity: usize,
-}
-
-impl Default for PoolOpts {
-    fn default() -> PoolOpts {
-        PoolOpts {
-            ctor: None,
-            reset: None,
-            destructor: None,
-            ctx: std::ptr::null_mut(),
-            object_size: 0,
-            initial_capacity: 0,
-        }
-    }
 }
 
 #[cfg(test)]

@@ -7,11 +7,10 @@ use std::ffi::c_void;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::ptr::{self, NonNull};
 
-use super::{
-    ARN_POOL_BLOCK_ALIGN, ARN_POOL_DEFAULT_SIZE, PoolOpts, PoolStats, arn_destructor, arn_reset,
-};
+use super::{ARN_POOL_BLOCK_ALIGN, ARN_POOL_DEFAULT_SIZE, Ctor, Destructor, PoolStats, Reset};
 use crate::error::{Error, Result};
 use crate::mem::zero_small;
+use crate::track;
 
 /// Hashes an address with one 64×64→128-bit multiply by an odd constant,
 /// folding the two halves together. Addresses are aligned (low bits zero)
@@ -133,7 +132,7 @@ impl Default for Book {
 /// How a pool makes its objects.
 #[derive(Debug, Clone, Copy)]
 enum Maker {
-    Ctor(unsafe extern "C" fn(*mut c_void) -> *mut c_void),
+    Ctor(Ctor),
     /// Zero-filled blocks of this layout, allocated and freed by the pool.
     Blocks(Layout),
 }
@@ -151,11 +150,24 @@ enum Maker {
 ///
 /// Dropping the pool runs the destructor on every object it owns, handed
 /// out or not, and frees its own blocks.
+///
+/// The pool of the C functions, objects as raw pointers; Rust code
+/// usually wants [`Pool`](crate::Pool).
+///
+/// ```
+/// # fn main() -> arn::Result<()> {
+/// let pool = arn::ObjectPool::blocks(128, 4)?; // 4 zeroed 128-byte blocks
+/// let obj = pool.get()?;
+/// assert!(pool.put(obj.as_ptr()).is_ok());
+/// assert!(pool.put(obj.as_ptr()).is_err(), "returned twice");
+/// assert_eq!(pool.stats().available, 4);
+/// # Ok(()) }
+/// ```
 pub struct ObjectPool {
     book: RefCell<Book>,
     maker: Maker,
-    reset: arn_reset,
-    destructor: arn_destructor,
+    reset: Option<Reset>,
+    destructor: Option<Destructor>,
     ctx: *mut c_void,
     /// Bytes to zero when a block comes back: the block size for a pool of
     /// blocks without a reset callback, else 0.
@@ -166,7 +178,8 @@ pub struct ObjectPool {
 }
 
 // SAFETY: the pool owns its blocks outright; the other raw pointers are the
-// user's objects and context, which the contract of `ObjectPool::new` lets
+// user's objects and context, which the contract of
+// `ObjectPoolBuilder::callbacks` lets
 // the callbacks use from whichever thread uses the pool. The cells make the
 // pool `!Sync`, so one thread at a time uses it.
 unsafe impl Send for ObjectPool {}
@@ -181,29 +194,36 @@ impl Drop for Running<'_> {
 }
 
 impl ObjectPool {
-    /// Creates a pool as `opts` says and makes `opts.initial_capacity`
-    /// objects up front (see [`PoolOpts`] for each field).
-    ///
-    /// Fails with [`Error::InvalidArgument`] for an object size or capacity
-    /// too large to allocate, or when the constructor returns NULL or an
-    /// object twice; [`Error::System`] when the heap refuses. On failure the
-    /// objects already made are dropped as by a shrink: the destructor, if
-    /// any, runs on each, and the pool's own blocks are freed.
-    ///
-    /// # Safety
-    ///
-    /// Each callback in `opts` that is set must be safe to call with
-    /// `opts.ctx`, from whichever thread uses the pool, for as long as the
-    /// pool lives: `ctor` with the context alone, `reset` and `destructor`
-    /// with an object the pool owns. A callback may call back into this pool
-    /// through a shared reference (which is what the C layer does), but must
-    /// not use an object it does not own.
-    pub unsafe fn new(opts: &PoolOpts) -> Result<ObjectPool> {
-        let cap = opts.initial_capacity;
-        let maker = match opts.ctor {
+    /// A builder for a pool: of zero-filled 64-byte blocks and no objects
+    /// made up front, until told otherwise.
+    pub fn builder() -> ObjectPoolBuilder {
+        ObjectPoolBuilder {
+            ctor: None,
+            reset: None,
+            destructor: None,
+            ctx: ptr::null_mut(),
+            object_size: 0,
+            initial_capacity: 0,
+        }
+    }
+
+    /// A pool of zero-filled blocks of `object_size` bytes (0: 64), 16-byte
+    /// aligned, with no callbacks; `initial_capacity` blocks are made up
+    /// front. Every block it hands out is zero-filled: a block is zeroed
+    /// again when it comes back.
+    pub fn blocks(object_size: usize, initial_capacity: usize) -> Result<ObjectPool> {
+        ObjectPool::builder()
+            .object_size(object_size)
+            .initial_capacity(initial_capacity)
+            .build()
+    }
+
+    fn from_builder(b: ObjectPoolBuilder) -> Result<ObjectPool> {
+        let cap = b.initial_capacity;
+        let maker = match b.ctor {
             Some(ctor) => Maker::Ctor(ctor),
             None => {
-                let size = match opts.object_size {
+                let size = match b.object_size {
                     0 => ARN_POOL_DEFAULT_SIZE,
                     n => n,
                 };
@@ -221,16 +241,16 @@ impl ObjectPool {
                 Maker::Blocks(layout)
             }
         };
-        let zero_on_return = match (maker, opts.reset) {
+        let zero_on_return = match (maker, b.reset) {
             (Maker::Blocks(layout), None) => layout.size(),
             _ => 0,
         };
         let pool = ObjectPool {
             book: RefCell::new(Book::default()),
             maker,
-            reset: opts.reset,
-            destructor: opts.destructor,
-            ctx: opts.ctx,
+            reset: b.reset,
+            destructor: b.destructor,
+            ctx: b.ctx,
             zero_on_return,
             capacity: cap,
             callbacks: Cell::new(0),
@@ -242,20 +262,6 @@ impl ObjectPool {
             pool.adopt(obj, State::Available)?;
         }
         Ok(pool)
-    }
-
-    /// A pool of zero-filled blocks of `object_size` bytes (0: 64), 16-byte
-    /// aligned, with no callbacks; `initial_capacity` blocks are made up
-    /// front. Every block it hands out is zero-filled: a block is zeroed
-    /// again when it comes back.
-    pub fn blocks(object_size: usize, initial_capacity: usize) -> Result<ObjectPool> {
-        let opts = PoolOpts {
-            object_size,
-            initial_capacity,
-            ..PoolOpts::default()
-        };
-        // SAFETY: no callbacks, so nothing to promise about them.
-        unsafe { ObjectPool::new(&opts) }
     }
 
     /// Hands out an object: the most recently returned available one, after
@@ -305,6 +311,7 @@ impl ObjectPool {
             };
             (ready, reset)
         };
+        track::handed_out(ready.addr.cast(), self.tracked());
         if let Some(reset) = reset {
             self.run_reset(reset, ready);
         }
@@ -334,6 +341,7 @@ impl ObjectPool {
         self.reserve(1)?;
         let obj = self.make()?;
         self.adopt(obj, State::InUse)?;
+        track::handed_out(obj.as_ptr().cast(), self.tracked());
         Ok(obj)
     }
 
@@ -419,6 +427,7 @@ impl ObjectPool {
                 }
             };
         }
+        track::taken_back(obj.cast(), self.tracked());
         true
     }
 
@@ -512,6 +521,17 @@ impl ObjectPool {
         }
     }
 
+    /// The bytes of an object the tracking layer follows: a block's size
+    /// for a pool of blocks; none for objects from a constructor, whose
+    /// size the pool does not know.
+    #[inline(always)]
+    fn tracked(&self) -> usize {
+        match self.maker {
+            Maker::Blocks(layout) => layout.size(),
+            Maker::Ctor(_) => 0,
+        }
+    }
+
     /// The error for freeing the pool while one of its callbacks runs.
     #[cold]
     pub(crate) fn busy() -> Error {
@@ -558,9 +578,11 @@ impl ObjectPool {
             Maker::Blocks(layout) => {
                 // SAFETY: the layout has a nonzero size.
                 let block = unsafe { alloc_zeroed(layout) };
-                NonNull::new(block.cast()).ok_or(Error::System {
+                let block = NonNull::new(block.cast::<c_void>()).ok_or(Error::System {
                     bytes: layout.size(),
-                })
+                })?;
+                track::fresh(block.as_ptr().cast(), layout.size());
+                Ok(block)
             }
         }
     }
@@ -614,6 +636,7 @@ impl ObjectPool {
     /// Runs the destructor on an object that has left the book, and frees
     /// it if it is one of the pool's blocks.
     fn destroy(&self, obj: *mut c_void) {
+        track::handed_out(obj.cast(), self.tracked());
         if let Some(destructor) = self.destructor {
             let _running = self.enter();
             // SAFETY: the promise of `new`; the object was the pool's, and
@@ -647,5 +670,94 @@ impl Drop for ObjectPool {
                 self.destroy(slot.addr);
             }
         }
+    }
+}
+
+/// How to make an [`ObjectPool`]: from [`ObjectPool::builder`], then
+/// [`ObjectPoolBuilder::build`].
+///
+/// ```
+/// use arn::ObjectPool;
+///
+/// let pool = ObjectPool::builder()
+///     .object_size(256)
+///     .initial_capacity(8)
+///     .build()?;
+/// let block = pool.get()?; // 256 zeroed bytes, 16-byte aligned
+/// pool.put(block.as_ptr())?;
+/// assert_eq!(pool.stats().available, 8);
+/// # Ok::<(), arn::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy)]
+#[must_use]
+pub struct ObjectPoolBuilder {
+    ctor: Option<Ctor>,
+    reset: Option<Reset>,
+    destructor: Option<Destructor>,
+    ctx: *mut c_void,
+    object_size: usize,
+    initial_capacity: usize,
+}
+
+impl ObjectPoolBuilder {
+    /// Size of the blocks of a pool without a constructor; 0 (the default)
+    /// means [`ARN_POOL_DEFAULT_SIZE`] (64). Ignored when a constructor is
+    /// set.
+    pub fn object_size(mut self, bytes: usize) -> Self {
+        self.object_size = bytes;
+        self
+    }
+
+    /// How many objects the pool makes up front, and keeps on a shrink
+    /// (default 0).
+    pub fn initial_capacity(mut self, objects: usize) -> Self {
+        self.initial_capacity = objects;
+        self
+    }
+
+    /// The callbacks, each optional, and the context passed to each as is.
+    ///
+    /// - `ctor` makes an object. None: the pool hands out zero-filled blocks
+    ///   of the object size, 16-byte aligned, that it owns and frees itself.
+    /// - `reset` runs on an object handed out again after it came back,
+    ///   before [`ObjectPool::get`] returns it. None: no reset; a pool
+    ///   without a constructor then zeroes a block when it comes back, so
+    ///   every block it hands out is zero-filled.
+    /// - `destructor` runs on each object the pool drops: the available
+    ///   objects past the capacity on a shrink, and every object, in use or
+    ///   not, when the pool is dropped. A pool without a constructor frees
+    ///   its blocks after it.
+    ///
+    /// # Safety
+    ///
+    /// Each callback that is set must be safe to call with `ctx`, from
+    /// whichever thread uses the pool, for as long as the pool lives:
+    /// `ctor` with the context alone, `reset` and `destructor` with an
+    /// object the pool owns. A callback may call back into this pool
+    /// through a shared reference (which is what the C layer does), but must
+    /// not use an object it does not own.
+    pub unsafe fn callbacks(
+        mut self,
+        ctor: Option<Ctor>,
+        reset: Option<Reset>,
+        destructor: Option<Destructor>,
+        ctx: *mut c_void,
+    ) -> Self {
+        self.ctor = ctor;
+        self.reset = reset;
+        self.destructor = destructor;
+        self.ctx = ctx;
+        self
+    }
+
+    /// Makes the pool and its initial objects.
+    ///
+    /// Fails with [`Error::InvalidArgument`] for an object size or capacity
+    /// too large to allocate, or when the constructor returns NULL or an
+    /// object twice; [`Error::System`] when the heap refuses. On failure the
+    /// objects already made are dropped as by a shrink: the destructor, if
+    /// any, runs on each, and the pool's own blocks are freed.
+    pub fn build(self) -> Result<ObjectPool> {
+        ObjectPool::from_builder(self)
     }
 }

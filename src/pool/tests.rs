@@ -61,16 +61,10 @@ unsafe extern "C" fn count_block(_obj: *mut c_void, ctx: *mut c_void) {
 }
 
 fn boxed_pool(c: &Counts, cap: usize) -> Result<ObjectPool> {
-    let opts = PoolOpts {
-        ctor: Some(ctor),
-        reset: Some(reset),
-        destructor: Some(destroy),
-        ctx: ptr::from_ref(c).cast_mut().cast(),
-        object_size: 0,
-        initial_capacity: cap,
-    };
+    let ctx = ptr::from_ref(c).cast_mut().cast();
+    let b = ObjectPool::builder().initial_capacity(cap);
     // SAFETY: the callbacks use `c`, which outlives the pool in every test.
-    unsafe { ObjectPool::new(&opts) }
+    unsafe { b.callbacks(Some(ctor), Some(reset), Some(destroy), ctx) }.build()
 }
 
 fn stats(available: usize, in_use: usize, total_allocated: usize, capacity: usize) -> PoolStats {
@@ -291,15 +285,12 @@ fn sizes_and_capacities_that_cannot_be() {
 #[test]
 fn shrink_destroys_blocks_too() {
     let c = Counts::default();
-    let opts = PoolOpts {
-        destructor: Some(count_block),
-        ctx: ptr::from_ref(&c).cast_mut().cast(),
-        object_size: 24,
-        initial_capacity: 1,
-        ..PoolOpts::default()
-    };
+    let ctx = ptr::from_ref(&c).cast_mut().cast();
+    let b = ObjectPool::builder().object_size(24).initial_capacity(1);
     // SAFETY: `count_block` only uses `c`, which outlives the pool.
-    let pool = unsafe { ObjectPool::new(&opts) }.unwrap();
+    let pool = unsafe { b.callbacks(None, None, Some(count_block), ctx) }
+        .build()
+        .unwrap();
     assert_eq!(pool.block_size(), Some(24));
     let objs: Vec<_> = (0..4).map(|_| pool.get().unwrap()).collect();
     for o in &objs[1..] {
@@ -420,7 +411,7 @@ unsafe extern "C" fn reentrant_destroy(obj: *mut c_void, ctx: *mut c_void) {
 fn callbacks_may_call_back_into_their_pool() {
     use crate::error::{ARN_E_BUSY, ARN_E_DOUBLE_FREE, ARN_E_FOREIGN_POINTER};
     let c = Counts::default();
-    let opts = PoolOpts {
+    let opts = ffi::PoolOpts {
         ctor: Some(reentrant_ctor),
         reset: Some(reentrant_reset),
         destructor: Some(reentrant_destroy),
@@ -627,15 +618,12 @@ proptest! {
         ops in prop::collection::vec(op(), 1..80),
     ) {
         let c = Counts::default();
-        let opts = PoolOpts {
-            destructor: Some(count_block),
-            ctx: ptr::from_ref(&c).cast_mut().cast(),
-            object_size: size,
-            initial_capacity: cap,
-            ..PoolOpts::default()
-        };
+        let ctx = ptr::from_ref(&c).cast_mut().cast();
+        let b = ObjectPool::builder().object_size(size).initial_capacity(cap);
         // SAFETY: `count_block` only uses `c`, which outlives the pool.
-        let pool = unsafe { ObjectPool::new(&opts) }.unwrap();
+        let pool = unsafe { b.callbacks(None, None, Some(count_block), ctx) }
+            .build()
+            .unwrap();
         let len = if size == 0 { ARN_POOL_DEFAULT_SIZE } else { size };
         let mut m = Model {
             cap,

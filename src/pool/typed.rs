@@ -21,6 +21,19 @@ type ResetFn<T> = Box<dyn FnMut(&mut T)>;
 /// A panic in a closure leaves the pool consistent: a panicking constructor
 /// changes nothing, and an object whose reset panics is dropped (it counts
 /// as neither available nor in use from then on).
+///
+/// ```
+/// # fn main() -> arn::Result<()> {
+/// let pool = arn::Pool::new(2, || Vec::<u8>::with_capacity(4096))?
+///     .with_reset(|v| v.clear());
+/// {
+///     let mut buf = pool.get(); // a guard: derefs to the Vec
+///     buf.extend_from_slice(b"frame");
+/// } // back in the pool here, reset on its next use
+/// assert_eq!(pool.get().len(), 0);
+/// assert_eq!(pool.stats().in_use, 0);
+/// # Ok(()) }
+/// ```
 pub struct Pool<T> {
     available: RefCell<Vec<T>>,
     /// The first `fresh` available objects were made up front and never

@@ -4,7 +4,7 @@ use std::ffi::{c_int, c_void};
 
 use super::{Region, RegionStats};
 use crate::ffi::handle::{self, Kind, Object};
-use crate::ffi::{args, guard, hot, with};
+use crate::ffi::{args, free, guard, hot, with};
 
 /// Handle of a region; 0 is never valid.
 #[allow(non_camel_case_types)]
@@ -80,5 +80,5 @@ pub unsafe extern "C" fn rgnst(r: arn_region, out: *mut RegionStats) -> c_int {
 /// handle error.
 #[unsafe(no_mangle)]
 pub extern "C" fn rgndl(r: arn_region) -> c_int {
-    guard::status("rgndl", || handle::remove::<Region>(r).map(drop))
+    guard::status("rgndl", || free::<Region>(r))
 }

@@ -1,11 +1,11 @@
 //! C functions of scratch space. The digits name the operation, as in the
-//! seed: 0 free, 1 create, 2 restore, 3 checkpoint.
+//! original arn API: 0 free, 1 create, 2 restore, 3 checkpoint.
 
 use std::ffi::{c_int, c_void};
 
 use super::Scratch;
 use crate::ffi::handle::{self, Kind, Object};
-use crate::ffi::{guard, hot, with};
+use crate::ffi::{free, guard, hot, with};
 
 /// Handle of scratch space; 0 is never valid.
 #[allow(non_camel_case_types)]
@@ -70,5 +70,5 @@ pub extern "C" fn scrt2(s: arn_scratch) -> c_int {
 /// handle error.
 #[unsafe(no_mangle)]
 pub extern "C" fn scrt0(s: arn_scratch) -> c_int {
-    guard::status("scrt0", || handle::remove::<Scratch>(s).map(drop))
+    guard::status("scrt0", || free::<Scratch>(s))
 }

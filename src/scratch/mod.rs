@@ -1,4 +1,5 @@
-//! Scratch space (seed `scrt1`, `scrt3`, `scrtc`, `scrt2`, `scrt0`).
+//! Scratch space (C: `scrt1`, `scrt3`, `scrtc`, `scrt2`, `scrt0`, as in the
+//! original arn API).
 //!
 //! A [`Scratch`] is an [`Arena`] with a stack of checkpoints: take a
 //! checkpoint, allocate freely, restore, and everything allocated since the
@@ -11,10 +12,39 @@ use std::ptr::NonNull;
 use crate::arena::{Arena, Mark};
 use crate::error::{Error, Result};
 
+/// Counters of a [`Scratch`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ScratchStats {
+    /// Capacity in bytes.
+    pub size: usize,
+    /// Bytes in use, padding included.
+    pub used: usize,
+    /// Allocations since creation, less those reclaimed by restores.
+    pub allocations: usize,
+    /// Checkpoints taken and not yet restored.
+    pub checkpoints: usize,
+}
+
 /// An arena with nested checkpoints.
 ///
 /// Allocation takes `&self`; taking and restoring checkpoints take
 /// `&mut self`, so no allocation outlives the restore that reclaims it.
+/// ```
+/// # fn main() -> arn::Result<()> {
+/// let mut scratch = arn::Scratch::new(4096)?;
+/// let keep = scratch.alloc_str("kept")?.len();
+/// scratch.checkpoint()?;
+/// scratch.alloc(1000)?; // temporary
+/// scratch.restore()?; // gone, zeroed
+/// assert_eq!(scratch.used(), 8);
+/// // The same as a scope: whatever the closure allocates is reclaimed.
+/// let sum = scratch.scope(|s| {
+///     let xs = s.alloc_slice_fill_with(100, |i| i as u64).unwrap();
+///     xs.iter().sum::<u64>()
+/// })?;
+/// assert_eq!((keep, sum, scratch.used()), (4, 4950, 8));
+/// # Ok(()) }
+/// ```
 pub struct Scratch {
     arena: Arena,
     checkpoints: Vec<Mark>,
@@ -48,6 +78,19 @@ impl Scratch {
     #[inline(always)]
     pub fn try_alloc_ptr(&self, bytes: usize) -> Option<NonNull<u8>> {
         self.arena.try_alloc_ptr(bytes)
+    }
+
+    /// Hands out `bytes` zeroed bytes aligned to `align`, a power of two up
+    /// to [`ARN_MAX_ALIGN`](crate::ARN_MAX_ALIGN), as
+    /// [`Arena::alloc_aligned_ptr`].
+    #[inline]
+    pub fn alloc_aligned_ptr(&self, bytes: usize, align: usize) -> Result<NonNull<u8>> {
+        self.arena.alloc_aligned_ptr(bytes, align)
+    }
+
+    /// See `Arena::resize_last`.
+    pub(crate) fn resize_last(&self, p: *const u8, old: usize, new: usize) -> bool {
+        self.arena.resize_last(p, old, new)
     }
 
     /// Saves the current fill as a checkpoint on top of the others.
@@ -101,6 +144,17 @@ impl Scratch {
     /// Capacity in bytes.
     pub fn capacity(&self) -> usize {
         self.arena.capacity()
+    }
+
+    /// The scratch space's counters.
+    pub fn stats(&self) -> ScratchStats {
+        let a = self.arena.stats();
+        ScratchStats {
+            size: a.size,
+            used: a.offset,
+            allocations: a.objects,
+            checkpoints: self.checkpoints.len(),
+        }
     }
 }
 

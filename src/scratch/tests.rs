@@ -3,6 +3,25 @@ use proptest::prelude::*;
 use super::*;
 
 #[test]
+fn stats_follow_allocations_and_checkpoints() {
+    let mut s = Scratch::new(256).unwrap();
+    let st = |s: &Scratch| {
+        let x = s.stats();
+        (x.size, x.used, x.allocations, x.checkpoints)
+    };
+    assert_eq!(st(&s), (256, 0, 0, 0));
+    s.alloc(3).unwrap();
+    s.checkpoint().unwrap();
+    s.alloc(16).unwrap();
+    s.alloc(1).unwrap();
+    s.checkpoint().unwrap();
+    assert_eq!(st(&s), (256, 32, 3, 2));
+    s.restore().unwrap();
+    s.restore().unwrap();
+    assert_eq!(st(&s), (256, 8, 1, 0));
+}
+
+#[test]
 fn checkpoints_nest_and_restore_zeroes() {
     let mut s = Scratch::new(256).unwrap();
     s.alloc(8).unwrap().fill(1);

@@ -5,7 +5,7 @@ use std::ffi::{c_int, c_void};
 use super::Stack;
 use crate::error::Error;
 use crate::ffi::handle::{self, Kind, Object};
-use crate::ffi::{args, guard, hot, with};
+use crate::ffi::{args, free, guard, hot, with};
 
 /// Handle of a stack allocator; 0 is never valid.
 #[allow(non_camel_case_types)]
@@ -106,5 +106,5 @@ pub extern "C" fn stckr(s: arn_stack, marker: usize) -> c_int {
 /// handle error.
 #[unsafe(no_mangle)]
 pub extern "C" fn stckf(s: arn_stack) -> c_int {
-    guard::status("stckf", || handle::remove::<Stack>(s).map(drop))
+    guard::status("stckf", || free::<Stack>(s))
 }

@@ -1,5 +1,5 @@
-//! The stack allocator (seed `stckm`, `stckl`, `stckp`, `stckr`, and
-//! `stckm(stack)` for a marker, which C calls `stckt`).
+//! The stack allocator (C: `stckm`, `stckl`, `stckp`, `stckr`, as in the
+//! original arn API, whose `stckm(stack)` for a marker C calls `stckt`).
 //!
 //! A [`Stack`] is one zero-filled buffer with a top that moves up on a push
 //! and down on a pop. Each push occupies its size rounded up to 8, so the
@@ -28,13 +28,41 @@ use std::ptr::{self, NonNull};
 
 use crate::bitmap::{bit, clear_bits, set_bit, zeroed_words};
 use crate::error::{Error, Result};
-use crate::mem::{WORD, ZeroedBuf, align_up, bad_size, fit};
+use crate::mem::{WORD, ZeroedBuf, align_up, bad_size, check_align, fit, fit_aligned};
+use crate::track;
+
+/// Counters of a [`Stack`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StackStats {
+    /// Capacity in bytes, as asked for at creation.
+    pub size: usize,
+    /// Bytes on the stack, padding included (the top).
+    pub used: usize,
+    /// Live markers: taken and not yet discarded.
+    pub markers: usize,
+}
 
 /// A fixed-capacity, zero-filled stack of bytes with markers.
 ///
 /// Pushing and taking markers take `&self` and hand out disjoint
 /// `&mut [u8]`; popping and restoring take `&mut self`, so nothing pushed
 /// outlives its pop.
+///
+/// ```
+/// # fn main() -> arn::Result<()> {
+/// let mut stack = arn::Stack::new(4096)?;
+/// let frame = stack.mark();
+/// let header = stack.push(b"head")?; // a copy, 8-aligned
+/// assert_eq!(header, b"head");
+/// let body = stack.push_zeroed(100)?;
+/// body[0] = 9;
+/// let x = stack.alloc_value(1.5f64)?; // typed values are pushes too
+/// assert_eq!(*x, 1.5);
+/// stack.pop(8)?; // the f64, zeroed again
+/// stack.restore(frame)?; // back to the marker; it stays live
+/// assert_eq!(stack.top(), 0);
+/// # Ok(()) }
+/// ```
 pub struct Stack {
     buf: ZeroedBuf,
     /// Bytes on the stack, padding included; a multiple of 8.
@@ -121,6 +149,7 @@ impl Stack {
         let rounded = fit(n, self.buf.len() - top)?;
         // SAFETY: top + rounded <= len, so the pointer is inside the buffer.
         let dst = unsafe { self.buf.base().add(top) };
+        track::handed_out(dst, n);
         if !src.is_null() {
             // SAFETY: `dst` has room for `n` bytes that no one refers to,
             // the caller promises `src` is readable, and `copy` allows the
@@ -130,6 +159,33 @@ impl Stack {
         self.top.set(top + rounded);
         // SAFETY: inside the buffer, whose base is not null.
         Some(unsafe { NonNull::new_unchecked(dst) })
+    }
+
+    /// Pushes `n` zeroed bytes aligned to `align`, a power of two up to
+    /// [`ARN_MAX_ALIGN`](crate::ARN_MAX_ALIGN), and returns a pointer to
+    /// them, valid until they are popped. For an alignment above 8 the
+    /// zero padding below them is pushed too: it stays on the stack until
+    /// a pop or restore goes below it. Fails as [`Stack::push_zeroed`],
+    /// and with [`Error::InvalidArgument`] for a bad alignment.
+    #[inline]
+    pub fn push_aligned_ptr(&self, n: usize, align: usize) -> Result<NonNull<u8>> {
+        check_align(align)?;
+        if align <= WORD {
+            // SAFETY: a NULL source reads nothing.
+            return unsafe { self.push_ptr(ptr::null(), n) };
+        }
+        let top = self.top.get();
+        let at = self.buf.base() as usize + top;
+        let Some((pad, size)) = fit_aligned(at, n, align, self.buf.len() - top) else {
+            return Err(self.refuse_aligned(n, align));
+        };
+        self.top.set(top + pad + size);
+        // SAFETY: top + pad + size <= len, inside the buffer; the bytes
+        // above the old top are zero.
+        let p = unsafe { self.buf.base().add(top + pad) };
+        track::handed_out(p, n);
+        // SAFETY: inside the buffer, whose base is not null.
+        Ok(unsafe { NonNull::new_unchecked(p) })
     }
 
     /// Pops `n` bytes, rounded up to 8, and zeroes them; markers above the
@@ -196,6 +252,20 @@ impl Stack {
         self.buf.len()
     }
 
+    /// The stack's counters. Counting the markers reads one bit per 8 bytes
+    /// of capacity.
+    pub fn stats(&self) -> StackStats {
+        StackStats {
+            size: self.buf.len(),
+            used: self.top.get(),
+            markers: self
+                .live
+                .iter()
+                .map(|w| w.get().count_ones() as usize)
+                .sum(),
+        }
+    }
+
     /// True when `p` points into the bytes on the stack.
     pub fn owns(&self, p: *const u8) -> bool {
         self.buf.contains(p, 0, self.top.get())
@@ -206,6 +276,7 @@ impl Stack {
     fn cut(&mut self, new_top: usize) {
         let top = self.top.get();
         self.buf.zero(new_top, top);
+        track::taken_back(self.buf.base().wrapping_add(new_top), top - new_top);
         clear_bits(&self.live, new_top / WORD + 1, top / WORD + 1);
         self.top.set(new_top);
     }
@@ -222,6 +293,21 @@ impl Stack {
             needed: align_up(n, WORD).unwrap_or(n),
             left: self.buf.len() - self.top.get(),
             capacity: self.buf.len(),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn refuse_aligned(&self, n: usize, align: usize) -> Error {
+        match self.refuse(n) {
+            Error::OutOfMemory { needed, .. } => Error::OutOfMemory {
+                what: "stack allocator",
+                asked: n,
+                needed: needed.saturating_add(align - WORD),
+                left: self.buf.len() - self.top.get(),
+                capacity: self.buf.len(),
+            },
+            e => e,
         }
     }
 

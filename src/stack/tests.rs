@@ -4,6 +4,27 @@ use super::*;
 use crate::error::Error;
 
 #[test]
+fn stats_count_the_top_and_the_live_markers() {
+    let mut s = Stack::new(1000).unwrap();
+    let st = |s: &Stack| {
+        let x = s.stats();
+        (x.size, x.used, x.markers)
+    };
+    assert_eq!(st(&s), (1000, 0, 0));
+    let m0 = s.mark();
+    s.mark(); // the same top: still one marker
+    s.push(b"abc").unwrap();
+    s.mark();
+    s.push_zeroed(100).unwrap();
+    s.mark();
+    assert_eq!(st(&s), (1000, 112, 3));
+    s.pop(100).unwrap(); // discards the marker at 112
+    assert_eq!(st(&s), (1000, 8, 2));
+    s.restore(m0).unwrap(); // keeps m0, discards the one at 8
+    assert_eq!(st(&s), (1000, 0, 1));
+}
+
+#[test]
 fn pushes_are_aligned_copied_and_zero_padded() {
     let s = Stack::new(64).unwrap();
     let a = s.push(b"abc").unwrap();
@@ -25,6 +46,43 @@ fn pushes_are_aligned_copied_and_zero_padded() {
     );
     assert!(s.owns(a));
     assert!(!s.owns(a.wrapping_add(24)));
+}
+
+#[test]
+fn aligned_pushes_pad_and_pop_back_with_a_restore() {
+    let mut s = Stack::new(4096 * 2).unwrap();
+    s.push(b"x").unwrap();
+    let m = s.mark();
+    for align in [16, 64, 4096] {
+        let p = s.push_aligned_ptr(24, align).unwrap().as_ptr();
+        assert_eq!(p as usize % align, 0);
+        assert!(s.owns(p));
+        // SAFETY: 24 bytes just pushed.
+        assert!(
+            unsafe { std::slice::from_raw_parts(p, 24) }
+                .iter()
+                .all(|&b| b == 0)
+        );
+        // SAFETY: as above.
+        unsafe { p.write_bytes(0xEE, 24) };
+    }
+    let top = s.top();
+    assert!(matches!(
+        s.push_aligned_ptr(8, 24),
+        Err(Error::InvalidArgument(_))
+    ));
+    assert!(matches!(
+        s.push_aligned_ptr(0, 64),
+        Err(Error::InvalidArgument(_))
+    ));
+    assert!(matches!(
+        s.push_aligned_ptr(4096, 4096),
+        Err(Error::OutOfMemory { .. })
+    ));
+    assert_eq!(s.top(), top);
+    s.restore(m).unwrap();
+    assert_eq!(s.top(), 8);
+    assert!(s.push_zeroed(4096).unwrap().iter().all(|&b| b == 0));
 }
 
 #[test]

@@ -1,0 +1,9 @@
+//! Fuzz target `grow_trace`: see `fuzz/bodies/mod.rs`.
+#![no_main]
+
+extern crate arn;
+
+#[path = "../bodies/mod.rs"]
+mod bodies;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| bodies::grow_trace(data));
