@@ -65,14 +65,15 @@ const NEAR: usize = 256;
 /// when unused; a null table for a large block's chunk).
 #[derive(Clone, Copy)]
 struct Near {
-    base: usize,
+    /// The chunk's base pointer, with the provenance of the whole chunk.
+    base: *mut u8,
     size: usize,
     id: usize,
     side: Raw,
 }
 
 const FAR: Near = Near {
-    base: 0,
+    base: ptr::null_mut(),
     size: 0,
     id: 0,
     side: Raw(ptr::null_mut()),
@@ -569,7 +570,7 @@ impl Core {
     #[inline(always)]
     fn locate(&mut self, p: *const u8) -> Option<usize> {
         let e = self.near(p);
-        if (p as usize).wrapping_sub(e.base) < e.size {
+        if (p as usize).wrapping_sub(e.base as usize) < e.size {
             return Some(e.id);
         }
         self.locate_far(p)
@@ -588,7 +589,7 @@ impl Core {
             if let Some(c) = self.chunks.get(id as usize) {
                 if (p as usize).wrapping_sub(c.base as usize) < c.size {
                     self.near[(p as usize >> self.near_shift) % NEAR] = Near {
-                        base: c.base as usize,
+                        base: c.base,
                         size: c.size,
                         id: id as usize,
                         side: c.side.raw(),
@@ -670,13 +671,13 @@ impl Core {
     #[inline(always)]
     pub(super) fn free(&mut self, p: *mut u8) -> Freed {
         let mut e = self.near(p);
-        let mut off = (p as usize).wrapping_sub(e.base);
+        let mut off = (p as usize).wrapping_sub(e.base as usize);
         if off >= e.size {
             if self.locate_far(p).is_none() {
                 return Freed::Bad;
             }
             e = self.near(p);
-            off = p as usize - e.base;
+            off = p as usize - e.base as usize;
         }
         let side = e.side;
         if side.0.is_null() {
@@ -706,8 +707,10 @@ impl Core {
             *live
         };
         // SAFETY: the block is ours again and at least 16 bytes, aligned
-        // to 16: room for the link.
-        unsafe { p.cast::<u64>().write(self.quick[n]) };
+        // to 16: room for the link. Written through the chunk's pointer,
+        // not `p`, whose provenance may cover less than the block (a `Box`
+        // of a smaller value).
+        unsafe { e.base.add(off).cast::<u64>().write(self.quick[n]) };
         self.quick[n] = pack(e.id, g);
         self.qlen[n] += 1;
         self.n.frees += 1;
