@@ -38,11 +38,10 @@ pub trait MemorySource: Send + Sync {
     /// of this source, not yet freed; `new_size` is not zero.
     unsafe fn resize(
         &self,
-        ptr: NonNull<u8>,
-        old_size: usize,
-        new_size: usize,
+        _ptr: NonNull<u8>,
+        _old_size: usize,
+        _new_size: usize,
     ) -> Option<NonNull<u8>> {
-        let _ = (ptr, old_size, new_size);
         None
     }
 }
