@@ -409,15 +409,26 @@ impl ByteMap {
     ) -> Result<()> {
         let seed = self.seed;
         let hash = hash_of(seed, key);
-        // The value is copied first: `val` may lie in the block it replaces.
-        // SAFETY: the caller's promise.
-        let v = unsafe { ByteStr::copy_in(arena, val.as_ptr(), val.len()) }?;
         if let Some((_, old)) = self.table.find_mut(hash, |(k, _)| k.bytes() == key) {
+            // The same length: overwritten in place, unless the tracking
+            // build is to catch reads through the old value's pointer.
+            if !crate::track::ON && old.len == val.len() {
+                // SAFETY: the old value's live block holds `len` bytes;
+                // `val` (the caller's promise) may be that very block,
+                // which `copy` allows.
+                unsafe { ptr::copy(val.as_ptr(), old.ptr.as_ptr(), val.len()) };
+                return Ok(());
+            }
+            // The value is copied first: `val` may lie in the block it
+            // replaces. SAFETY: the caller's promise.
+            let v = unsafe { ByteStr::copy_in(arena, val.as_ptr(), val.len()) }?;
             let old = mem::replace(old, v);
             // SAFETY: the replaced value's block, no longer referenced.
             unsafe { old.free(arena) };
             return Ok(());
         }
+        // SAFETY: the caller's promise.
+        let v = unsafe { ByteStr::copy_in(arena, val.as_ptr(), val.len()) }?;
         // SAFETY: as above.
         let k = match unsafe { ByteStr::copy_in(arena, key.as_ptr(), key.len()) } {
             Ok(k) => k,

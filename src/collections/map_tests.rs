@@ -256,7 +256,7 @@ fn byte_map_copies_replaces_and_frees() {
         assert_eq!(std::slice::from_raw_parts(v.as_ptr(), v.len()), b"value");
         assert!(d.is_managed(v.as_ptr()));
         assert_eq!(m.get(b"").map(|v| v.len()), Some(0));
-        m.put(d, b"key", b"other").unwrap();
+        m.put(d, b"key", b"another").unwrap();
         assert!(
             d.usable_size(v.as_ptr()).is_none(),
             "the old value was freed"
@@ -266,7 +266,17 @@ fn byte_map_copies_replaces_and_frees() {
         m.put(d, b"key", std::slice::from_raw_parts(v.as_ptr(), v.len()))
             .unwrap();
         let v2 = m.get(b"key").unwrap();
-        assert_eq!(std::slice::from_raw_parts(v2.as_ptr(), v2.len()), b"other");
+        assert_eq!(
+            std::slice::from_raw_parts(v2.as_ptr(), v2.len()),
+            b"another"
+        );
+        // A value of the same length, put again.
+        m.put(d, b"key", b"changed").unwrap();
+        let v3 = m.get(b"key").unwrap();
+        assert_eq!(
+            std::slice::from_raw_parts(v3.as_ptr(), v3.len()),
+            b"changed"
+        );
         assert!(!m.add_if_absent(d, b"key", b"x").unwrap());
         assert!(m.add_if_absent(d, b"new", b"x").unwrap());
         assert_eq!(m.len(), 3);
