@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use proptest::prelude::*;
 
-use super::map::ByteMap;
+use super::map::{ByteMap, same};
 use super::test_arenas::{on_every_arena, small};
 use super::{ArenaMap, ArenaVec, audit_as};
 use crate::grow::{ArenaAlloc, GrowArena};
@@ -396,5 +396,24 @@ proptest! {
             }
             ours.free(d);
         }
+    }
+}
+
+proptest! {
+    /// The key compare agrees with slice equality, around the lengths it
+    /// compares word by word (8 to 16 bytes) and either side of them.
+    #[test]
+    fn same_is_slice_equality(
+        a in proptest::collection::vec(0u8..3, 0..20),
+        flip in proptest::option::of(0usize..20),
+        cut in 0usize..2,
+    ) {
+        let mut b = a.clone();
+        if let Some(i) = flip.filter(|&i| i < b.len()) {
+            b[i] ^= 1;
+        }
+        b.truncate(b.len().saturating_sub(cut));
+        prop_assert_eq!(same(&a, &b), a == b);
+        prop_assert!(same(&a, &a));
     }
 }
