@@ -6,7 +6,8 @@
 //! - `cpath_bytes`: `fxdal` + `bufrz` + `bytcl` + two `bytdr` on one fixed
 //!   arena of 4096 slots of 64 bytes: three handles made and dropped;
 //! - `cpath_slices`: `slccl` + `slcdr` of a slice from one chunk
-//!   allocator (each thread clones its own slice of the same chunk);
+//!   allocator (each thread clones its own slice, in a chunk of its own:
+//!   slices of one chunk share its count);
 //! - `cpath_fixed`: `fxdal` + `bufwr` 64 B + `bufrz` + `bytdt` + `bytdr`
 //!   through C, and arena-alligator 0.7's `allocate` + `put_slice` +
 //!   `freeze` + drop.
@@ -193,7 +194,13 @@ fn bytes(c: &mut Criterion) {
 
 fn slices(c: &mut Criterion) {
     let chunks = CChunks::new();
-    let (s, t) = (chunks.slice(), chunks.slice());
+    // Two slices in two chunks: slices of one chunk share its count, a
+    // cache line both threads would write (as arena-arc's do).
+    let s = chunks.slice();
+    let whole = [0u64; 1024];
+    // SAFETY: `whole` holds 1024 elements of 8 bytes.
+    let t = unsafe { chkal(chunks.0, 1024, whole.as_ptr().cast()) };
+    assert_ne!(t, 0);
     let mut g = c.benchmark_group("cpath_slices");
     g.bench_function("arn_c_abi", |b| b.iter(|| clone_drop(s)));
     g.bench_function("arn_c_abi_2threads", |b| {
