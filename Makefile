@@ -212,6 +212,7 @@ bench: callgrind callgrind-bytes callgrind-chunk
 	$(CARGO) bench -p arn-benches --bench alloc
 	$(CARGO) bench -p arn-benches --bench bytes
 	$(CARGO) bench -p arn-benches --bench chunk
+	$(CARGO) bench -p arn-benches --bench cpath
 	$(CARGO) bench -p arn-benches --bench grow
 	$(MAKE) chart
 
@@ -245,7 +246,9 @@ callgrind: lib | $(BUILD)
 	  $(OUT)/libarn.a -lpthread -ldl -lm
 	@alloc=$$($(CARGO) bench -p arn-benches --bench alloc --no-run 2>&1 | sed -n 's/.*(\(.*deps\/alloc-[^)]*\)).*/\1/p' | head -n 1); \
 	  bytes=$$($(CARGO) bench -p arn-benches --bench bytes --no-run 2>&1 | sed -n 's/.*(\(.*deps\/bytes-[^)]*\)).*/\1/p' | head -n 1); \
-	  ./benches/callgrind.sh $(BUILD)/callgrind $(BUILD)/callgrind_static "$$alloc" "$$bytes"
+	  chunk=$$($(CARGO) bench -p arn-benches --bench chunk --no-run 2>&1 | sed -n 's/.*(\(.*deps\/chunk-[^)]*\)).*/\1/p' | head -n 1); \
+	  cpath=$$($(CARGO) bench -p arn-benches --bench cpath --no-run 2>&1 | sed -n 's/.*(\(.*deps\/cpath-[^)]*\)).*/\1/p' | head -n 1); \
+	  ./benches/callgrind.sh $(BUILD)/callgrind $(BUILD)/callgrind_static "$$alloc" "$$bytes" "$$chunk" "$$cpath"
 	@bin=$$($(CARGO) bench -p arn-benches --bench grow --no-run 2>&1 | sed -n 's/.*(\(.*deps\/grow-[^)]*\)).*/\1/p' | head -n 1); \
 	  ./benches/callgrind_grow.sh $(BUILD)/callgrind "$$bin"
 

@@ -14,6 +14,13 @@
  *   region  N 64-byte regnl calls, freeing between batches
  *   fixed   N fixed byte arena roundtrips through C: fxdal, bufwr of 64
  *           bytes, bufrz, bytdt, bytdr
+ *   chunk   N chunk slice ops through C: chkal of 16 u64, slccl, two slcdr
+ *   vecps / vecat
+ *           N vecps of a u64 (cleared between batches) / N vecat of a
+ *           vector of BATCH u64
+ *   mappt / mapgt
+ *           N mappt / mapgt of 8-byte keys and values on a map of 1024
+ *           keys
  * The growing arena against malloc, on a ring of 64 live blocks of mixed
  * sizes (16 B to 1 KiB, the walk of benches/grow.rs): each step frees or
  * resizes the oldest block. callgrind_grow.sh counts the whole step and
@@ -100,6 +107,87 @@ __attribute__((noinline)) static void timed_fixed(arn_fixed f, const char *data,
         sink = (void *)bytdt(y);
         bytdr(y);
     }
+}
+
+/* allocate 16 u64 + clone + drop both, as benches/chunk.rs */
+__attribute__((noinline)) static void timed_chunk(arn_chunks c, const uint64_t *init, long n) {
+    for (long i = 0; i < n; i++) {
+        arn_slice s = chkal(c, 16, init);
+        arn_slice t = slccl(s);
+        slcdr(s);
+        slcdr(t);
+    }
+}
+
+static int chunk(long n) {
+    uint64_t init[16];
+    for (int i = 0; i < 16; i++)
+        init[i] = (uint64_t)i;
+    arn_chunks c = chkmk(8, 8, 1024);
+    if (!c)
+        return 1;
+    timed_chunk(c, init, n);
+    return chkfr(c);
+}
+
+__attribute__((noinline)) static void timed_vecps(arn_vector v, long n) {
+    for (long i = 0; i < n; i++) {
+        uint64_t x = (uint64_t)i;
+        if (i % BATCH == 0)
+            vecrs(v);
+        vecps(v, &x);
+    }
+}
+
+__attribute__((noinline)) static void timed_vecat(arn_vector v, long n) {
+    for (long i = 0; i < n; i++)
+        sink = vecat(v, (size_t)i % BATCH);
+}
+
+#define KEYS 1024
+
+__attribute__((noinline)) static void timed_mappt(arn_map m, long n) {
+    for (long i = 0; i < n; i++) {
+        uint64_t k = (uint64_t)i % KEYS, v = (uint64_t)i;
+        mappt(m, &k, 8, &v, 8);
+    }
+}
+
+__attribute__((noinline)) static void timed_mapgt(arn_map m, long n) {
+    for (long i = 0; i < n; i++) {
+        uint64_t k = (uint64_t)i % KEYS;
+        sink = (void *)mapgt(m, &k, 8, NULL);
+    }
+}
+
+/* The collections on a growing arena with default options. */
+static int collection(const char *mode, long n) {
+    arn_grow g = grwmk(NULL);
+    if (!g)
+        return 1;
+    int rc = 0;
+    if (mode[0] == 'v') {
+        arn_vector v = vecmk(g, 8, BATCH);
+        for (long i = 0; i < BATCH; i++) {
+            uint64_t x = (uint64_t)i;
+            rc |= vecps(v, &x);
+        }
+        if (strcmp(mode, "vecps") == 0)
+            timed_vecps(v, n);
+        else
+            timed_vecat(v, n);
+        rc |= vecfr(v);
+    } else {
+        arn_map m = mapmk(g, KEYS);
+        for (uint64_t k = 0; k < KEYS; k++)
+            rc |= mappt(m, &k, 8, &k, 8);
+        if (strcmp(mode, "mappt") == 0)
+            timed_mappt(m, n);
+        else
+            timed_mapgt(m, n);
+        rc |= mapfr(m);
+    }
+    return rc | grwfr(g);
 }
 
 __attribute__((noinline)) static void timed_region(arn_region r, long n) {
@@ -236,6 +324,7 @@ int main(int argc, char **argv) {
     if (argc != 3) {
         fprintf(stderr,
                 "usage: %s arnal|bumpl|scrtc|mmapl|malloc|memcpy|block1|block99|pool|region|fixed|"
+                "chunk|vecps|vecat|mappt|mapgt|"
                 "grwring|grwazring|grwrering|mallocring|callocring|reallocring N\n",
                 argv[0]);
         return 2;
@@ -275,6 +364,10 @@ int main(int argc, char **argv) {
         timed_fixed(f, data, n);
         return fxdfr(f);
     }
+    if (strcmp(mode, "chunk") == 0)
+        return chunk(n);
+    if (strncmp(mode, "vec", 3) == 0 || strncmp(mode, "map", 3) == 0)
+        return collection(mode, n);
     if (strcmp(mode, "region") == 0) {
         arn_region r = regin();
         timed_region(r, n);

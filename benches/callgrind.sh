@@ -7,6 +7,10 @@
 #       twins, called in the same Rust loop
 #   $4  the `bytes` bench binary (optional): the fixed roundtrip in Rust,
 #       through the C ABI and with arena-alligator
+#   $5  the `chunk` bench binary (optional): the slice op in Rust and with
+#       arena-arc
+#   $6  the `cpath` bench binary (optional): the Rust twins of the
+#       collection calls, and the slice op through C called from Rust
 # The C driver counts inside the function itself for arnal, bumpl, scrtc
 # and mmapl, and inside its timed_* loop (a few loop instructions
 # included) for the rest.
@@ -15,6 +19,8 @@ so=$1
 static=${2:-}
 alloc=${3:-}
 bytes=${4:-}
+chunk=${5:-}
+cpath=${6:-}
 n=200000
 if ! command -v valgrind >/dev/null 2>&1; then
     echo "callgrind: valgrind is not installed; skipping instruction counts"
@@ -74,5 +80,15 @@ row polgt+polrt "$(c "$so" pool 'timed_pool*')" "$(c "$static" pool 'timed_pool*
 row "fixed roundtrip" "$(c "$so" fixed 'timed_fixed*')" "$(c "$static" fixed 'timed_fixed*')" \
     "$(rust "$bytes" fixed_c timed_roundtrips)" "$(rust "$bytes" fixed timed_roundtrips)" \
     "arena-alligator $(rust "$bytes" alligator_fixed timed_roundtrips); malloc+memcpy+free $memcpy"
+row "chunk slice op" "$(c "$so" chunk 'timed_chunk*')" "$(c "$static" chunk 'timed_chunk*')" \
+    "$(rust "$cpath" chunk_c timed_ops)" "$(rust "$chunk" arn timed_ops)" \
+    "arena-arc $(rust "$chunk" arena_arc timed_ops)"
+for f in vecps vecat mappt mapgt; do
+    row "$f" "$(c "$so" $f "timed_$f*")" "$(c "$static" $f "timed_$f*")" - \
+        "$(rust "$cpath" ${f}_rust timed_ops)" -
+done
+echo "  (chunk slice op: chkal of 16 u64 + slccl + two slcdr, twin ChunkAllocator<u64>;"
+echo "   vecps/vecat: 8-byte elements, twin ArenaVec<u64>; mappt/mapgt: 8-byte keys"
+echo "   and values over 1024 keys, twin ArenaMap<u64, u64>; all on a GrowArena)"
 echo "  (C .so / .a: benches/callgrind.c linked to libarn.so / libarn.a; C in Rust:"
 echo "   the exported functions called from the Rust bench loop that also runs the twin)"

@@ -2357,8 +2357,10 @@ int grwfr(arn_grow arena);
  *          entries before it grows (0: nothing allocated until the first
  *          put).
  *   mappt  Puts a copy of the `vlen` bytes at `val` under a copy of the
- *          `klen` bytes at `key`; a value already under the key is replaced
- *          and its memory goes back to the arena.
+ *          `klen` bytes at `key`; a value already under the key is replaced:
+ *          overwritten in place when it has the same length (so a put that
+ *          only changes the value allocates nothing), else its memory goes
+ *          back to the arena.
  *   mapgt  The value under the `klen` bytes at `key`, in the arena: valid
  *          until the next call that changes this key or the map (`mappt` of
  *          the same key, `maprm`, `maprs`, `mapfr`, a reset or free of the
@@ -2575,8 +2577,12 @@ arn_map mapmk(arn_grow arena, size_t capacity);
 
 /**
  * Puts a copy of the `vlen` bytes at `val` under a copy of the `klen`
- * bytes at `key`; a value already under the key is replaced and its
- * memory goes back to the arena. `key` and `val` may be NULL when their
+ * bytes at `key`; a value already under the key is replaced: overwritten
+ * in place when it has the same length (so a put that only changes the
+ * value allocates nothing), else its memory goes back to the arena.
+ * Either way pointers from `mapgt` to the old value are dead (the tracking
+ * build always moves the value, so that reads through them are caught).
+ * `key` and `val` may be NULL when their
  * length is 0 (the empty key is a key like any other); they may point
  * into the arena, even into this map.
  *

@@ -70,9 +70,57 @@ impl ByteChunks {
                 self.elem_size
             ))
         })?;
-        let granule = self.raw.stride;
-        let granules = bytes.div_ceil(granule);
+        let granules = self.granules(bytes);
         let spot = self.raw.reserve(granules).map_err(Grow::error)?;
+        // SAFETY: the caller's promise; `spot` was just reserved.
+        Ok(unsafe { self.fill(spot, len, bytes, granules, src) })
+    }
+
+    /// [`alloc`](Self::alloc) when the current chunk has room: no error
+    /// to build and no chunk to make, for the C hot path. `None` when
+    /// `alloc` would fail or needs a new chunk; nothing changed then.
+    ///
+    /// # Safety
+    ///
+    /// As for [`alloc`](Self::alloc).
+    #[inline(always)]
+    pub(crate) unsafe fn alloc_fast(
+        &mut self,
+        len: usize,
+        src: Option<*const u8>,
+    ) -> Option<ByteSlice> {
+        let bytes = len.checked_mul(self.elem_size).filter(|&b| b != 0)?;
+        let granules = self.granules(bytes);
+        let spot = self.raw.reserve_current(granules)?;
+        // SAFETY: the caller's promise; `spot` was just reserved.
+        Some(unsafe { self.fill(spot, len, bytes, granules, src) })
+    }
+
+    /// How many granules `bytes` take: a shift, as a granule is a power
+    /// of two bytes (its alignment).
+    #[inline(always)]
+    fn granules(&self, bytes: usize) -> usize {
+        let g = self.raw.stride;
+        debug_assert!(g.is_power_of_two());
+        (bytes >> g.trailing_zeros()) + usize::from(bytes & (g - 1) != 0)
+    }
+
+    /// Copies (or zeroes) the `len` elements, `bytes` in all, into `spot`
+    /// and hands them out as a slice.
+    ///
+    /// # Safety
+    ///
+    /// `spot` came from the last reservation of `granules` granules, with
+    /// `granules * stride >= bytes`; `src` as for [`alloc`](Self::alloc).
+    #[inline(always)]
+    unsafe fn fill(
+        &mut self,
+        spot: Spot,
+        len: usize,
+        bytes: usize,
+        granules: usize,
+        src: Option<*const u8>,
+    ) -> ByteSlice {
         crate::track::handed_out(spot.ptr.as_ptr(), bytes);
         // SAFETY: the reservation has room for `granules * granule >= bytes`
         // bytes, and fresh room overlaps no slice the caller could copy from.
@@ -82,17 +130,18 @@ impl ByteChunks {
                 None => ptr::write_bytes(spot.ptr.as_ptr(), 0, bytes),
             }
         }
+        let ptr = spot.ptr;
         // SAFETY: the granules are written (their padding needs no value:
         // nobody reads it).
-        let chunk = unsafe { self.raw.commit(spot, granules, granule) };
+        let chunk = unsafe { self.raw.commit(spot, granules, self.raw.stride) };
         self.elements += len as u64;
-        Ok(ByteSlice {
+        ByteSlice {
             #[cfg(feature = "track")]
-            _lease: crate::track::Lease::new(spot.ptr.as_ptr(), bytes),
-            ptr: spot.ptr,
+            _lease: crate::track::Lease::new(ptr.as_ptr(), bytes),
+            ptr,
             len,
             _chunk: chunk,
-        })
+        }
     }
 
     /// The core's counters, with elements in the caller's terms.

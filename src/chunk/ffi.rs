@@ -9,7 +9,7 @@ use std::ffi::{c_int, c_void};
 
 use super::{ByteChunks, ByteSlice, ChunkStats};
 use crate::ffi::handle::{self, Kind, Object};
-use crate::ffi::{args, guard, with, with_ref};
+use crate::ffi::{args, free_hot, guard, hot_new, hot_new_mut, with, with_ref};
 
 /// Handle of a chunk allocator; 0 is never valid.
 #[allow(non_camel_case_types)]
@@ -64,12 +64,15 @@ pub extern "C" fn chkmk(elem_size: usize, elem_align: usize, chunk_capacity: usi
 /// `init` is NULL or valid for reading `len * elem_size` bytes.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn chkal(c: arn_chunks, len: usize, init: *const c_void) -> arn_slice {
-    guard::value("chkal", || {
-        let src = (!init.is_null()).then_some(init.cast::<u8>());
-        // SAFETY: the caller's promise.
-        let slice = with(c, |a: &mut ByteChunks| unsafe { a.alloc(len, src) })?;
-        handle::insert(slice)
-    })
+    let src = (!init.is_null()).then_some(init.cast::<u8>());
+    // SAFETY (both closures): the caller's promise. When `alloc_fast`
+    // gives up, nothing changed and `alloc` does it the careful way.
+    hot_new_mut(
+        "chkal",
+        c,
+        move |a: &mut ByteChunks| unsafe { a.alloc_fast(len, src) },
+        move |a: &mut ByteChunks| unsafe { a.alloc(len, src) },
+    )
 }
 
 /// Writes a snapshot of the allocator's counters to `*out` (see
@@ -122,10 +125,12 @@ pub extern "C" fn slcln(s: arn_slice) -> usize {
 /// (handle errors).
 #[unsafe(no_mangle)]
 pub extern "C" fn slccl(s: arn_slice) -> arn_slice {
-    guard::value("slccl", || {
-        let twin = with_ref(s, |sl: &ByteSlice| Ok(sl.clone()))?;
-        handle::insert(twin)
-    })
+    hot_new(
+        "slccl",
+        s,
+        |sl: &ByteSlice| Some(sl.clone()),
+        |sl: &ByteSlice| Ok(sl.clone()),
+    )
 }
 
 /// Drops one slice handle; the chunk goes when its last slice does (and
@@ -133,5 +138,5 @@ pub extern "C" fn slccl(s: arn_slice) -> arn_slice {
 /// `ARN_E_DOUBLE_FREE` for a handle already dropped, other handle errors.
 #[unsafe(no_mangle)]
 pub extern "C" fn slcdr(s: arn_slice) -> c_int {
-    guard::status("slcdr", || handle::remove::<ByteSlice>(s).map(drop))
+    free_hot::<ByteSlice>("slcdr", s)
 }

@@ -295,16 +295,26 @@ impl RawChunks {
     /// atomic, no call), otherwise out of line.
     #[inline(always)]
     pub(super) fn reserve(&mut self, n: usize) -> std::result::Result<Spot, Grow> {
+        match self.reserve_current(n) {
+            Some(spot) => Ok(spot),
+            None => self.reserve_slow(n),
+        }
+    }
+
+    /// [`reserve`](Self::reserve) when the current chunk has room for `n`
+    /// elements; `None` (nothing changed) when a new chunk would be needed.
+    #[inline(always)]
+    pub(super) fn reserve_current(&mut self, n: usize) -> Option<Spot> {
         if n <= self.left {
             // SAFETY: `left > 0` only while there is a current chunk.
             let chunk = unsafe { self.chunk.unwrap_unchecked() };
-            return Ok(Spot {
+            return Some(Spot {
                 ptr: self.cur,
                 chunk,
                 dedicated: false,
             });
         }
-        self.reserve_slow(n)
+        None
     }
 
     #[cold]

@@ -12,8 +12,10 @@
 //! that overlap on one container (from two threads, or from the callback
 //! of `vecit` / `mapit`) fail with `ARN_E_BUSY` rather than race.
 
+use std::cell::UnsafeCell;
 use std::ffi::{c_int, c_void};
-use std::sync::{Mutex, MutexGuard, TryLockError};
+use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::map::{ByteMap, ByteStr};
 use super::vec::ByteVec;
@@ -95,16 +97,44 @@ impl Home {
     }
 }
 
-/// A C vector or map: its storage behind a lock taken for each call, and
-/// its arena.
+/// A C vector or map: its storage, claimed for each call, and its arena.
 struct Container<T> {
     home: Home,
-    inner: Mutex<T>,
+    /// Set while a call has the storage: a second call meanwhile (from
+    /// another thread, or from an iterate callback) is refused, not raced.
+    busy: AtomicBool,
+    inner: UnsafeCell<T>,
 }
 
-// SAFETY: no `ALSO` kind.
+// SAFETY: no `ALSO` kind. The storage is reached only through a `Claim`,
+// one at a time; `T: Send`, so it may move between threads.
 unsafe impl<T: Storage> Object for Container<T> {
     const KIND: Kind = T::KIND;
+}
+
+/// One call's hold on a container's storage; let go when dropped (also
+/// when the call panics).
+struct Claim<'a, T>(&'a Container<T>);
+
+impl<T> Deref for Claim<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        // SAFETY: the claim is the only way to the storage while it lives.
+        unsafe { &*self.0.inner.get() }
+    }
+}
+
+impl<T> DerefMut for Claim<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: as in `deref`, and `&mut self` makes this the only use.
+        unsafe { &mut *self.0.inner.get() }
+    }
+}
+
+impl<T> Drop for Claim<'_, T> {
+    fn drop(&mut self) {
+        self.0.busy.store(false, Ordering::Release);
+    }
 }
 
 impl<T: Storage> Container<T> {
@@ -113,7 +143,8 @@ impl<T: Storage> Container<T> {
         let (inner, epoch) = with_arena(arena, |a| Ok((build(a)?, a.epoch())))?;
         handle::insert(Container {
             home: Home { arena, epoch },
-            inner: Mutex::new(inner),
+            busy: AtomicBool::new(false),
+            inner: UnsafeCell::new(inner),
         })
     }
 
@@ -122,17 +153,24 @@ impl<T: Storage> Container<T> {
         self.home.enter(h, T::RESET, f)
     }
 
-    /// Locks the storage for one call; a held lock means an overlapping
+    /// Claims the storage for one call; `None` while another call has it.
+    #[inline(always)]
+    fn try_claim(&self) -> Option<Claim<'_, T>> {
+        // Acquire: what the last claim wrote is seen. (A `Claim` made and
+        // dropped here would let go of another call's claim: none is made
+        // unless the swap found the storage free.)
+        (!self.busy.swap(true, Ordering::Acquire)).then(|| Claim(self))
+    }
+
+    /// Claims the storage for one call; a held claim means an overlapping
     /// call.
-    fn claim(&self) -> Result<MutexGuard<'_, T>> {
-        match self.inner.try_lock() {
-            Ok(g) => Ok(g),
-            Err(TryLockError::Poisoned(e)) => Ok(e.into_inner()),
-            Err(TryLockError::WouldBlock) => Err(Error::Busy(format!(
+    fn claim(&self) -> Result<Claim<'_, T>> {
+        self.try_claim().ok_or_else(|| {
+            Error::Busy(format!(
                 "the {} is in use by another call (its iterate callback or another thread)",
                 T::WHAT
-            ))),
-        }
+            ))
+        })
     }
 }
 
@@ -147,11 +185,30 @@ fn with_container<T: Storage, R>(
     })
 }
 
+/// The hot path of a container call: `f` on the claimed storage and the
+/// arena, or `None` when the handle is bad, the storage busy, the arena
+/// gone or reset, or `f` gives up. Nothing changed then, and the caller's
+/// slow path (`with_container`) does the call the careful way or explains
+/// why it fails.
+#[inline(always)]
+fn container_fast<T: Storage, R>(
+    h: u64,
+    f: impl FnOnce(&mut T, &dyn ArenaAlloc) -> Option<R>,
+) -> Option<R> {
+    let c = handle::find::<Container<T>>(h)?;
+    // SAFETY: the handle is live, so `c` points at its container, which is
+    // not freed while this call runs (the C contract of every handle).
+    let c = unsafe { c.as_ref() };
+    let mut inner = c.try_claim()?;
+    c.enter(h, |a| Ok(f(&mut inner, a))).ok().flatten()
+}
+
 /// Frees the container behind `h`; its storage goes back to the arena when
 /// the arena still lives and was not reset.
 fn free_container<T: Storage>(h: u64) -> Result<()> {
-    let Container { home, inner } = *free_unless_busy(h, |c: &Container<T>| c.claim().map(drop))?;
-    let inner = inner.into_inner().unwrap_or_else(|e| e.into_inner());
+    let Container { home, inner, .. } =
+        *free_unless_busy(h, |c: &Container<T>| c.claim().map(drop))?;
+    let inner = inner.into_inner();
     let _gone = home.enter(h, T::RESET, |a| {
         // SAFETY: `enter` admits only the container's own arena, not reset.
         unsafe { inner.release(a) };
@@ -301,13 +358,23 @@ pub extern "C" fn vecmk(arena: arn_grow, elem_size: usize, capacity: usize) -> a
 /// `elem` is valid for reading `elem_size` bytes.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn vecps(v: arn_vector, elem: *const c_void) -> c_int {
-    guard::status("vecps", || {
-        with_vector(v, |vec, a| {
-            let p = args::bytes(elem, vec.elem_size(), "elem")?;
+    // SAFETY (both paths): the caller's promise. The fast path pushes
+    // only when there is room; the slow one grows or explains.
+    let push = move |vec: &mut ByteVec, a: &dyn ArenaAlloc| {
+        let p = args::bytes(elem, vec.elem_size(), "elem")?;
+        unsafe { vec.push(a, p) }
+    };
+    guard::status_hot(
+        "vecps",
+        move || {
             // SAFETY: the caller's promise.
-            unsafe { vec.push(a, p) }
-        })
-    })
+            let fast = |vec: &mut ByteVec, _: &dyn ArenaAlloc| unsafe {
+                (!elem.is_null() && vec.push_in_place(elem.cast())).then_some(())
+            };
+            container_fast(v, fast).is_some()
+        },
+        move || with_vector(v, push),
+    )
 }
 
 /// A pointer to the element at `index`, inside the arena: valid (for
@@ -320,9 +387,12 @@ pub unsafe extern "C" fn vecps(v: arn_vector, elem: *const c_void) -> c_int {
 /// errors.
 #[unsafe(no_mangle)]
 pub extern "C" fn vecat(v: arn_vector, index: usize) -> *mut c_void {
-    guard::value("vecat", || {
-        with_vector(v, |vec, _| Ok(vec.at(index)?.as_ptr().cast()))
-    })
+    let at = move |vec: &mut ByteVec, _: &dyn ArenaAlloc| Ok(vec.at(index)?.as_ptr().cast());
+    guard::value_hot(
+        "vecat",
+        move || container_fast(v, |vec, a| at(vec, a).ok()),
+        move || with_vector(v, at),
+    )
 }
 
 /// Overwrites the element at `index` with the `elem_size` bytes at `elem`.
@@ -524,8 +594,12 @@ pub extern "C" fn mapmk(arena: arn_grow, capacity: usize) -> arn_map {
 }
 
 /// Puts a copy of the `vlen` bytes at `val` under a copy of the `klen`
-/// bytes at `key`; a value already under the key is replaced and its
-/// memory goes back to the arena. `key` and `val` may be NULL when their
+/// bytes at `key`; a value already under the key is replaced: overwritten
+/// in place when it has the same length (so a put that only changes the
+/// value allocates nothing), else its memory goes back to the arena.
+/// Either way pointers from `mapgt` to the old value are dead (the tracking
+/// build always moves the value, so that reads through them are caught).
+/// `key` and `val` may be NULL when their
 /// length is 0 (the empty key is a key like any other); they may point
 /// into the arena, even into this map.
 ///
@@ -545,12 +619,25 @@ pub unsafe extern "C" fn mappt(
     val: *const c_void,
     vlen: usize,
 ) -> c_int {
-    guard::status("mappt", || {
-        // SAFETY: the caller's promise.
-        let (k, v) = unsafe { (input(key, klen, "key")?, input(val, vlen, "val")?) };
-        // SAFETY: `with_map` passes the map's own arena.
-        with_map(m, |map, a| unsafe { map.put(a, k, v) })
-    })
+    // SAFETY (all three): the caller's promise; `with_map` and
+    // `container_fast` pass the map's own arena. A put that fails changes
+    // nothing, so the slow path may put again to explain.
+    let args = move || -> Result<_> {
+        unsafe { Ok((input(key, klen, "key")?, input(val, vlen, "val")?)) }
+    };
+    let put = move |map: &mut ByteMap, a: &dyn ArenaAlloc, (k, v)| unsafe { map.put(a, k, v) };
+    guard::status_hot(
+        "mappt",
+        move || {
+            let kv = args().ok();
+            kv.and_then(|kv| container_fast(m, |map, a| put(map, a, kv).ok()))
+                .is_some()
+        },
+        move || {
+            let kv = args()?;
+            with_map(m, |map, a| put(map, a, kv))
+        },
+    )
 }
 
 /// The value under the `klen` bytes at `key`, in the arena: valid until
@@ -576,18 +663,30 @@ pub unsafe extern "C" fn mapgt(
     klen: usize,
     vlen: *mut usize,
 ) -> *const c_void {
-    let p: *mut c_void = guard::value("mapgt", || {
-        // SAFETY: the caller's promise.
-        let k = unsafe { input(key, klen, "key") }?;
-        // SAFETY: the caller's promise.
-        let len_out = unsafe { args::out_opt(vlen, "vlen") }?;
-        let found = with_map(m, |map, _| Ok(map.get(k)))?;
+    // SAFETY: the caller's promise.
+    let args = move || -> Result<_> {
+        unsafe { Ok((input(key, klen, "key")?, args::out_opt(vlen, "vlen")?)) }
+    };
+    let answer = |found: Option<ByteStr>, len_out: Option<&mut usize>| {
         let (p, n) = found.map_or((std::ptr::null(), 0), |v| (v.as_ptr(), v.len()));
         if let Some(out) = len_out {
             *out = n;
         }
-        Ok(p.cast_mut().cast())
-    });
+        p.cast_mut().cast()
+    };
+    let p: *mut c_void = guard::value_hot(
+        "mapgt",
+        move || {
+            let (k, len_out) = args().ok()?;
+            let found = container_fast(m, |map: &mut ByteMap, _| Some(map.get(k)))?;
+            Some(answer(found, len_out))
+        },
+        move || {
+            let (k, len_out) = args()?;
+            let found = with_map(m, |map, _| Ok(map.get(k)))?;
+            Ok(answer(found, len_out))
+        },
+    );
     p.cast_const()
 }
 

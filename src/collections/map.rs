@@ -351,6 +351,24 @@ impl ByteStr {
     }
 }
 
+/// Whether two byte strings are equal; keys of 8 to 16 bytes (integers,
+/// pointers, short names) with two loads each instead of a `memcmp` call.
+#[inline(always)]
+pub(super) fn same(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if (8..=16).contains(&n) {
+        // The first 8 and the last 8 bytes (overlapping below 16) cover
+        // all `n`.
+        let word =
+            |s: &[u8], at: usize| u64::from_ne_bytes(s[at..at + 8].try_into().expect("8 bytes"));
+        return word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8);
+    }
+    a == b
+}
+
 /// The table of a C map.
 type ByteTable = HashTable<(ByteStr, ByteStr), TableAlloc<Bound>>;
 
@@ -409,15 +427,26 @@ impl ByteMap {
     ) -> Result<()> {
         let seed = self.seed;
         let hash = hash_of(seed, key);
-        // The value is copied first: `val` may lie in the block it replaces.
-        // SAFETY: the caller's promise.
-        let v = unsafe { ByteStr::copy_in(arena, val.as_ptr(), val.len()) }?;
-        if let Some((_, old)) = self.table.find_mut(hash, |(k, _)| k.bytes() == key) {
+        if let Some((_, old)) = self.table.find_mut(hash, |(k, _)| same(k.bytes(), key)) {
+            // The same length: overwritten in place, unless the tracking
+            // build is to catch reads through the old value's pointer.
+            if !crate::track::ON && old.len == val.len() {
+                // SAFETY: the old value's live block holds `len` bytes;
+                // `val` (the caller's promise) may be that very block,
+                // which `copy` allows.
+                unsafe { ptr::copy(val.as_ptr(), old.ptr.as_ptr(), val.len()) };
+                return Ok(());
+            }
+            // The value is copied first: `val` may lie in the block it
+            // replaces. SAFETY: the caller's promise.
+            let v = unsafe { ByteStr::copy_in(arena, val.as_ptr(), val.len()) }?;
             let old = mem::replace(old, v);
             // SAFETY: the replaced value's block, no longer referenced.
             unsafe { old.free(arena) };
             return Ok(());
         }
+        // SAFETY: the caller's promise.
+        let v = unsafe { ByteStr::copy_in(arena, val.as_ptr(), val.len()) }?;
         // SAFETY: as above.
         let k = match unsafe { ByteStr::copy_in(arena, key.as_ptr(), key.len()) } {
             Ok(k) => k,
@@ -467,7 +496,7 @@ impl ByteMap {
     pub(crate) fn get(&self, key: &[u8]) -> Option<ByteStr> {
         let hash = hash_of(self.seed, key);
         self.table
-            .find(hash, |(k, _)| k.bytes() == key)
+            .find(hash, |(k, _)| same(k.bytes(), key))
             .map(|&(_, v)| v)
     }
 
@@ -478,7 +507,7 @@ impl ByteMap {
     /// `arena` is the map's.
     pub(crate) unsafe fn remove(&mut self, arena: &dyn ArenaAlloc, key: &[u8]) -> bool {
         let hash = hash_of(self.seed, key);
-        let Ok(entry) = self.table.find_entry(hash, |(k, _)| k.bytes() == key) else {
+        let Ok(entry) = self.table.find_entry(hash, |(k, _)| same(k.bytes(), key)) else {
             return false;
         };
         let ((k, v), _) = entry.remove();

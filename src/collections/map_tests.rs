@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use proptest::prelude::*;
 
-use super::map::ByteMap;
+use super::map::{ByteMap, same};
 use super::test_arenas::{on_every_arena, small};
 use super::{ArenaMap, ArenaVec, audit_as};
 use crate::grow::{ArenaAlloc, GrowArena};
@@ -256,7 +256,7 @@ fn byte_map_copies_replaces_and_frees() {
         assert_eq!(std::slice::from_raw_parts(v.as_ptr(), v.len()), b"value");
         assert!(d.is_managed(v.as_ptr()));
         assert_eq!(m.get(b"").map(|v| v.len()), Some(0));
-        m.put(d, b"key", b"other").unwrap();
+        m.put(d, b"key", b"another").unwrap();
         assert!(
             d.usable_size(v.as_ptr()).is_none(),
             "the old value was freed"
@@ -266,7 +266,17 @@ fn byte_map_copies_replaces_and_frees() {
         m.put(d, b"key", std::slice::from_raw_parts(v.as_ptr(), v.len()))
             .unwrap();
         let v2 = m.get(b"key").unwrap();
-        assert_eq!(std::slice::from_raw_parts(v2.as_ptr(), v2.len()), b"other");
+        assert_eq!(
+            std::slice::from_raw_parts(v2.as_ptr(), v2.len()),
+            b"another"
+        );
+        // A value of the same length, put again.
+        m.put(d, b"key", b"changed").unwrap();
+        let v3 = m.get(b"key").unwrap();
+        assert_eq!(
+            std::slice::from_raw_parts(v3.as_ptr(), v3.len()),
+            b"changed"
+        );
         assert!(!m.add_if_absent(d, b"key", b"x").unwrap());
         assert!(m.add_if_absent(d, b"new", b"x").unwrap());
         assert_eq!(m.len(), 3);
@@ -386,5 +396,24 @@ proptest! {
             }
             ours.free(d);
         }
+    }
+}
+
+proptest! {
+    /// The key compare agrees with slice equality, around the lengths it
+    /// compares word by word (8 to 16 bytes) and either side of them.
+    #[test]
+    fn same_is_slice_equality(
+        a in proptest::collection::vec(0u8..3, 0..20),
+        flip in proptest::option::of(0usize..20),
+        cut in 0usize..2,
+    ) {
+        let mut b = a.clone();
+        if let Some(i) = flip.filter(|&i| i < b.len()) {
+            b[i] ^= 1;
+        }
+        b.truncate(b.len().saturating_sub(cut));
+        prop_assert_eq!(same(&a, &b), a == b);
+        prop_assert!(same(&a, &a));
     }
 }

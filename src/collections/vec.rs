@@ -409,31 +409,48 @@ impl ByteVec {
     /// `elem` is valid for reading `elem_size` bytes; it may point into
     /// this vector's own storage.
     pub(crate) unsafe fn push(&mut self, arena: &dyn ArenaAlloc, elem: *const u8) -> Result<()> {
-        if self.len == self.cap {
-            let needed = self
-                .len
-                .checked_add(1)
-                .ok_or_else(|| too_large("vector", usize::MAX, self.elem))?;
-            // The source may be an element of this vector, which growing
-            // can move: copy it aside first when it is.
-            let mut aside = Vec::new();
-            let src = if self.contains(elem) {
-                // SAFETY: inside this vector's live storage.
-                aside.extend_from_slice(unsafe { std::slice::from_raw_parts(elem, self.elem) });
-                aside.as_ptr()
-            } else {
-                elem
-            };
-            self.grow_to(arena, grown(self.cap, needed))?;
-            // SAFETY: the caller's promise, or the copy; the slot is inside
-            // the grown storage.
-            unsafe { self.write(self.len, src) };
-        } else {
-            // SAFETY: as above; `ptr::copy` allows overlap.
-            unsafe { self.write(self.len, elem) };
+        // SAFETY: the caller's promise.
+        if unsafe { self.push_in_place(elem) } {
+            return Ok(());
         }
+        let needed = self
+            .len
+            .checked_add(1)
+            .ok_or_else(|| too_large("vector", usize::MAX, self.elem))?;
+        // The source may be an element of this vector, which growing
+        // can move: copy it aside first when it is.
+        let mut aside = Vec::new();
+        let src = if self.contains(elem) {
+            // SAFETY: inside this vector's live storage.
+            aside.extend_from_slice(unsafe { std::slice::from_raw_parts(elem, self.elem) });
+            aside.as_ptr()
+        } else {
+            elem
+        };
+        self.grow_to(arena, grown(self.cap, needed))?;
+        // SAFETY: the caller's promise, or the copy; the slot is inside
+        // the grown storage.
+        unsafe { self.write(self.len, src) };
         self.len += 1;
         Ok(())
+    }
+
+    /// Appends a copy of the element at `elem` when there is room, without
+    /// growing; `false` (nothing changed) when the storage is full.
+    ///
+    /// # Safety
+    ///
+    /// As for [`ByteVec::push`].
+    #[inline(always)]
+    pub(crate) unsafe fn push_in_place(&mut self, elem: *const u8) -> bool {
+        if self.len == self.cap {
+            return false;
+        }
+        // SAFETY: `len < cap`; the caller's promise for `elem`, which may
+        // be an element of this vector (`write` allows overlap).
+        unsafe { self.write(self.len, elem) };
+        self.len += 1;
+        true
     }
 
     fn contains(&self, p: *const u8) -> bool {
@@ -449,10 +466,27 @@ impl ByteVec {
     /// # Safety
     ///
     /// `index < cap`, `src` readable for `elem` bytes.
+    #[inline(always)]
     unsafe fn write(&mut self, index: usize, src: *const u8) {
         let base = self.ptr.expect("a vector with capacity has storage");
-        // SAFETY: the caller's promise.
-        unsafe { ptr::copy(src, base.as_ptr().add(index * self.elem), self.elem) };
+        // SAFETY: the caller's promise. The common small sizes are one load
+        // and one store (the load done before the store, so overlap is
+        // fine, as it is for `ptr::copy`).
+        unsafe {
+            let dst = base.as_ptr().add(index * self.elem);
+            match self.elem {
+                4 => dst
+                    .cast::<u32>()
+                    .write_unaligned(src.cast::<u32>().read_unaligned()),
+                8 => dst
+                    .cast::<u64>()
+                    .write_unaligned(src.cast::<u64>().read_unaligned()),
+                16 => dst
+                    .cast::<u128>()
+                    .write_unaligned(src.cast::<u128>().read_unaligned()),
+                n => ptr::copy(src, dst, n),
+            }
+        }
     }
 
     /// Pointer to the element at `index`.

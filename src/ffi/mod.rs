@@ -139,6 +139,27 @@ pub(crate) fn hot_new<A: Object, T: Object>(
     )
 }
 
+/// [`hot_new`] for allocators reached by unique reference (see [`with`]):
+/// a slice from its chunk allocator, say.
+#[inline(always)]
+pub(crate) fn hot_new_mut<A: Object, T: Object>(
+    name: &'static str,
+    h: u64,
+    fast: impl FnOnce(&mut A) -> Option<T>,
+    slow: impl FnOnce(&mut A) -> Result<T>,
+) -> u64 {
+    guard::value_hot(
+        name,
+        move || {
+            let mut p = handle::find::<A>(h)?;
+            // SAFETY: as in `with`.
+            let make = || fast(unsafe { p.as_mut() });
+            handle::insert_with(make).ok().flatten()
+        },
+        move || handle::insert(with(h, slow)?),
+    )
+}
+
 /// The status form of [`hot`]: `fast` returns `true` when it served the
 /// call; `slow` then runs only to do it the careful way or explain why it
 /// fails. Same contract as [`with`].

@@ -8,7 +8,7 @@
 //! ([`AllocError`], [`BuildError`], [`BufferFullError`]) and metrics
 //! ([`FixedArenaMetrics`], [`BuddyArenaMetrics`]). Both arenas are cheap
 //! to clone. The async arenas and their wait policies need the feature
-//! `async-alloc`, the [`hazmat`] module the feature `hazmat-raw-access`,
+//! `async-alloc`, the `hazmat` module the feature `hazmat-raw-access`,
 //! as in arena-alligator.
 //!
 //! ```

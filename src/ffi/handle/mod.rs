@@ -22,9 +22,10 @@
 //! bytes of room. An object that fits there (every buffer, bytes, slice and
 //! most allocators) lives in the slot itself; a bigger one lives in a box
 //! whose pointer the slot holds. Slots come in pages of 1024 that are never
-//! moved or freed, found through a flat array of page pointers, so resolving
-//! a handle is a few shifts and masks, two loads and two compares, with no
-//! lock.
+//! moved or freed, found through a flat array of page pointers (a page not
+//! made yet is one blank page of slots that are never live, so no pointer
+//! is null), so resolving a handle is a few shifts and masks, two loads and
+//! two compares, with no lock.
 //!
 //! # Who may take which slot
 //!

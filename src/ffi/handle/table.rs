@@ -182,6 +182,41 @@ unsafe fn take_out_boxed<T>(room: *mut Room) -> Box<T> {
     }
 }
 
+/// Slots in the blank page: as many as the largest page.
+#[cfg(not(arn_loom))]
+const BLANK_SLOTS: usize = 1 << 10;
+
+/// A page of slots that were never carved, every tag 0 (no handle: kinds
+/// start at 1), where every page pointer of a table points until its page
+/// is made: resolving a handle then reads a tag without first asking
+/// whether its page exists. Nothing writes it: slots are carved only from
+/// made pages.
+#[cfg(not(arn_loom))]
+struct Blank([Slot; BLANK_SLOTS]);
+
+// SAFETY: never written (see above); its tags are atomics, read by any
+// thread.
+#[cfg(not(arn_loom))]
+unsafe impl Sync for Blank {}
+
+#[cfg(not(arn_loom))]
+static BLANK: Blank = Blank(
+    [const {
+        Slot {
+            tag: AtomicU64::new(0),
+            next: AtomicU32::new(0),
+            down: AtomicU32::new(0),
+            room: UnsafeCell::new(Room(MaybeUninit::uninit())),
+        }
+    }; BLANK_SLOTS],
+);
+
+/// The blank page's first slot.
+#[cfg(not(arn_loom))]
+const fn blank_page() -> *mut Slot {
+    (&raw const BLANK.0).cast::<Slot>().cast_mut()
+}
+
 /// What [`Table::morph`] did.
 pub(super) enum Morph<B> {
     /// The new object lives under this handle.
@@ -278,8 +313,12 @@ fn retires(h: u64) -> bool {
 /// threads in batches of `BATCH`.
 pub(crate) struct Table<const PAGE_BITS: u32, const PAGES: usize, const BATCH: usize> {
     /// Pages of `1 << PAGE_BITS` slots, published once and never freed
-    /// while the table lives.
+    /// while the table lives; the blank page until then.
     pages: [AtomicPtr<Slot>; PAGES],
+    /// Loom's atomics cannot live in a static: each table has its own
+    /// blank page, freed with it.
+    #[cfg(arn_loom)]
+    blank: std::sync::atomic::AtomicPtr<Slot>,
     /// The global list of free batches (see [`with_top`]).
     free: AtomicU64,
     /// Slots handed out so far, in whole batches; their pages exist.
@@ -291,6 +330,7 @@ impl<const PAGE_BITS: u32, const PAGES: usize, const BATCH: usize> Table<PAGE_BI
     pub(super) const MAX_SLOTS: u64 = (PAGES as u64) << PAGE_BITS;
     const GEOMETRY: () = assert!(
         Self::MAX_SLOTS <= 1 << INDEX_BITS
+            && (cfg!(arn_loom) || Self::PAGE_SLOTS <= 1 << 10)
             && BATCH >= 1
             && 2 * BATCH <= CACHE_MAX
             && Self::PAGE_SLOTS % BATCH == 0
@@ -300,7 +340,7 @@ impl<const PAGE_BITS: u32, const PAGES: usize, const BATCH: usize> Table<PAGE_BI
     pub(crate) const fn new() -> Self {
         let () = Self::GEOMETRY;
         Table {
-            pages: [const { AtomicPtr::new(ptr::null_mut()) }; PAGES],
+            pages: [const { AtomicPtr::new(blank_page()) }; PAGES],
             free: AtomicU64::new(0),
             carved: AtomicU64::new(0),
         }
@@ -309,11 +349,25 @@ impl<const PAGE_BITS: u32, const PAGES: usize, const BATCH: usize> Table<PAGE_BI
     #[cfg(arn_loom)]
     pub(crate) fn new() -> Self {
         let () = Self::GEOMETRY;
+        let blank = Self::new_page().expect("a blank page").as_ptr();
         Table {
-            pages: std::array::from_fn(|_| AtomicPtr::new(ptr::null_mut())),
+            pages: std::array::from_fn(|_| AtomicPtr::new(blank)),
+            blank: std::sync::atomic::AtomicPtr::new(blank),
             free: AtomicU64::new(0),
             carved: AtomicU64::new(0),
         }
+    }
+
+    /// Where the page pointers of pages not made yet point.
+    #[cfg(not(arn_loom))]
+    #[inline(always)]
+    fn blank(&self) -> *mut Slot {
+        blank_page()
+    }
+
+    #[cfg(arn_loom)]
+    fn blank(&self) -> *mut Slot {
+        self.blank.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     fn page_layout() -> Layout {
@@ -350,19 +404,22 @@ impl<const PAGE_BITS: u32, const PAGES: usize, const BATCH: usize> Table<PAGE_BI
         drop(unsafe { Box::from_raw(ptr::slice_from_raw_parts_mut(page, Self::PAGE_SLOTS)) });
     }
 
-    /// The slot at `index`, if its page exists.
+    /// The slot at `index`, if the table has one there: a slot of the
+    /// blank page (tag 0, never live) when its page is not made yet.
     #[inline(always)]
     pub(super) fn slot(&self, index: u64) -> Option<&Slot> {
         let page = self
             .pages
             .get((index >> PAGE_BITS) as usize)?
             .load(Ordering::Acquire);
-        if page.is_null() {
-            return None;
+        // SAFETY: a published page, or the blank one, holds at least
+        // `PAGE_SLOTS` slots (`GEOMETRY`) and is never freed while the
+        // table lives; so a page pointer is never null, which the compiler
+        // is told so that it does not test the slot's address.
+        unsafe {
+            std::hint::assert_unchecked(!page.is_null());
+            Some(&*page.add(index as usize & (Self::PAGE_SLOTS - 1)))
         }
-        // SAFETY: a published page holds `PAGE_SLOTS` slots and is never
-        // freed while the table lives.
-        Some(unsafe { &*page.add(index as usize & (Self::PAGE_SLOTS - 1)) })
     }
 
     /// The slot of an index that was carved, and so has a page.
@@ -721,19 +778,15 @@ impl<const PAGE_BITS: u32, const PAGES: usize, const BATCH: usize> Table<PAGE_BI
     /// one publishes its page and the other frees its own.
     fn make_page(&self, p: usize) -> Result<()> {
         let cell = &self.pages[p];
-        if !cell.load(Ordering::Acquire).is_null() {
+        let blank = self.blank();
+        if cell.load(Ordering::Acquire) != blank {
             return Ok(());
         }
         let page = Self::new_page().ok_or(Error::System {
             bytes: Self::page_layout().size(),
         })?;
         if cell
-            .compare_exchange(
-                ptr::null_mut(),
-                page.as_ptr(),
-                Ordering::AcqRel,
-                Ordering::Acquire,
-            )
+            .compare_exchange(blank, page.as_ptr(), Ordering::AcqRel, Ordering::Acquire)
             .is_err()
         {
             // SAFETY: ours, never published.
@@ -822,13 +875,20 @@ impl<const PAGE_BITS: u32, const PAGES: usize, const BATCH: usize> Drop
     /// Frees the pages of a table that is not the global one (the tests'
     /// own); objects still in it are forgotten.
     fn drop(&mut self) {
+        let blank = self.blank();
         for cell in &self.pages {
             let page = cell.load(Ordering::Relaxed);
-            if !page.is_null() {
+            if page != blank {
                 // SAFETY: `&mut self`: nothing refers to the table's pages.
                 unsafe { Self::free_page(page) };
             }
         }
+        #[cfg(arn_loom)]
+        // SAFETY: the table's own blank page, from `new_page`; nothing
+        // refers to it any more.
+        unsafe {
+            Self::free_page(blank)
+        };
     }
 }
 
