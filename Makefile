@@ -41,6 +41,7 @@ run_each = fail=0; for t in $(C_TESTS) $(CXX_TESTS); do \
 
 .PHONY: all lib lib-track header header-check test test-rest loom-quiet cargo-test loom c-test link-check \
         consumer-test python-test example bench chart callgrind-bytes callgrind-chunk callgrind asan valgrind \
+        examples-hooks bench-hooks \
         wrong-asan wrong-valgrind track-stress fuzz miri lint clean
 
 # The library only: no dev-dependency is built and no file is written
@@ -141,6 +142,26 @@ example: lib | $(BUILD)
 	$(CC) $(CSTRICT) $(CFLAGS) -Iinclude examples/tour.c -o $(BUILD)/tour $(LINK)
 	./$(BUILD)/tour
 
+# The growing arena under library allocator hooks (examples/hooks/): each
+# program is built and run when pkg-config finds its library's development
+# package (any of the names after the colon), and skipped with a message
+# when not.
+HOOKS := lua:lua5.4,lua-5.4,lua54,lua sqlite:sqlite3 cjson:libcjson zlib:zlib curl:libcurl
+examples-hooks: lib | $(BUILD)
+	@for h in $(HOOKS); do \
+	  name=$${h%%:*}; found=; \
+	  for pkg in $$(echo $${h#*:} | tr , ' '); do \
+	    if pkg-config --exists $$pkg 2>/dev/null; then found=$$pkg; break; fi; \
+	  done; \
+	  if [ -z "$$found" ]; then \
+	    echo "examples-hooks: $$name skipped: no development package ($${h#*:}) found by pkg-config"; \
+	    continue; \
+	  fi; \
+	  $(CC) $(CSTRICT) $(CFLAGS) -Iinclude $$(pkg-config --cflags $$found) examples/hooks/$$name.c \
+	    -o $(BUILD)/hook_$$name $(LINK) $$(pkg-config --libs $$found) || exit 1; \
+	  ./$(BUILD)/hook_$$name || exit 1; \
+	done
+
 # The C tests under AddressSanitizer and UBSan, against the tracking
 # library, then the misuse suite: each of c_tests/wrong/ must be reported.
 asan: lib-track | $(BUILD)
@@ -200,6 +221,12 @@ bench: callgrind callgrind-bytes callgrind-chunk
 chart:
 	python3 benches/chart.py $(TARGET)/criterion > benches/chart.svg
 
+# The growing arena under SQLite, Lua and a malloc/realloc/free trace
+# against glibc: medians of time and peak RSS, and their ratios
+# (benches/hooks/run.sh; ROUNDS=n sets the runs per allocator).
+bench-hooks: lib | $(BUILD)
+	./benches/hooks/run.sh $(BUILD) $(LINK)
+
 # Instructions per byte-arena roundtrip, ours and arena-alligator's.
 callgrind-bytes:
 	@bin=$$($(CARGO) bench -p arn-benches --bench bytes --no-run 2>&1 | sed -n 's/.*(\(.*deps\/bytes-[^)]*\)).*/\1/p' | head -n 1); \
@@ -222,6 +249,8 @@ callgrind: lib | $(BUILD)
 	  chunk=$$($(CARGO) bench -p arn-benches --bench chunk --no-run 2>&1 | sed -n 's/.*(\(.*deps\/chunk-[^)]*\)).*/\1/p' | head -n 1); \
 	  cpath=$$($(CARGO) bench -p arn-benches --bench cpath --no-run 2>&1 | sed -n 's/.*(\(.*deps\/cpath-[^)]*\)).*/\1/p' | head -n 1); \
 	  ./benches/callgrind.sh $(BUILD)/callgrind $(BUILD)/callgrind_static "$$alloc" "$$bytes" "$$chunk" "$$cpath"
+	@bin=$$($(CARGO) bench -p arn-benches --bench grow --no-run 2>&1 | sed -n 's/.*(\(.*deps\/grow-[^)]*\)).*/\1/p' | head -n 1); \
+	  ./benches/callgrind_grow.sh $(BUILD)/callgrind "$$bin"
 
 # Undefined-behaviour check of the Rust unit tests (needs nightly + miri;
 # not part of `make test`, which uses stable only).

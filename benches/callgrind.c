@@ -20,7 +20,14 @@
  *           vector of BATCH u64
  *   mappt / mapgt
  *           N mappt / mapgt of 8-byte keys and values on a map of 1024
- *           keys */
+ *           keys
+ * The growing arena against malloc, on a ring of 64 live blocks of mixed
+ * sizes (16 B to 1 KiB, the walk of benches/grow.rs): each step frees or
+ * resizes the oldest block. callgrind_grow.sh counts the whole step and
+ * inside each exported function alone.
+ *   grwring     N steps of grwfe + grwal      mallocring   free + malloc
+ *   grwazring   N steps of grwfe + grwaz      callocring   free + calloc
+ *   grwrering   N steps of grwre              reallocring  realloc */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -211,11 +218,114 @@ static int restart(arn_scratch s) {
 
 static const char data[64] = "sixty-four bytes of payload, written whole into each buffer.";
 
+#define SIZES 4096
+
+/* The sizes of the ring's steps: 16 + xorshift % 1009, as in grow.rs. */
+static size_t ring_sizes[SIZES];
+
+static void make_sizes(void) {
+    uint64_t x = 0x9E3779B97F4A7C15u;
+    for (int i = 0; i < SIZES; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        ring_sizes[i] = 16 + (size_t)(x % 1009);
+    }
+}
+
+__attribute__((noinline)) static void timed_grwring(arn_grow g, void **ring, long n) {
+    for (long i = 0; i < n; i++) {
+        long at = i % RING;
+        grwfe(g, ring[at]);
+        ring[at] = grwal(g, ring_sizes[i % SIZES], 0);
+        *(volatile char *)ring[at] = 1;
+    }
+}
+
+__attribute__((noinline)) static void timed_grwazring(arn_grow g, void **ring, long n) {
+    for (long i = 0; i < n; i++) {
+        long at = i % RING;
+        grwfe(g, ring[at]);
+        ring[at] = grwaz(g, ring_sizes[i % SIZES], 0);
+        *(volatile char *)ring[at] = 1;
+    }
+}
+
+__attribute__((noinline)) static void timed_grwrering(arn_grow g, void **ring, long n) {
+    for (long i = 0; i < n; i++) {
+        long at = i % RING;
+        ring[at] = grwre(g, ring[at], ring_sizes[i % SIZES]);
+        *(volatile char *)ring[at] = 1;
+    }
+}
+
+__attribute__((noinline)) static void timed_mallocring(void **ring, long n) {
+    for (long i = 0; i < n; i++) {
+        long at = i % RING;
+        free(ring[at]);
+        ring[at] = malloc(ring_sizes[i % SIZES]);
+        *(volatile char *)ring[at] = 1;
+    }
+}
+
+__attribute__((noinline)) static void timed_callocring(void **ring, long n) {
+    for (long i = 0; i < n; i++) {
+        long at = i % RING;
+        free(ring[at]);
+        ring[at] = calloc(1, ring_sizes[i % SIZES]);
+        *(volatile char *)ring[at] = 1;
+    }
+}
+
+__attribute__((noinline)) static void timed_reallocring(void **ring, long n) {
+    for (long i = 0; i < n; i++) {
+        long at = i % RING;
+        ring[at] = realloc(ring[at], ring_sizes[i % SIZES]);
+        *(volatile char *)ring[at] = 1;
+    }
+}
+
+/* The grow and malloc rings: the ring is filled, the N counted steps run,
+ * then everything is freed. */
+static int grow_ring(const char *mode, long n) {
+    void *ring[RING];
+    make_sizes();
+    int libc = strncmp(mode, "grw", 3) != 0;
+    arn_grow g = libc ? 0 : grwmk(NULL);
+    if (!libc && !g)
+        return 1;
+    for (int i = 0; i < RING; i++) {
+        ring[i] = libc ? malloc(ring_sizes[i]) : grwal(g, ring_sizes[i], 0);
+        if (!ring[i])
+            return 1;
+    }
+    if (strcmp(mode, "grwring") == 0)
+        timed_grwring(g, ring, n);
+    else if (strcmp(mode, "grwazring") == 0)
+        timed_grwazring(g, ring, n);
+    else if (strcmp(mode, "grwrering") == 0)
+        timed_grwrering(g, ring, n);
+    else if (strcmp(mode, "mallocring") == 0)
+        timed_mallocring(ring, n);
+    else if (strcmp(mode, "callocring") == 0)
+        timed_callocring(ring, n);
+    else
+        timed_reallocring(ring, n);
+    for (int i = 0; i < RING; i++) {
+        if (libc)
+            free(ring[i]);
+        else if (grwfe(g, ring[i]) != 0)
+            return 1;
+    }
+    return libc ? 0 : grwfr(g);
+}
+
 int main(int argc, char **argv) {
     if (argc != 3) {
         fprintf(stderr,
                 "usage: %s arnal|bumpl|scrtc|mmapl|malloc|memcpy|block1|block99|pool|region|fixed|"
-                "chunk|vecps|vecat|mappt|mapgt N\n",
+                "chunk|vecps|vecat|mappt|mapgt|"
+                "grwring|grwazring|grwrering|mallocring|callocring|reallocring N\n",
                 argv[0]);
         return 2;
     }
@@ -263,6 +373,8 @@ int main(int argc, char **argv) {
         timed_region(r, n);
         return rgndl(r);
     }
+    if (strstr(mode, "ring") != NULL)
+        return grow_ring(mode, n);
     fprintf(stderr, "unknown mode %s\n", mode);
     return 2;
 }

@@ -5,7 +5,13 @@
 //! assorted sizes. One step is one allocation and one free, through the
 //! Rust API, through the C ABI, and through libc.
 //!
-//! Run with `make bench` or `cargo bench -p arn-benches --bench grow`.
+//! Run with `make bench` or `cargo bench -p arn-benches
+//! --bench grow`. With
+//! `ARN_COUNT=<ring|azring|rering> ARN_COUNT_N=<n>` it instead runs `n`
+//! steps of the Rust ring inside `timed_ring` for callgrind
+//! (`benches/callgrind_grow.sh`), each call of the arena in a function of
+//! its own (`twin_al`, `twin_az`, `twin_fe`, `twin_re`) so that the calls
+//! can be counted alone, like the C functions they are the twins of.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -123,6 +129,66 @@ fn mixed(c: &mut Criterion) {
     g.finish();
 }
 
+#[inline(never)]
+fn twin_al(a: &GrowArena, n: usize) -> NonNull<u8> {
+    a.alloc(Layout::from_size_align(n, 16).unwrap()).unwrap()
+}
+
+#[inline(never)]
+fn twin_az(a: &GrowArena, n: usize) -> NonNull<u8> {
+    a.alloc_zeroed(Layout::from_size_align(n, 16).unwrap())
+        .unwrap()
+}
+
+#[inline(never)]
+fn twin_fe(a: &GrowArena, p: NonNull<u8>) {
+    // SAFETY: the ring frees each block once.
+    unsafe { a.free(p) }.unwrap()
+}
+
+#[inline(never)]
+fn twin_re(a: &GrowArena, p: NonNull<u8>, n: usize) -> NonNull<u8> {
+    // SAFETY: the ring's live block, replaced by the result.
+    unsafe { a.realloc(p, 16, n) }.unwrap()
+}
+
+/// `n` steps of one Rust ring inside one function callgrind can select.
+#[inline(never)]
+fn timed_ring(n: u64, step: impl FnMut(usize)) {
+    (0..n as usize).for_each(step);
+}
+
+/// The callgrind mode: `n` steps of the ring `mode`.
+fn count(mode: &str, n: u64) {
+    let sizes = sizes();
+    let a = GrowArena::new();
+    let mut live: Vec<NonNull<u8>> = (0..RING).map(|i| twin_al(&a, sizes[i])).collect();
+    let touch = |p: NonNull<u8>| {
+        // SAFETY: a live block of at least 16 bytes.
+        unsafe { p.as_ptr().write_volatile(1) }
+    };
+    match mode {
+        "ring" => timed_ring(n, |i| {
+            twin_fe(&a, live[i % RING]);
+            live[i % RING] = twin_al(&a, sizes[i % sizes.len()]);
+            touch(live[i % RING]);
+        }),
+        "azring" => timed_ring(n, |i| {
+            twin_fe(&a, live[i % RING]);
+            live[i % RING] = twin_az(&a, sizes[i % sizes.len()]);
+            touch(live[i % RING]);
+        }),
+        "rering" => timed_ring(n, |i| {
+            live[i % RING] = twin_re(&a, live[i % RING], sizes[i % sizes.len()]);
+            touch(live[i % RING]);
+        }),
+        other => panic!("unknown mode {other}"),
+    }
+    for p in live {
+        twin_fe(&a, p);
+    }
+}
+
 fn report() {
     report_group(
         GROUP,
@@ -140,6 +206,10 @@ criterion_group! {
 }
 
 fn main() {
+    if let Some((mode, n)) = common::count_mode() {
+        count(&mode, n);
+        return;
+    }
     benches();
     Criterion::default().configure_from_args().final_summary();
     report();

@@ -1,6 +1,8 @@
-/* The growing arena (grwmk grwal grwaz grwfe grwre grwcp grwsd grwow grwrs
- * grwst grwfr): size-class reuse, in-place growth, copies, is-managed,
- * reset with retained chunks, memory callbacks, the lock, bad inputs. */
+/* The growing arena (grwmk grwal grwaz grwfe grwre grwsz grwtm grwcp grwsd
+ * grwow grwrs grwst grwfr): reuse, in-place growth and shrinking, copies,
+ * is-managed, memory coming back, reset with retained chunks, memory
+ * callbacks, the lock, bad inputs. The malloc edges are in
+ * test_malloc_compat.c. */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
 #include <stdint.h>
@@ -26,11 +28,13 @@ static void allocate_free_and_reuse(void) {
     memset(b, 2, 100);
     arn_grow_stats s = stats(g);
     CHECK(s.allocations == 2 && s.bytes_live == 48 + 112 && s.chunks == 1);
-    CHECK(s.chunk_size == 65536 && s.chunk_bytes == 65536);
+    CHECK(s.chunk_size == 65536 && s.chunk_bytes == 65536 && s.bytes_held == 65536);
+    CHECK(s.bytes_free == 65536 - 48 - 112);
+    CHECK(grwsz(g, a) == 48 && grwsz(g, b) == 112);
     CHECK(grwfe(g, a) == 0);
     s = stats(g);
-    CHECK(s.frees == 1 && s.bytes_free == 48 && s.bytes_live == 112);
-    /* Same size class (33..48 bytes): the freed block comes back. */
+    CHECK(s.frees == 1 && s.bytes_free == 65536 - 112 && s.bytes_live == 112);
+    /* The same granules (33..48 bytes): the freed block comes back. */
     unsigned char *c = grwal(g, 33, 8);
     CHECK(c == a);
     CHECK(stats(g).reused == 1);
@@ -61,9 +65,14 @@ static void the_last_block_grows_in_place(void) {
     char *n = grwre(g, NULL, 24);
     CHECK(n != NULL && grwow(g, n) == 1);
     /* Errors leave the block as it was. */
-    CHECK(grwre(g, r, 0) == NULL);
+    CHECK(grwre(g, r, SIZE_MAX) == NULL);
     CHECK_ERR(ARN_E_INVALID_ARGUMENT, "grwre");
     CHECK(memcmp(r, "0123456789abcdef", 16) == 0);
+    /* Shrinking stays put and gives the tail back. */
+    size_t free_before = stats(g).bytes_free;
+    CHECK(grwre(g, r, 16) == r && grwsz(g, r) == 16);
+    CHECK(stats(g).bytes_free == free_before + 2000 - 16);
+    CHECK(stats(g).shrunk_in_place == 1);
     CHECK(grwfe(g, r) == 0);
     CHECK(grwfr(g) == 0);
 }
@@ -106,11 +115,43 @@ static void many_chunks_and_dedicated_blocks(void) {
         CHECK(grwow(g, ptrs[i]) == 1);
     /* Above a quarter of the chunk: a chunk of its own, gone when freed. */
     char *big = grwal(g, 5000, 0);
-    CHECK(big != NULL && grwow(g, big + 4999) == 1);
+    CHECK(big != NULL && grwow(g, big + 4999) == 1 && grwsz(g, big) >= 5000);
     size_t before = stats(g).chunks;
     CHECK(grwfe(g, big) == 0);
     CHECK(stats(g).chunks == before - 1);
     CHECK(grwow(g, big) == 0);
+    /* Its address is remembered: a second free is still a double free. */
+    CHECK(grwfe(g, big) == ARN_E_DOUBLE_FREE);
+    CHECK_ERR(ARN_E_DOUBLE_FREE, "grwfe");
+    CHECK(grwfr(g) == 0);
+}
+
+/* Freed memory serves any size, whole free chunks go back beyond retain,
+ * and grwtm gives back every entirely free chunk. */
+static void memory_comes_back(void) {
+    arn_grow_opts o = {0};
+    o.chunk_size = 4096;
+    o.retain = 1;
+    arn_grow g = grwmk(&o);
+    void *p[2000];
+    for (int i = 0; i < 2000; i++)
+        CHECK((p[i] = grwal(g, 48, 0)) != NULL);
+    size_t held = stats(g).bytes_held;
+    for (int i = 0; i < 2000; i++)
+        CHECK(grwfe(g, p[i]) == 0);
+    arn_grow_stats s = stats(g);
+    CHECK(s.bytes_live == 0 && s.chunks == 1 && s.spare_chunks == 1);
+    CHECK(s.bytes_held == 2 * 4096 && s.chunks_returned > 0);
+    /* 64-byte blocks in the memory the 48-byte ones had. */
+    for (int i = 0; i < 1500; i++)
+        CHECK((p[i] = grwal(g, 64, 0)) != NULL);
+    CHECK(stats(g).bytes_held <= held);
+    for (int i = 0; i < 1500; i++)
+        CHECK(grwfe(g, p[i]) == 0);
+    CHECK(grwtm(g) == 0);
+    s = stats(g);
+    CHECK(s.chunks == 0 && s.spare_chunks == 0 && s.bytes_held == 0);
+    CHECK(grwal(g, 10, 0) != NULL);
     CHECK(grwfr(g) == 0);
 }
 
@@ -126,15 +167,19 @@ static void bad_pointers_leave_the_arena_unchanged(void) {
     CHECK_ERR(ARN_E_FOREIGN_POINTER, "grwfe");
     CHECK(grwfe(g, a + 1) == ARN_E_FOREIGN_POINTER);
     CHECK_ERR(ARN_E_FOREIGN_POINTER, "grwfe");
-    CHECK(grwfe(g, NULL) == ARN_E_FOREIGN_POINTER);
-    CHECK_ERR(ARN_E_FOREIGN_POINTER, "grwfe");
     CHECK(grwre(g, &local, 8) == NULL);
     CHECK_ERR(ARN_E_FOREIGN_POINTER, "grwre");
+    CHECK(grwsz(g, &local) == 0);
+    CHECK_ERR(ARN_E_FOREIGN_POINTER, "grwsz");
+    CHECK(grwsz(g, a + 16) == 0);
+    CHECK_ERR(ARN_E_FOREIGN_POINTER, "grwsz");
     arn_grow_stats after = stats(g);
     CHECK(memcmp(&before, &after, sizeof before) == 0);
     CHECK(grwfe(g, a) == 0);
     CHECK(grwfe(g, a) == ARN_E_DOUBLE_FREE);
     CHECK_ERR(ARN_E_DOUBLE_FREE, "grwfe");
+    CHECK(grwsz(g, a) == 0);
+    CHECK_ERR(ARN_E_DOUBLE_FREE, "grwsz");
     CHECK(grwfe(g, b) == 0);
     CHECK(grwfe(g, b) == ARN_E_DOUBLE_FREE);
     CHECK_ERR(ARN_E_DOUBLE_FREE, "grwfe");
@@ -143,8 +188,6 @@ static void bad_pointers_leave_the_arena_unchanged(void) {
 
 static void bad_arguments_and_handles(void) {
     arn_grow g = grwmk(NULL);
-    CHECK(grwal(g, 0, 0) == NULL);
-    CHECK_ERR(ARN_E_INVALID_ARGUMENT, "grwal");
     CHECK(grwal(g, 8, 3) == NULL);
     CHECK_ERR(ARN_E_INVALID_ARGUMENT, "grwal");
     CHECK(grwal(g, 8, 8192) == NULL);
@@ -153,6 +196,10 @@ static void bad_arguments_and_handles(void) {
     CHECK_ERR(ARN_E_INVALID_ARGUMENT, "grwal");
     CHECK(grwst(g, NULL) == ARN_E_INVALID_ARGUMENT);
     CHECK_ERR(ARN_E_INVALID_ARGUMENT, "grwst");
+    CHECK(grwsz(0, NULL) == 0);
+    CHECK_ERR(ARN_E_INVALID_HANDLE, "grwsz");
+    CHECK(grwtm(0) == ARN_E_INVALID_HANDLE);
+    CHECK_ERR(ARN_E_INVALID_HANDLE, "grwtm");
     arn_grow_opts o = {0};
     o.chunk_size = 100;
     CHECK(grwmk(&o) == 0);
@@ -303,6 +350,7 @@ int main(void) {
     RUN(the_last_block_grows_in_place);
     RUN(copies_and_is_managed);
     RUN(many_chunks_and_dedicated_blocks);
+    RUN(memory_comes_back);
     RUN(bad_pointers_leave_the_arena_unchanged);
     RUN(bad_arguments_and_handles);
     RUN(memory_callbacks_and_retained_chunks);

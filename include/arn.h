@@ -54,8 +54,8 @@
  *   byt*   bytes     bytdt bytln bytcl bytsl bytdr bytcp
  *   chk*   chunks    chkmk chkal chkst chkfr
  *   slc*   slices    slcdt slcln slccl slcdr
- *   grw*   growing   grwmk grwal grwaz grwfe grwre grwcp grwsd grwow grwrs
- *                    grwst grwfr
+ *   grw*   growing   grwmk grwal grwaz grwfe grwre grwsz grwtm grwcp grwsd
+ *                    grwow grwrs grwst grwfr
  *   vec*   vector    vecmk vecps vecat vecpt vecrm vecri vecix vecln vecca
  *                    vecrs vecit vecau vecfr
  *   map*   map       mapmk mappt mapgt maphs maprm mapad mapln maprs mapit
@@ -1976,27 +1976,37 @@ int slcdr(arn_slice s);
  *
  *   grwmk  Makes a growing arena.
  *   grwal  Allocates `size` bytes aligned to `align` (0 means 16; a power of
- *          two up to 4096), reusing a freed block of the same size class when
- *          there is one.
- *   grwaz  Allocates as `grwal` does, and zero-fills the block.
- *   grwfe  Frees one block for reuse by later allocations of its size class
- *          (the last allocation gives its room straight back).
- *   grwre  Resizes the block at `ptr` to `new_size` bytes (alignment 16): in
- *          place when its size class holds `new_size` or it is the arena's
- *          last allocation with room behind it (`Append` of the Go arena),
- *          else into a new block with the old bytes copied and the old block
- *          freed.
+ *          two up to 4096): a block of `size` rounded up to 16, reusing freed
+ *          memory of any size first (the same size, just freed, is found
+ *          fastest).
+ *   grwaz  `grwal`, zero-filled (`calloc` is `grwaz(a, n * size, 0)` after
+ *          checking the product for overflow).
+ *   grwfe  Frees one block, for reuse by later allocations of any size; a
+ *          NULL `ptr` does nothing, like `free`.
+ *   grwre  Resizes the block at `ptr` to `new_size` bytes, as `realloc` does
+ *          (alignment 16): a NULL `ptr` allocates (`grwal(a, new_size, 0)`);
+ *          a `new_size` of 0 frees `ptr` (nothing when NULL) and returns NULL
+ *          with no error set.
+ *   grwsz  The usable size of the live block at `ptr`: at least what was
+ *          asked for (`size` rounded up to 16 for a small block; a large
+ *          block holds the rest of its chunk), and every byte of it may be
+ *          used (`sqlite3`'s `xSize`, `malloc_usable_size`).
+ *   grwtm  Gives every entirely free chunk back to the memory source now, the
+ *          spares kept for reuse included; blocks waiting for reuse by their
+ *          size are merged first.
  *   grwcp  Copies `len` bytes from `src` into a new block (`Bytes` of the Go
  *          arena).
  *   grwsd  Copies the C string `s`, with its terminating NUL, into the arena
  *          (`String` of the Go arena).
  *   grwow  Whether `ptr` points into the arena's memory (any of its chunks),
  *          found by binary search over the chunks.
- *   grwrs  Frees every block at once, keeping up to `retain` chunks for
- *          reuse; every pointer into the arena, and every vector and map on
- *          it, is dead afterwards (their handles then fail with
- *          `ARN_E_STALE_HANDLE`).
- *   grwst  Writes a snapshot of the arena's counters to `*out`.
+ *   grwrs  Frees every block at once, keeping up to `retain` chunks for reuse
+ *          (the others go back to the memory source); every pointer into the
+ *          arena, and every vector and map on it, is dead afterwards (their
+ *          handles then fail with `ARN_E_STALE_HANDLE`).
+ *   grwst  Writes a snapshot of the arena's counters to `*out`: bytes held
+ *          from the memory source (`bytes_held`) against bytes in live blocks
+ *          (`bytes_live`), and the rest.
  *   grwfr  Frees the arena and all its memory (chunks go back to the memory
  *          source).
  * ======================================================================== */
@@ -2019,15 +2029,17 @@ typedef uint64_t arn_grow;
 
 /**
  * Options of `grwmk` (`arn_grow_opts`). Zeroed, it means the defaults
- * but no chunk kept across reset; pass NULL for all the defaults.
+ * but no entirely free chunk kept; pass NULL for all the defaults.
  */
 typedef struct arn_grow_opts {
   /**
-   * Bytes per chunk; 0 means 65536. At least 256.
+   * Bytes per chunk of small blocks; 0 means 65536. From 256 to 1 GiB.
+   * Requests above a quarter of it get a chunk of their own.
    */
   size_t chunk_size;
   /**
-   * Chunks a reset keeps for reuse.
+   * Entirely free chunks kept for reuse (after a reset, or as blocks
+   * are freed); the others go back to the memory source at once.
    */
   size_t retain;
   /**
@@ -2050,11 +2062,12 @@ typedef struct arn_grow_opts {
 } arn_grow_opts;
 
 /**
- * Counters of a growing arena (`arn_grow_stats` in C).
+ * Counters of a growing arena (`arn_grow_stats` in C), kept as blocks
+ * move, so reading them costs the same however many blocks there are.
  */
 typedef struct arn_grow_stats {
   /**
-   * Chunks held, dedicated ones included, retained spares not.
+   * Chunks in use, large blocks' chunks included, spares not.
    */
   size_t chunks;
   /**
@@ -2062,15 +2075,16 @@ typedef struct arn_grow_stats {
    */
   size_t chunk_bytes;
   /**
-   * Chunks kept from the last reset and not yet used again.
+   * Entirely free chunks kept for reuse (at most `retain`).
    */
   size_t spare_chunks;
   /**
-   * Bytes of live blocks (their class sizes).
+   * Usable bytes of the live blocks (what `usable_size` reports).
    */
   size_t bytes_live;
   /**
-   * Bytes of freed blocks waiting on the free lists for reuse.
+   * Bytes of the chunks of small blocks outside live blocks: free
+   * blocks of any size, ready for reuse.
    */
   size_t bytes_free;
   /**
@@ -2090,13 +2104,27 @@ typedef struct arn_grow_stats {
    */
   uint64_t frees;
   /**
-   * Reallocations served in place.
+   * Reallocations that grew a block where it was.
    */
   uint64_t grown_in_place;
   /**
    * Resets so far.
    */
   uint64_t resets;
+  /**
+   * Every byte taken from the memory source and not given back yet:
+   * `chunk_bytes` plus the spares. Compare with `bytes_live`.
+   */
+  size_t bytes_held;
+  /**
+   * Reallocations that shrank a block where it was.
+   */
+  uint64_t shrunk_in_place;
+  /**
+   * Chunks given back to the memory source outside reset and drop:
+   * entirely free chunks beyond `retain`, trims, large blocks freed.
+   */
+  uint64_t chunks_returned;
 } arn_grow_stats;
 
 /**
@@ -2123,19 +2151,23 @@ arn_grow grwmk(const struct arn_grow_opts *options);
 
 /**
  * Allocates `size` bytes aligned to `align` (0 means 16; a power of two up
- * to 4096), reusing a freed block of the same size class when there is
- * one. The memory is not zeroed (see `grwaz`).
+ * to 4096): a block of `size` rounded up to 16, reusing freed memory of
+ * any size first (the same size, just freed, is found fastest). Like
+ * `malloc`: every block is aligned to at least 16, a `size` of 0 gives a
+ * unique minimal block (free it like any other), and the memory is not
+ * zeroed (see `grwaz`). `grwsz` tells how many bytes the block holds.
  *
  * The block belongs to the arena: it is valid until `grwfe` frees it,
  * `grwre` moves it, or `grwrs` or `grwfr` takes every block back. Returns
- * it; NULL on failure: `ARN_E_INVALID_ARGUMENT` for a zero size or a bad
- * alignment, `ARN_E_SYSTEM` when the memory source has no chunk, handle
- * errors.
+ * it; NULL on failure: `ARN_E_INVALID_ARGUMENT` for a bad alignment or a
+ * size above the largest block, `ARN_E_SYSTEM` when the memory source has
+ * no chunk, handle errors.
  */
 void *grwal(arn_grow arena, size_t size, size_t align);
 
 /**
- * Allocates as `grwal` does, and zero-fills the block.
+ * `grwal`, zero-filled (`calloc` is `grwaz(a, n * size, 0)` after
+ * checking the product for overflow).
  *
  * The block belongs to the arena, valid as `grwal`'s. Returns it; NULL on
  * failure, with `grwal`'s errors.
@@ -2143,14 +2175,26 @@ void *grwal(arn_grow arena, size_t size, size_t align);
 void *grwaz(arn_grow arena, size_t size, size_t align);
 
 /**
- * Frees one block for reuse by later allocations of its size class (the
- * last allocation gives its room straight back).
+ * Frees one block, for reuse by later allocations of any size; a NULL
+ * `ptr` does nothing, like `free`. A freed block of up to 1008 bytes
+ * first waits for the next request of its size; other freed space is
+ * merged with its free neighbours, and a chunk left entirely free is kept
+ * (up to `retain`) or goes back to the memory source.
  *
- * Returns 0; `ARN_E_FOREIGN_POINTER` for NULL or a pointer that is not the
- * start of a block of this arena (a block above a quarter of the chunk
- * size has a chunk of its own, returned to the memory source when freed,
- * so freeing it twice reports this too), `ARN_E_DOUBLE_FREE` for a block
- * already freed; the arena is unchanged on failure.
+ * Returns 0; `ARN_E_FOREIGN_POINTER` for a pointer that is not the start
+ * of a block of this arena; `ARN_E_DOUBLE_FREE` for a block already
+ * freed, checked in side tables, never in the arena's memory:
+ * - always, as long as its address was not handed out again (also when
+ *   its chunk is kept as a spare, or was among the last 64 chunks given
+ *   back to the memory source);
+ * - for a large block (a chunk of its own), also after: a new large
+ *   block never starts at the address of one of the last 64 freed;
+ * - a small block's address is reused (the most recently freed first, as
+ *   `malloc` does), and once a later allocation returned it, a second
+ *   free of the old block frees the new one.
+ *
+ * After `grwrs` every old pointer is foreign. The arena is unchanged on
+ * failure.
  *
  * # Safety
  *
@@ -2159,15 +2203,21 @@ void *grwaz(arn_grow arena, size_t size, size_t align);
 int grwfe(arn_grow arena, void *ptr);
 
 /**
- * Resizes the block at `ptr` to `new_size` bytes (alignment 16): in place
- * when its size class holds `new_size` or it is the arena's last
- * allocation with room behind it (`Append` of the Go arena), else into a
- * new block with the old bytes copied and the old block freed. A NULL
- * `ptr` allocates.
+ * Resizes the block at `ptr` to `new_size` bytes, as `realloc` does
+ * (alignment 16): a NULL `ptr` allocates (`grwal(a, new_size, 0)`); a
+ * `new_size` of 0 frees `ptr` (nothing when NULL) and returns NULL with no
+ * error set. Otherwise the block stays where it is when it can: shrinking
+ * gives the tail back at once, growing takes the free space behind the
+ * block, and a large block (a chunk of its own) grows or shrinks through
+ * the memory source (the system's remaps its pages); else a new block
+ * gets a copy and the old one is freed. Every byte up to the smaller of
+ * the old usable size (`grwsz`) and the new size is kept, across every
+ * move between small and large blocks.
  *
  * Returns the block, which belongs to the arena as `grwal`'s do; NULL on
- * failure, the old block untouched: `ARN_E_INVALID_ARGUMENT` for a zero
- * size, `ARN_E_FOREIGN_POINTER` / `ARN_E_DOUBLE_FREE` as for `grwfe`,
+ * failure, the old block untouched and still live:
+ * `ARN_E_INVALID_ARGUMENT` for a size above the largest block,
+ * `ARN_E_FOREIGN_POINTER` / `ARN_E_DOUBLE_FREE` as for `grwfe`,
  * `ARN_E_SYSTEM`.
  *
  * # Safety
@@ -2175,6 +2225,29 @@ int grwfe(arn_grow arena, void *ptr);
  * After success only the returned pointer is used.
  */
 void *grwre(arn_grow arena, void *ptr, size_t new_size);
+
+/**
+ * The usable size of the live block at `ptr`: at least what was asked
+ * for (`size` rounded up to 16 for a small block; a large block holds the
+ * rest of its chunk), and every byte of it may be used (`sqlite3`'s
+ * `xSize`, `malloc_usable_size`).
+ *
+ * Returns the size; 0 on failure: `ARN_E_FOREIGN_POINTER` for NULL or a
+ * pointer that is not the start of a live block of this arena,
+ * `ARN_E_DOUBLE_FREE` for a freed one (as `grwfe` tells them apart),
+ * handle errors. Never touches the memory at `ptr`.
+ */
+size_t grwsz(arn_grow arena, const void *ptr);
+
+/**
+ * Gives every entirely free chunk back to the memory source now, the
+ * spares kept for reuse included; blocks waiting for reuse by their size
+ * are merged first. (Without it, chunks go back as they become entirely
+ * free, beyond `retain`.)
+ *
+ * Returns 0; handle errors.
+ */
+int grwtm(arn_grow arena);
 
 /**
  * Copies `len` bytes from `src` into a new block (`Bytes` of the Go
@@ -2213,7 +2286,8 @@ char *grwsd(arn_grow arena, const char *s);
 int grwow(arn_grow arena, const void *ptr);
 
 /**
- * Frees every block at once, keeping up to `retain` chunks for reuse;
+ * Frees every block at once, keeping up to `retain` chunks for reuse (the
+ * others go back to the memory source);
  * every pointer into the arena, and every vector and map on it, is dead
  * afterwards (their handles then fail with `ARN_E_STALE_HANDLE`).
  *
@@ -2223,7 +2297,10 @@ int grwow(arn_grow arena, const void *ptr);
 int grwrs(arn_grow arena);
 
 /**
- * Writes a snapshot of the arena's counters to `*out`.
+ * Writes a snapshot of the arena's counters to `*out`: bytes held from
+ * the memory source (`bytes_held`) against bytes in live blocks
+ * (`bytes_live`), and the rest. Constant time: the counters are kept as
+ * blocks move.
  *
  * Returns 0; `ARN_E_INVALID_ARGUMENT` for a NULL `out`, handle errors.
  *

@@ -58,7 +58,8 @@ GrowStatsC, GrowStats = _pair("GrowStats", "arn_grow_stats", [
     ("chunks", c_size_t), ("chunk_bytes", c_size_t), ("spare_chunks", c_size_t),
     ("bytes_live", c_size_t), ("bytes_free", c_size_t), ("chunk_size", c_size_t),
     ("allocations", c_uint64), ("reused", c_uint64), ("frees", c_uint64),
-    ("grown_in_place", c_uint64), ("resets", c_uint64)])
+    ("grown_in_place", c_uint64), ("resets", c_uint64), ("bytes_held", c_size_t),
+    ("shrunk_in_place", c_uint64), ("chunks_returned", c_uint64)])
 
 
 class PoolOpts(ctypes.Structure):

@@ -4,65 +4,89 @@
 use std::alloc::Layout;
 use std::cell::UnsafeCell;
 use std::fmt;
+use std::ops::DerefMut;
 use std::ptr::{self, NonNull};
 
 use super::alloc::ArenaAlloc;
-use super::class::{
-    ARN_GROW_DEFAULT_CHUNK, ARN_GROW_GRANULE, GRANULE_SHIFT, MAX_BLOCK, MIN_CHUNK, class_size,
-};
-use super::core::{Chunk, Core, GrowStats, Need};
+use super::class::{ARN_GROW_DEFAULT_CHUNK, ARN_GROW_GRANULE, MAX_CHUNK, MIN_CHUNK};
+use super::core::{Chunk, Core, Freed, GrowStats, Need, Resize};
 use super::source::{MemorySource, SystemMemory};
 use crate::error::{Error, Result};
-use crate::sync::SpinLock;
+use crate::sync::{SpinGuard, SpinLock};
 
 /// Access to the core: exclusive for the plain arena, under the lock for
-/// the shared one. `with` must not be re-entered (nothing inside calls out).
+/// the shared one. Only one access at a time: nothing done with the core
+/// calls out.
 trait Access {
-    fn with<R>(&self, f: impl FnOnce(&mut Core) -> R) -> R;
+    type Core<'a>: DerefMut<Target = Core>
+    where
+        Self: 'a;
+
+    fn lock(&self) -> Self::Core<'_>;
+
+    #[inline(always)]
+    fn with<R>(&self, f: impl FnOnce(&mut Core) -> R) -> R {
+        f(&mut self.lock())
+    }
+
     fn source(&self) -> &dyn MemorySource;
 }
 
 /// The memory source's side of every operation, shared by both arenas:
-/// the fast path runs under `with`; a new chunk is fetched outside it.
+/// the fast path runs under `with`; chunks are fetched and given back
+/// outside it.
 struct Ops<'a, A: Access + ?Sized>(&'a A);
 
 impl<A: Access + ?Sized> Ops<'_, A> {
     #[inline(always)]
     fn alloc(&self, layout: Layout) -> Result<NonNull<u8>> {
         let (size, align) = (layout.size(), layout.align());
-        let c = Core::class_for(size, align)?;
-        match self.0.with(|core| core.try_alloc(c, align)) {
-            Ok(p) => Ok(p),
-            Err(need) => self.alloc_slow(c, align, need),
+        // A statement of its own: the lock is given back before the slow
+        // path, which calls the memory source.
+        let p = self.0.lock().alloc(size, align);
+        match p {
+            Some(p) => Ok(p),
+            None => self.alloc_slow(size, align),
         }
+    }
+
+    /// The fast path alone: a block from a quick list or the extent, or
+    /// `None`.
+    #[inline(always)]
+    fn alloc_fast(&self, size: usize, align: usize) -> Option<NonNull<u8>> {
+        self.0.lock().alloc(size, align)
     }
 
     #[cold]
     #[inline(never)]
-    fn alloc_slow(&self, c: usize, align: usize, need: Need) -> Result<NonNull<u8>> {
-        let mut need = need;
+    fn alloc_slow(&self, size: usize, align: usize) -> Result<NonNull<u8>> {
+        Core::check(size, align)?;
+        let mut need = match self.settled(|core| core.alloc_slow(size, align)) {
+            Ok(p) => return Ok(p),
+            Err(need) => need,
+        };
         loop {
             match need {
-                Need::Dedicated(bytes) => {
-                    let chunk = self.fetch(bytes, true)?;
-                    return Ok(self.0.with(|core| core.install_dedicated(chunk, c, align)));
+                Need::Large(span) => {
+                    let bytes =
+                        Core::large_chunk(span, align).ok_or(Error::System { bytes: span })?;
+                    let chunk = self.fetch(bytes, false)?;
+                    return Ok(self.0.with(|core| core.install_large(chunk, align)));
                 }
                 Need::Chunk => {
-                    let spare = self.0.with(|core| core.spare.pop());
-                    let chunk = match spare {
-                        Some(s) => s,
-                        None => {
-                            let size = self.0.with(|core| core.stats.chunk_size);
-                            self.fetch(size, false)?
-                        }
-                    };
+                    let size_of_chunk = self.0.with(|core| core.chunk_size);
+                    let chunk = self.fetch(size_of_chunk, true)?;
                     // Another caller may have installed a chunk meanwhile
-                    // (the source was called without the core): use ours
-                    // anyway; the old current chunk keeps its blocks.
-                    match self.0.with(|core| {
+                    // (the source was called without the core): ours
+                    // becomes the extent anyway; the other's stays in use.
+                    let (got, gone) = self.0.with(|core| {
                         core.install(chunk);
-                        core.try_alloc(c, align)
-                    }) {
+                        let got = core.alloc_slow(size, align);
+                        core.settle();
+                        (got, std::mem::take(&mut core.gone))
+                    });
+                    self.give_back(gone);
+                    match got {
                         Ok(p) => return Ok(p),
                         Err(n) => need = n,
                     }
@@ -71,8 +95,9 @@ impl<A: Access + ?Sized> Ops<'_, A> {
         }
     }
 
-    /// A chunk of `size` bytes from the memory source, with its side table.
-    fn fetch(&self, size: usize, dedicated: bool) -> Result<Chunk> {
+    /// A chunk of `size` bytes from the memory source, with a side table
+    /// when it is to hold small blocks.
+    fn fetch(&self, size: usize, small: bool) -> Result<Chunk> {
         let size = size
             .checked_add(ARN_GROW_GRANULE - 1)
             .map(|s| s & !(ARN_GROW_GRANULE - 1))
@@ -81,47 +106,89 @@ impl<A: Access + ?Sized> Ops<'_, A> {
         let Some(base) = src.alloc(size) else {
             return Err(Error::System { bytes: size });
         };
-        if base.as_ptr() as usize % ARN_GROW_GRANULE != 0 {
-            // SAFETY: just allocated by this source with this size.
-            unsafe { src.free(base, size) };
-            return Err(Error::Refused {
+        let chunk = if base.as_ptr() as usize % ARN_GROW_GRANULE != 0 {
+            Err(Error::Refused {
                 bytes: size,
                 reason: format!(
                     "the memory source returned {:p}, not aligned to {ARN_GROW_GRANULE}",
                     base.as_ptr()
                 ),
-            });
+            })
+        } else if small {
+            Chunk::small(base.as_ptr(), size)
+        } else {
+            Ok(Chunk::large(base.as_ptr(), size))
+        };
+        if chunk.is_err() {
+            // SAFETY: just allocated by this source with this size.
+            unsafe { src.free(base, size) };
         }
-        let meta = if dedicated { 1 } else { size >> GRANULE_SHIFT };
-        Ok(Chunk {
-            base: base.as_ptr(),
-            size,
-            meta: vec![0u8; meta],
-            block: ptr::null_mut(),
-            used: 0,
-        })
+        chunk
     }
 
-    /// Gives a chunk back to the source.
-    fn give_back(&self, c: Chunk) {
-        // SAFETY: every chunk came from this source with this size, and
-        // the arena no longer refers to it.
-        unsafe { self.0.source().free(NonNull::new_unchecked(c.base), c.size) };
+    /// Gives chunks back to the source.
+    #[cold]
+    #[inline(never)]
+    fn give_back(&self, gone: Vec<Chunk>) {
+        for c in gone {
+            // SAFETY: every chunk came from this source with this size,
+            // and the arena no longer refers to it.
+            unsafe { self.0.source().free(NonNull::new_unchecked(c.base), c.size) };
+        }
+    }
+
+    /// Runs `f` on the core, then gives back what it left in `gone`.
+    #[inline]
+    fn settled<R>(&self, f: impl FnOnce(&mut Core) -> R) -> R {
+        let (r, gone) = self.0.with(|core| {
+            let r = f(core);
+            let gone = core.settle().then(|| std::mem::take(&mut core.gone));
+            (r, gone)
+        });
+        if let Some(gone) = gone {
+            self.give_back(gone);
+        }
+        r
     }
 
     /// # Safety
     ///
     /// See [`ArenaAlloc::free`].
-    #[inline]
+    #[inline(always)]
     unsafe fn free(&self, p: NonNull<u8>) -> Result<()> {
-        let p = p.as_ptr();
-        let gone = self.0.with(|core| {
-            let (dedicated, m, c) = core.live_block(p)?;
-            Ok::<_, Error>(core.release(p, dedicated, m, c))
-        })?;
-        if let Some(chunk) = gone {
-            self.give_back(chunk);
+        let freed = self.0.lock().free(p.as_ptr());
+        if freed != Freed::Done {
+            return self.free_cold(p, freed);
         }
+        Ok(())
+    }
+
+    /// Frees `p` when it is a live block (`false`, nothing changed, when
+    /// it is not), giving back any chunk that freeing it released.
+    ///
+    /// # Safety
+    ///
+    /// See [`ArenaAlloc::free`].
+    #[inline(always)]
+    unsafe fn free_fast(&self, p: NonNull<u8>) -> bool {
+        let freed = self.0.lock().free(p.as_ptr());
+        match freed {
+            Freed::Done => true,
+            Freed::Settle => {
+                self.settled(|_| ());
+                true
+            }
+            Freed::Bad => false,
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn free_cold(&self, p: NonNull<u8>, freed: Freed) -> Result<()> {
+        if freed == Freed::Bad {
+            return Err(self.0.with(|core| core.not_live(p.as_ptr())));
+        }
+        self.settled(|_| ());
         Ok(())
     }
 
@@ -134,24 +201,58 @@ impl<A: Access + ?Sized> Ops<'_, A> {
                 "growing arena: alignment {align} is not a power of two"
             )));
         }
-        let align = align.max(1);
-        Core::class_for(new_size, align)?;
+        Core::check(new_size, align)?;
         let raw = p.as_ptr();
-        let old = self.0.with(|core| {
-            let (_, m, c) = core.live_block(raw)?;
-            let fits = raw as usize % align == 0 && core.resize_in_place(raw, m, c, new_size);
-            Ok::<_, Error>((fits, class_size(c)))
-        })?;
-        let (fits, old_size) = old;
-        if fits {
-            return Ok(p);
+        match self.settled(|core| core.resize(raw, align, new_size))? {
+            Resize::Done(q) => Ok(q),
+            // SAFETY: the caller's promise.
+            Resize::Move { usable } => unsafe { self.moved(p, align, new_size, usable) },
+            Resize::Source {
+                id,
+                base,
+                size,
+                want,
+            } => {
+                // SAFETY: the chunk of a live block (the caller's), from
+                // this source with this size; nothing else resizes it.
+                let resized = unsafe { self.0.source().resize(base, size, want) };
+                if let Some(b) = resized {
+                    return Ok(self.0.with(|core| core.resized(id, b, want)));
+                }
+                self.0.with(|core| core.unresized(id));
+                if want > size {
+                    let usable = size - (raw as usize - base.as_ptr() as usize);
+                    // SAFETY: the caller's promise.
+                    unsafe { self.moved(p, align, new_size, usable) }
+                } else {
+                    Ok(p)
+                }
+            }
         }
-        // SAFETY: checked above: a valid layout.
+    }
+
+    /// A new block for a reallocation, holding the old block's bytes up to
+    /// its usable size (at most what the new block holds); the old one is
+    /// freed.
+    ///
+    /// # Safety
+    ///
+    /// See [`ArenaAlloc::realloc`]; `usable` is the old block's usable size.
+    unsafe fn moved(
+        &self,
+        p: NonNull<u8>,
+        align: usize,
+        new_size: usize,
+        usable: usize,
+    ) -> Result<NonNull<u8>> {
+        // SAFETY: checked by `realloc`.
         let layout = unsafe { Layout::from_size_align_unchecked(new_size, align) };
         let q = self.alloc(layout)?;
-        // SAFETY: both blocks are live and distinct; `old_size` bytes of
-        // the old one lie in its chunk.
-        unsafe { ptr::copy_nonoverlapping(raw, q.as_ptr(), old_size.min(new_size)) };
+        // Every block holds whole granules.
+        let keep = usable.min(new_size.next_multiple_of(ARN_GROW_GRANULE));
+        // SAFETY: both blocks are live and distinct, each at least `keep`
+        // bytes long.
+        unsafe { ptr::copy_nonoverlapping(p.as_ptr(), q.as_ptr(), keep) };
         // SAFETY: the caller's promise; the block was live above and nothing
         // but this call ran on the arena since for the plain arena, and for
         // the shared one the caller owns the block.
@@ -159,40 +260,36 @@ impl<A: Access + ?Sized> Ops<'_, A> {
         Ok(q)
     }
 
-    fn usable_size(&self, p: *const u8) -> Option<usize> {
-        self.0.with(|core| {
-            let (dedicated, _, c) = core.live_block(p).ok()?;
-            Some(match dedicated {
-                None => class_size(c),
-                Some(i) => core.chunks[i].end() - p as usize,
-            })
-        })
+    fn usable(&self, p: *const u8) -> Result<usize> {
+        self.0.with(|core| core.usable(p))
     }
 
     fn is_managed(&self, p: *const u8) -> bool {
-        self.0.with(|core| core.find(p).is_some())
+        self.0.with(|core| core.is_managed(p))
+    }
+
+    /// Gives back every entirely free chunk; the bytes given back.
+    fn trim(&self) -> usize {
+        let gone = self.0.with(|core| {
+            core.trim();
+            std::mem::take(&mut core.gone)
+        });
+        let bytes = gone.iter().map(|c| c.size).sum();
+        self.give_back(gone);
+        bytes
     }
 
     /// # Safety
     ///
     /// Nothing uses any block of the arena afterwards.
     unsafe fn reset(&self) {
-        let gone = self.0.with(Core::reset);
-        for c in gone {
-            self.give_back(c);
-        }
+        self.settled(Core::reset);
     }
 
     /// Returns every chunk to the source (drop).
     fn release_all(&self) {
-        let (mut gone, spare) = self.0.with(|core| {
-            let gone = core.reset();
-            (gone, std::mem::take(&mut core.spare))
-        });
-        gone.extend(spare);
-        for c in gone {
-            self.give_back(c);
-        }
+        let all = self.0.with(Core::release_all);
+        self.give_back(all);
     }
 }
 
@@ -213,15 +310,17 @@ impl fmt::Debug for GrowArenaBuilder {
 }
 
 impl GrowArenaBuilder {
-    /// Bytes per chunk (default 64 KiB; at least 256, rounded up to 16).
-    /// Requests above a quarter of it get a dedicated chunk.
+    /// Bytes per chunk of small blocks (default 64 KiB; from 256 to
+    /// 1 GiB, rounded up to 16). Requests above a quarter of it get a
+    /// chunk of their own.
     pub fn chunk_size(mut self, bytes: usize) -> Self {
         self.chunk_size = bytes;
         self
     }
 
-    /// How many chunks a reset keeps for reuse (default 1); the others go
-    /// back to the memory source.
+    /// How many entirely free chunks the arena keeps for reuse (default
+    /// 1), after a reset or as blocks are freed; the others go back to the
+    /// memory source at once.
     pub fn retain(mut self, chunks: usize) -> Self {
         self.retain = chunks;
         self
@@ -240,9 +339,9 @@ impl GrowArenaBuilder {
     }
 
     fn core(&self) -> Result<Core> {
-        if self.chunk_size < MIN_CHUNK || self.chunk_size > MAX_BLOCK {
+        if self.chunk_size < MIN_CHUNK || self.chunk_size > MAX_CHUNK {
             return Err(Error::invalid(format!(
-                "growing arena: chunk size {} is not between {MIN_CHUNK} and {MAX_BLOCK}",
+                "growing arena: chunk size {} is not between {MIN_CHUNK} and {MAX_CHUNK}",
                 self.chunk_size
             )));
         }
@@ -308,11 +407,14 @@ impl GrowArena {
 }
 
 impl Access for GrowArena {
+    type Core<'a> = &'a mut Core;
+
     #[inline(always)]
-    fn with<R>(&self, f: impl FnOnce(&mut Core) -> R) -> R {
-        // SAFETY: `!Sync`, and no `with` runs inside another: the closures
-        // never call out (the memory source is called between them).
-        f(unsafe { &mut *self.core.get() })
+    fn lock(&self) -> &mut Core {
+        // SAFETY: `!Sync`, and no access outlives the statement that takes
+        // it or runs inside another: nothing done with the core calls out
+        // (the memory source is called between accesses).
+        unsafe { &mut *self.core.get() }
     }
 
     fn source(&self) -> &dyn MemorySource {
@@ -333,6 +435,13 @@ unsafe impl Send for SharedGrowArena {}
 unsafe impl Sync for SharedGrowArena {}
 
 impl Access for SharedGrowArena {
+    type Core<'a> = SpinGuard<'a, Core>;
+
+    #[inline(always)]
+    fn lock(&self) -> SpinGuard<'_, Core> {
+        self.core.lock()
+    }
+
     #[inline(always)]
     fn with<R>(&self, f: impl FnOnce(&mut Core) -> R) -> R {
         self.core.with(f)
@@ -365,9 +474,48 @@ macro_rules! arena_alloc {
                 unsafe { Ops(self).reset() }
             }
 
-            /// A snapshot of the counters.
+            /// A snapshot of the counters, in constant time.
             pub fn stats(&self) -> GrowStats {
-                self.with(|c| c.snapshot())
+                self.with(|c| c.stats())
+            }
+
+            /// Gives every entirely free chunk back to the memory source
+            /// now, spares included (blocks waiting in the quick lists are
+            /// merged first). Returns the bytes given back.
+            pub fn trim(&self) -> usize {
+                Ops(self).trim()
+            }
+
+            /// Panics when the core is not consistent (tests).
+            #[cfg(all(test, not(arn_loom)))]
+            pub(crate) fn validate(&self) {
+                self.with(|c| c.validate())
+            }
+
+            /// The usable size of the live block at `p`; the error says why
+            /// `p` is not one (a foreign pointer or a double free).
+            pub(crate) fn usable(&self, p: *const u8) -> Result<usize> {
+                Ops(self).usable(p)
+            }
+
+            /// The allocation fast path alone, for the C layer: a block
+            /// from a quick list or the free extent, or `None` (then
+            /// [`ArenaAlloc::alloc`] does the rest or says why not).
+            #[inline(always)]
+            pub(crate) fn alloc_fast(&self, size: usize, align: usize) -> Option<NonNull<u8>> {
+                Ops(self).alloc_fast(size, align)
+            }
+
+            /// Frees `p` if it is a live block of the arena; `false`, with
+            /// nothing changed, if not (then [`ArenaAlloc::free`] says why).
+            ///
+            /// # Safety
+            ///
+            /// See [`ArenaAlloc::free`].
+            #[inline(always)]
+            pub(crate) unsafe fn free_fast(&self, p: NonNull<u8>) -> bool {
+                // SAFETY: the caller's promise.
+                unsafe { Ops(self).free_fast(p) }
             }
         }
 
@@ -417,7 +565,7 @@ macro_rules! arena_alloc {
             }
 
             fn usable_size(&self, ptr: *const u8) -> Option<usize> {
-                Ops(self).usable_size(ptr)
+                Ops(self).usable(ptr).ok()
             }
 
             fn is_managed(&self, ptr: *const u8) -> bool {

@@ -1,18 +1,19 @@
-//! Sizes of the growing arena: the 16-byte granule, the 127 size classes
-//! every block is rounded up to, and the limits on chunks and requests.
+//! Sizes of the growing arena: the 16-byte granule every block is made of,
+//! the 127 size classes that sort free blocks into bins, and the limits on
+//! chunks and requests.
 
 /// The unit of every block: sizes round up to it, and every block is
 /// aligned to it.
 pub const ARN_GROW_GRANULE: usize = 16;
 pub(super) const GRANULE_SHIFT: u32 = 4;
-/// Side-table bit of a freed block.
-pub(super) const FREED: u8 = 0x80;
 /// Number of size classes, counting the unused class 0.
 pub(super) const CLASSES: usize = 128;
 /// Default chunk size.
 pub const ARN_GROW_DEFAULT_CHUNK: usize = 64 * 1024;
 /// Smallest chunk size accepted.
 pub(super) const MIN_CHUNK: usize = 256;
+/// Largest chunk size accepted (a side table indexes granules with 32 bits).
+pub(super) const MAX_CHUNK: usize = 1 << 30;
 
 /// The old name of `ARN_GROW_GRANULE`, kept for one release.
 #[deprecated(note = "renamed ARN_GROW_GRANULE")]
@@ -39,7 +40,7 @@ pub(super) const CLASS_GRANULES: [usize; CLASSES] = {
     t
 };
 
-/// The largest block a size class can hold.
+/// The largest block the arena hands out.
 pub(super) const MAX_BLOCK: usize = CLASS_GRANULES[CLASSES - 1] << GRANULE_SHIFT;
 
 /// Granule counts up to this are classed by table lookup.
@@ -60,10 +61,17 @@ const SMALL_CLASS: [u8; SMALL_GRANULES + 1] = {
     t
 };
 
-/// The size class of a block of `size` bytes (`0 < size <= MAX_BLOCK`).
+/// Granules of a block of `size` bytes: at least one, so that a request
+/// of 0 bytes gets a unique block too.
 #[inline(always)]
-pub(super) fn class_of(size: usize) -> usize {
-    let g = (size + ARN_GROW_GRANULE - 1) >> GRANULE_SHIFT;
+pub(super) fn granules(size: usize) -> usize {
+    (size.wrapping_add(ARN_GROW_GRANULE - 1) >> GRANULE_SHIFT).max(1)
+}
+
+/// The smallest class of at least `g` granules (`0 < g`, at most the
+/// largest class).
+#[inline(always)]
+pub(super) fn fit_class(g: usize) -> usize {
     if g <= SMALL_GRANULES {
         SMALL_CLASS[g] as usize
     } else {
@@ -73,8 +81,16 @@ pub(super) fn class_of(size: usize) -> usize {
     }
 }
 
-/// Bytes of class `c` (`c < CLASSES`).
+/// The bin of a free block of `g` granules: the largest class of at most
+/// `g`, so that every block in bin `c` holds at least `class_granules(c)`.
 #[inline(always)]
-pub(super) fn class_size(c: usize) -> usize {
-    CLASS_GRANULES[c & (CLASSES - 1)] << GRANULE_SHIFT
+pub(super) fn bin_of(g: usize) -> usize {
+    let c = fit_class(g);
+    if CLASS_GRANULES[c] == g { c } else { c - 1 }
+}
+
+/// Granules of class `c` (`c < CLASSES`).
+#[inline(always)]
+pub(super) fn class_granules(c: usize) -> usize {
+    CLASS_GRANULES[c & (CLASSES - 1)]
 }

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use super::{ArenaAlloc, GrowArena, GrowArenaBuilder, GrowStats, MemorySource, SharedGrowArena};
 use crate::error::{Error, Result};
 use crate::ffi::handle::{self, Kind, Object};
-use crate::ffi::{args, free_unless_busy, guard, with_ref};
+use crate::ffi::{args, free_unless_busy, guard, hot_ref, status_hot_ref, with_ref};
 use std::alloc::Layout;
 
 /// Handle of a growing arena; 0 is never valid.
@@ -18,13 +18,15 @@ use std::alloc::Layout;
 pub type arn_grow = u64;
 
 /// Options of `grwmk` (`arn_grow_opts`). Zeroed, it means the defaults
-/// but no chunk kept across reset; pass NULL for all the defaults.
+/// but no entirely free chunk kept; pass NULL for all the defaults.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct GrowOpts {
-    /// Bytes per chunk; 0 means 65536. At least 256.
+    /// Bytes per chunk of small blocks; 0 means 65536. From 256 to 1 GiB.
+    /// Requests above a quarter of it get a chunk of their own.
     pub chunk_size: usize,
-    /// Chunks a reset keeps for reuse.
+    /// Entirely free chunks kept for reuse (after a reset, or as blocks
+    /// are freed); the others go back to the memory source at once.
     pub retain: usize,
     /// Nonzero: an internal lock makes the arena safe from any thread.
     pub lock: c_int,
@@ -105,6 +107,79 @@ impl MemorySource for CSource {
 }
 
 impl CGrow {
+    /// The fast path of `grwal`: `None` sends the call to the careful path.
+    #[inline(always)]
+    fn alloc_fast(&self, size: usize, align: usize) -> Option<*mut c_void> {
+        // A bad alignment is for the careful path to explain.
+        if align & align.wrapping_sub(1) != 0 {
+            return None;
+        }
+        let p = match &self.arena {
+            Arena::Plain(a) => a.alloc_fast(size, align),
+            Arena::Locked(a) => locked_alloc(a, size, align),
+        };
+        p.map(|p| p.as_ptr().cast())
+    }
+
+    /// The fast path of `grwfe`: `false` sends the call to the careful
+    /// path (which then only explains why `ptr` is not a live block).
+    ///
+    /// # Safety
+    ///
+    /// As `grwfe`.
+    #[inline(always)]
+    unsafe fn free_fast(&self, ptr: *mut c_void) -> bool {
+        let Some(p) = NonNull::new(ptr.cast::<u8>()) else {
+            return true;
+        };
+        match &self.arena {
+            // SAFETY: the caller's promise; the arena checks the pointer.
+            Arena::Plain(a) => unsafe { a.free_fast(p) },
+            // SAFETY: as above.
+            Arena::Locked(a) => unsafe { locked_free(a, p) },
+        }
+    }
+
+    /// The fast path of `grwre` for a live block and a nonzero size: the
+    /// whole reallocation (the arena type known, no error built).
+    ///
+    /// # Safety
+    ///
+    /// As `grwre`.
+    #[inline(always)]
+    unsafe fn realloc_fast(&self, ptr: *mut c_void, new_size: usize) -> Option<*mut c_void> {
+        // SAFETY: `ptr` is not null (checked by the caller).
+        let p = unsafe { NonNull::new_unchecked(ptr.cast::<u8>()) };
+        let q = match &self.arena {
+            // SAFETY: the caller's promise; the arena checks the pointer.
+            Arena::Plain(a) => unsafe { a.realloc(p, super::ARN_GROW_GRANULE, new_size) },
+            // SAFETY: as above.
+            Arena::Locked(a) => unsafe { a.realloc(p, super::ARN_GROW_GRANULE, new_size) },
+        };
+        q.ok().map(|q| q.as_ptr().cast())
+    }
+
+    /// `grwre` the careful way: every edge of `realloc`.
+    ///
+    /// # Safety
+    ///
+    /// As `grwre`.
+    unsafe fn realloc(&self, ptr: *mut c_void, new_size: usize) -> Result<*mut c_void> {
+        let a = self.arena();
+        let p = match (NonNull::new(ptr.cast::<u8>()), new_size) {
+            (None, 0) => return Ok(std::ptr::null_mut()),
+            (None, n) => a.alloc(layout(n, 0)?)?,
+            (Some(p), 0) => {
+                // SAFETY: the caller's promise; the arena checks the pointer.
+                unsafe { a.free(p) }?;
+                return Ok(std::ptr::null_mut());
+            }
+            // SAFETY: as above.
+            (Some(p), n) => unsafe { a.realloc(p, super::ARN_GROW_GRANULE, n) }?,
+        };
+        Ok(p.as_ptr().cast())
+    }
+
     #[inline(always)]
     fn arena(&self) -> &dyn ArenaAlloc {
         match &self.arena {
@@ -117,6 +192,20 @@ impl CGrow {
         match &self.arena {
             Arena::Plain(a) => a.stats(),
             Arena::Locked(a) => a.stats(),
+        }
+    }
+
+    fn usable(&self, p: *const u8) -> Result<usize> {
+        match &self.arena {
+            Arena::Plain(a) => a.usable(p),
+            Arena::Locked(a) => a.usable(p),
+        }
+    }
+
+    fn trim(&self) -> usize {
+        match &self.arena {
+            Arena::Plain(a) => a.trim(),
+            Arena::Locked(a) => a.trim(),
         }
     }
 
@@ -147,6 +236,22 @@ impl CGrow {
         }
         Ok(())
     }
+}
+
+/// The locked arena's fast paths, out of line: the lock costs more than
+/// the call, and the plain arena's path stays small.
+#[inline(never)]
+fn locked_alloc(a: &SharedGrowArena, size: usize, align: usize) -> Option<NonNull<u8>> {
+    a.alloc_fast(size, align)
+}
+
+/// # Safety
+///
+/// As `grwfe`.
+#[inline(never)]
+unsafe fn locked_free(a: &SharedGrowArena, p: NonNull<u8>) -> bool {
+    // SAFETY: the caller's promise.
+    unsafe { a.free_fast(p) }
 }
 
 /// Runs `f` with the arena behind handle `h` (plain or locked), as a trait
@@ -240,71 +345,103 @@ fn layout(size: usize, align: usize) -> Result<Layout> {
 }
 
 /// Allocates `size` bytes aligned to `align` (0 means 16; a power of two up
-/// to 4096), reusing a freed block of the same size class when there is
-/// one. The memory is not zeroed (see `grwaz`).
+/// to 4096): a block of `size` rounded up to 16, reusing freed memory of
+/// any size first (the same size, just freed, is found fastest). Like
+/// `malloc`: every block is aligned to at least 16, a `size` of 0 gives a
+/// unique minimal block (free it like any other), and the memory is not
+/// zeroed (see `grwaz`). `grwsz` tells how many bytes the block holds.
 ///
 /// The block belongs to the arena: it is valid until `grwfe` frees it,
 /// `grwre` moves it, or `grwrs` or `grwfr` takes every block back. Returns
-/// it; NULL on failure: `ARN_E_INVALID_ARGUMENT` for a zero size or a bad
-/// alignment, `ARN_E_SYSTEM` when the memory source has no chunk, handle
-/// errors.
+/// it; NULL on failure: `ARN_E_INVALID_ARGUMENT` for a bad alignment or a
+/// size above the largest block, `ARN_E_SYSTEM` when the memory source has
+/// no chunk, handle errors.
 #[unsafe(no_mangle)]
 pub extern "C" fn grwal(arena: arn_grow, size: usize, align: usize) -> *mut c_void {
-    guard::value("grwal", || {
-        with_arena(arena, |a| {
-            Ok(a.alloc(layout(size, align)?)?.as_ptr().cast())
-        })
-    })
+    hot_ref(
+        "grwal",
+        arena,
+        move |g: &CGrow| g.alloc_fast(size, align),
+        move |g| Ok(g.arena().alloc(layout(size, align)?)?.as_ptr().cast()),
+    )
 }
 
-/// Allocates as `grwal` does, and zero-fills the block.
+/// `grwal`, zero-filled (`calloc` is `grwaz(a, n * size, 0)` after
+/// checking the product for overflow).
 ///
 /// The block belongs to the arena, valid as `grwal`'s. Returns it; NULL on
 /// failure, with `grwal`'s errors.
 #[unsafe(no_mangle)]
 pub extern "C" fn grwaz(arena: arn_grow, size: usize, align: usize) -> *mut c_void {
-    guard::value("grwaz", || {
-        with_arena(arena, |a| {
-            Ok(a.alloc_zeroed(layout(size, align)?)?.as_ptr().cast())
-        })
-    })
+    let fast = move |g: &CGrow| {
+        let p = g.alloc_fast(size, align)?;
+        // SAFETY: a fresh block of at least `size` bytes.
+        unsafe { p.cast::<u8>().write_bytes(0, size) };
+        Some(p)
+    };
+    let slow = move |g: &CGrow| {
+        Ok(g.arena()
+            .alloc_zeroed(layout(size, align)?)?
+            .as_ptr()
+            .cast())
+    };
+    hot_ref("grwaz", arena, fast, slow)
 }
 
-/// Frees one block for reuse by later allocations of its size class (the
-/// last allocation gives its room straight back).
+/// Frees one block, for reuse by later allocations of any size; a NULL
+/// `ptr` does nothing, like `free`. A freed block of up to 1008 bytes
+/// first waits for the next request of its size; other freed space is
+/// merged with its free neighbours, and a chunk left entirely free is kept
+/// (up to `retain`) or goes back to the memory source.
 ///
-/// Returns 0; `ARN_E_FOREIGN_POINTER` for NULL or a pointer that is not the
-/// start of a block of this arena (a block above a quarter of the chunk
-/// size has a chunk of its own, returned to the memory source when freed,
-/// so freeing it twice reports this too), `ARN_E_DOUBLE_FREE` for a block
-/// already freed; the arena is unchanged on failure.
+/// Returns 0; `ARN_E_FOREIGN_POINTER` for a pointer that is not the start
+/// of a block of this arena; `ARN_E_DOUBLE_FREE` for a block already
+/// freed, checked in side tables, never in the arena's memory:
+/// - always, as long as its address was not handed out again (also when
+///   its chunk is kept as a spare, or was among the last 64 chunks given
+///   back to the memory source);
+/// - for a large block (a chunk of its own), also after: a new large
+///   block never starts at the address of one of the last 64 freed;
+/// - a small block's address is reused (the most recently freed first, as
+///   `malloc` does), and once a later allocation returned it, a second
+///   free of the old block frees the new one.
+///
+/// After `grwrs` every old pointer is foreign. The arena is unchanged on
+/// failure.
 ///
 /// # Safety
 ///
 /// Nothing uses the block afterwards.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn grwfe(arena: arn_grow, ptr: *mut c_void) -> c_int {
-    guard::status("grwfe", || {
-        with_arena(arena, |a| {
-            let p = NonNull::new(ptr.cast::<u8>()).ok_or(Error::ForeignPointer {
-                addr: 0,
-                what: "growing arena",
-            })?;
-            // SAFETY: the caller's promise; the arena checks the pointer.
-            unsafe { a.free(p) }
-        })
-    })
+    status_hot_ref(
+        "grwfe",
+        arena,
+        // SAFETY: the caller's promise; the arena checks the pointer.
+        move |g: &CGrow| unsafe { g.free_fast(ptr) },
+        move |g| match NonNull::new(ptr.cast::<u8>()) {
+            // SAFETY: as above.
+            Some(p) => unsafe { g.arena().free(p) },
+            None => Ok(()),
+        },
+    )
 }
 
-/// Resizes the block at `ptr` to `new_size` bytes (alignment 16): in place
-/// when its size class holds `new_size` or it is the arena's last
-/// allocation with room behind it (`Append` of the Go arena), else into a
-/// new block with the old bytes copied and the old block freed. A NULL
-/// `ptr` allocates.
+/// Resizes the block at `ptr` to `new_size` bytes, as `realloc` does
+/// (alignment 16): a NULL `ptr` allocates (`grwal(a, new_size, 0)`); a
+/// `new_size` of 0 frees `ptr` (nothing when NULL) and returns NULL with no
+/// error set. Otherwise the block stays where it is when it can: shrinking
+/// gives the tail back at once, growing takes the free space behind the
+/// block, and a large block (a chunk of its own) grows or shrinks through
+/// the memory source (the system's remaps its pages); else a new block
+/// gets a copy and the old one is freed. Every byte up to the smaller of
+/// the old usable size (`grwsz`) and the new size is kept, across every
+/// move between small and large blocks.
 ///
 /// Returns the block, which belongs to the arena as `grwal`'s do; NULL on
-/// failure, the old block untouched: `ARN_E_INVALID_ARGUMENT` for a zero
-/// size, `ARN_E_FOREIGN_POINTER` / `ARN_E_DOUBLE_FREE` as for `grwfe`,
+/// failure, the old block untouched and still live:
+/// `ARN_E_INVALID_ARGUMENT` for a size above the largest block,
+/// `ARN_E_FOREIGN_POINTER` / `ARN_E_DOUBLE_FREE` as for `grwfe`,
 /// `ARN_E_SYSTEM`.
 ///
 /// # Safety
@@ -312,14 +449,58 @@ pub unsafe extern "C" fn grwfe(arena: arn_grow, ptr: *mut c_void) -> c_int {
 /// After success only the returned pointer is used.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn grwre(arena: arn_grow, ptr: *mut c_void, new_size: usize) -> *mut c_void {
-    guard::value("grwre", || {
-        with_arena(arena, |a| {
-            let p = match NonNull::new(ptr.cast::<u8>()) {
-                None => a.alloc(layout(new_size, 0)?)?,
+    hot_ref(
+        "grwre",
+        arena,
+        // A failure changes nothing, so the careful path may run the call
+        // again to explain it.
+        move |g: &CGrow| {
+            if ptr.is_null() {
+                if new_size == 0 {
+                    return Some(std::ptr::null_mut());
+                }
+                return g.alloc_fast(new_size, 0);
+            }
+            if new_size == 0 {
                 // SAFETY: the caller's promise; the arena checks the pointer.
-                Some(p) => unsafe { a.realloc(p, super::ARN_GROW_GRANULE, new_size) }?,
-            };
-            Ok(p.as_ptr().cast())
+                return unsafe { g.free_fast(ptr) }.then(std::ptr::null_mut);
+            }
+            // SAFETY: the caller's promise.
+            unsafe { g.realloc_fast(ptr, new_size) }
+        },
+        // SAFETY: as above.
+        |g| unsafe { g.realloc(ptr, new_size) },
+    )
+}
+
+/// The usable size of the live block at `ptr`: at least what was asked
+/// for (`size` rounded up to 16 for a small block; a large block holds the
+/// rest of its chunk), and every byte of it may be used (`sqlite3`'s
+/// `xSize`, `malloc_usable_size`).
+///
+/// Returns the size; 0 on failure: `ARN_E_FOREIGN_POINTER` for NULL or a
+/// pointer that is not the start of a live block of this arena,
+/// `ARN_E_DOUBLE_FREE` for a freed one (as `grwfe` tells them apart),
+/// handle errors. Never touches the memory at `ptr`.
+#[unsafe(no_mangle)]
+pub extern "C" fn grwsz(arena: arn_grow, ptr: *const c_void) -> usize {
+    guard::value("grwsz", || {
+        with_ref(arena, |g: &CGrow| g.usable(ptr.cast()))
+    })
+}
+
+/// Gives every entirely free chunk back to the memory source now, the
+/// spares kept for reuse included; blocks waiting for reuse by their size
+/// are merged first. (Without it, chunks go back as they become entirely
+/// free, beyond `retain`.)
+///
+/// Returns 0; handle errors.
+#[unsafe(no_mangle)]
+pub extern "C" fn grwtm(arena: arn_grow) -> c_int {
+    guard::status("grwtm", || {
+        with_ref(arena, |g: &CGrow| {
+            g.trim();
+            Ok(())
         })
     })
 }
@@ -338,6 +519,9 @@ pub unsafe extern "C" fn grwre(arena: arn_grow, ptr: *mut c_void, new_size: usiz
 pub unsafe extern "C" fn grwcp(arena: arn_grow, src: *const c_void, len: usize) -> *mut c_void {
     guard::value("grwcp", || {
         let src = args::bytes(src, len, "src")?;
+        if len == 0 {
+            return Err(Error::invalid("len 0: nothing to copy"));
+        }
         with_arena(arena, |a| {
             // SAFETY: the caller's promise on `src`.
             copy_in(a, unsafe { std::slice::from_raw_parts(src, len) }).map(|p| p.cast())
@@ -387,7 +571,8 @@ pub extern "C" fn grwow(arena: arn_grow, ptr: *const c_void) -> c_int {
     })
 }
 
-/// Frees every block at once, keeping up to `retain` chunks for reuse;
+/// Frees every block at once, keeping up to `retain` chunks for reuse (the
+/// others go back to the memory source);
 /// every pointer into the arena, and every vector and map on it, is dead
 /// afterwards (their handles then fail with `ARN_E_STALE_HANDLE`).
 ///
@@ -401,7 +586,10 @@ pub extern "C" fn grwrs(arena: arn_grow) -> c_int {
     })
 }
 
-/// Writes a snapshot of the arena's counters to `*out`.
+/// Writes a snapshot of the arena's counters to `*out`: bytes held from
+/// the memory source (`bytes_held`) against bytes in live blocks
+/// (`bytes_live`), and the rest. Constant time: the counters are kept as
+/// blocks move.
 ///
 /// Returns 0; `ARN_E_INVALID_ARGUMENT` for a NULL `out`, handle errors.
 ///

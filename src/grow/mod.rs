@@ -1,34 +1,38 @@
-//! The growing arena, after the Go arena limpo1989/arena: chunks taken from a memory source as
-//! needed, individual free with reuse by size class, and in-place growth of
-//! the last allocation. The containers whose storage lives in it are in
+//! The growing arena, after the Go arena limpo1989/arena: chunks taken
+//! from a memory source as needed, blocks freed one at a time and reused by
+//! any size, reallocation in place. Shaped to sit under a C library's
+//! `malloc`-style hook. The containers whose storage lives in it are in
 //! [`crate::collections`].
 //!
 //! # Design
 //!
-//! Every block is a whole number of 16-byte granules, rounded up to one of
-//! 127 size classes (16, 32, ... 128 bytes, then four classes per doubling).
-//! Each chunk has a *side table* of one byte per granule, kept on the heap,
-//! never in the chunk: `0` where no block starts, the class of a live block
-//! at its first granule, and the class with the `FREED` bit once freed. So
-//! `free` of a pointer knows, without trusting anything in the arena's
-//! memory, whether it is a live block of this arena (else
-//! `Error::ForeignPointer`), already free (`Error::DoubleFree`), and its
-//! size.
+//! Every block is a whole number of 16-byte granules, 16-aligned. Each
+//! chunk of small blocks has a *side table* on the heap, never in the
+//! chunk (`side.rs`): a bit per granule where a block starts (a block's
+//! size is the distance to the next start bit) and two state bits per
+//! granule (live, cached, freed, free). So `free` of a pointer knows,
+//! without trusting anything in the arena's memory, whether it is a live
+//! block of this arena (else `Error::ForeignPointer`), already free
+//! (`Error::DoubleFree`), and its size.
 //!
-//! Allocation first pops the free list of its class, then bumps the current
-//! chunk. A freed block goes on its class's free list (its first two words
-//! link the list and point at its side-table byte, so reuse touches no
-//! search); the block allocated last is instead given back to the bump
-//! pointer, and is the one block that can grow in place. A request above a
-//! quarter of the chunk size gets a dedicated chunk of its own, which goes
-//! back to the memory source when freed.
+//! A freed block of up to 1 KiB first goes, unmerged, on the *quick list*
+//! of its exact size (at most 16 deep), which the next request of that
+//! size pops; allocation otherwise cuts blocks from the chunk's free
+//! *extent* by bumping a pointer. Other freed blocks are merged with the
+//! free blocks on both sides at once and sorted into bins by size class
+//! (`bins.rs`), so freed space serves any size, and a chunk whose blocks
+//! are all free becomes a spare: up to `retain` are kept, the rest go back
+//! to the memory source at once. A request above a quarter of the chunk
+//! size gets a chunk of its own, which grows and shrinks through the
+//! memory source (`mremap` for the system's) and goes back when freed.
 //!
-//! Chunks are kept sorted by address, so finding the chunk of a pointer
-//! (`free`, `realloc`, `is_managed`) is a binary search: O(log chunks).
+//! Finding the chunk of a pointer is constant time: the chunk found last,
+//! else a hash table of address frames (`frames.rs`). The counters are
+//! kept as blocks move, so the stats cost the same at any size.
 //!
 //! Reset drops every block at once, keeps up to `retain` chunks for reuse,
 //! gives the rest back to the memory source, and clears only the side-table
-//! bytes that were used.
+//! words that were used.
 //!
 //! # Example
 //!
@@ -64,9 +68,14 @@
 
 mod alloc;
 mod arena;
+mod bins;
 mod class;
 mod core;
 pub(crate) mod ffi;
+mod frames;
+#[cfg(all(test, not(arn_loom)))]
+mod invariants;
+mod side;
 mod source;
 
 pub use alloc::ArenaAlloc;
@@ -77,5 +86,7 @@ pub use class::{GROW_DEFAULT_CHUNK, GROW_GRANULE};
 pub use core::GrowStats;
 pub use source::{MemorySource, SystemMemory};
 
+#[cfg(all(test, not(arn_loom)))]
+mod model_tests;
 #[cfg(all(test, not(arn_loom)))]
 mod tests;
