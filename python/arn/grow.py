@@ -38,7 +38,11 @@ class GrowArena(ViewOwner):
 
     def realloc(self, view, size: int) -> memoryview:
         """The block resized to ``size`` (in place when it can be), its bytes
-        kept and any new ones zeroed; ``view`` is released."""
+        kept and any new ones zeroed; ``view`` is released. A size of 0
+        frees the block, as C's ``grwre``, and gives an empty view."""
+        if size == 0:
+            self.free(view)
+            return memoryview(b"")
         entry = self._entry(view, "grow_realloc")
         old = entry.size if entry is not None else len(view)
         address = C.grow_realloc(self._live(), self._address(view, "grow_realloc"), size)

@@ -21,6 +21,12 @@ def test_grow_arena():
         assert bytes(bigger[:4]) == b"keep" and bytes(bigger[40:]) == bytes(360)
         with pytest.raises(ValueError):
             v[0]  # released by the realloc
+        gone = g.alloc(24)
+        assert len(g.realloc(gone, 0)) == 0
+        with pytest.raises(ValueError):
+            gone[0]  # freed by the realloc to 0
+        with pytest.raises(arn.DoubleFreeError):
+            g.free(gone)
         c = g.copy(b"copied")
         assert bytes(c) == b"copied" and g.owns(c) and not g.owns(bytearray(4))
         g.free(bigger)
