@@ -41,7 +41,7 @@ run_each = fail=0; for t in $(C_TESTS) $(CXX_TESTS); do \
 
 .PHONY: all lib lib-track header header-check test test-rest loom-quiet cargo-test loom c-test link-check \
         consumer-test python-test example bench chart callgrind-bytes callgrind-chunk callgrind asan valgrind \
-        wrong-asan wrong-valgrind track-stress fuzz miri lint clean
+        wrong-asan wrong-valgrind track-stress stress fuzz miri lint clean
 
 # The library only: no dev-dependency is built and no file is written
 # outside the target directory. include/arn.h is committed; `make header`
@@ -169,6 +169,13 @@ track-stress: | $(BUILD)
 	    slices_cloned_and_dropped_on_other_threads last_handles_race_on_two_threads \
 	    threads_share_and_drop_at_once handles_made_on_one_thread_are_freed_on_another && \
 	  PROPTEST_CASES=16 valgrind -q --error-exitcode=1 $$bin --test-threads=1 collections::
+
+# Limits too heavy for `make test`: the real handle table filled with
+# 2^24 live objects (about 2 GB of slots, a few seconds in release), its
+# clean error checked and every slot given back.
+stress:
+	$(CARGO) test --release --lib -- --ignored --exact --nocapture --test-threads=1 \
+	  ffi::handle::tests::the_global_table_fills_up_cleanly_and_works_afterwards
 
 # The misuse suite alone (c_tests/wrong/run.sh says what it checks).
 wrong-asan: lib-track | $(BUILD)
