@@ -8,9 +8,9 @@
 int main(void) {
     arn_grow g = grwmk(NULL);
     arn_map m = mapmk(g, 0);
-    mappt(m, "key", 3, "value", 5);
+    mappt(m, "name", 4, "arn", 3);
     size_t n = 0;
-    const volatile char *val = mapgt(m, "key", 3, &n);
+    const volatile char *val = mapgt(m, "name", 4, &n);
     char c = val[n]; /* WRONG */
     (void)c;
     mapfr(m);
