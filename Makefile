@@ -41,7 +41,7 @@ run_each = fail=0; for t in $(C_TESTS) $(CXX_TESTS); do \
 
 .PHONY: all lib lib-track header header-check test test-rest loom-quiet cargo-test loom c-test link-check \
         consumer-test python-test example bench chart callgrind-bytes callgrind-chunk callgrind asan valgrind \
-        wrong-asan wrong-valgrind track-stress stress fuzz miri lint clean
+        wrong-asan wrong-valgrind track-stress stress fuzz fuzz-track miri lint clean
 
 # The library only: no dev-dependency is built and no file is written
 # outside the target directory. include/arn.h is committed; `make header`
@@ -190,11 +190,20 @@ wrong-valgrind: lib-track | $(BUILD)
 # with stable Rust (tests/fuzz_corpus.rs).
 FUZZ_TIME    ?= 600
 FUZZ_TARGETS := calls grow_trace byte_arenas
+FUZZ_ARGS     = -max_total_time=$(FUZZ_TIME) -max_len=2048 -len_control=0 -rss_limit_mb=4096 \
+                -malloc_limit_mb=4096 -print_final_stats=1
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
-	  ASAN_OPTIONS=allocator_may_return_null=1 $(CARGO) +nightly fuzz run $$t -- \
-	    -max_total_time=$(FUZZ_TIME) -max_len=2048 -len_control=0 -rss_limit_mb=4096 -malloc_limit_mb=4096 \
-	    -print_final_stats=1; \
+	  ASAN_OPTIONS=allocator_may_return_null=1 $(CARGO) +nightly fuzz run $$t -- $(FUZZ_ARGS); \
+	done
+
+# The same with the tracking layer built in and AddressSanitizer's
+# interface exported for it to find: arn's own accesses to memory it
+# poisoned are reported too, not only the bodies'.
+fuzz-track:
+	@set -e; cd fuzz; for t in $(FUZZ_TARGETS); do \
+	  RUSTFLAGS="-C link-arg=-Wl,--export-dynamic" ASAN_OPTIONS=allocator_may_return_null=1 \
+	    $(CARGO) +nightly fuzz run --features track $$t -- $(FUZZ_ARGS); \
 	done
 
 # Criterion, side by side with bumpalo, malloc and arena-alligator, after
