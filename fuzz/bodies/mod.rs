@@ -891,7 +891,12 @@ fn step_all(inp: &mut Input, w: &mut World, local: *mut u8) -> Option<()> {
                                 failed("mapgt");
                             }
                         }
-                        _ => status("maprm", c::maprm(m, key.as_ptr().cast(), key.len())),
+                        _ => {
+                            // 1 when the key was there, 0 when it was not.
+                            if c::maprm(m, key.as_ptr().cast(), key.len()) < 0 {
+                                failed("maprm");
+                            }
+                        }
                     }
                     c::mapln(m);
                     c::arnec();
