@@ -42,7 +42,7 @@ run_each = fail=0; for t in $(C_TESTS) $(CXX_TESTS); do \
 .PHONY: all lib lib-track header header-check test test-rest loom-quiet cargo-test loom c-test link-check \
         consumer-test python-test example bench chart callgrind-bytes callgrind-chunk callgrind asan valgrind \
         examples-hooks bench-hooks \
-        wrong-asan wrong-valgrind track-stress fuzz miri lint clean
+        wrong-asan wrong-valgrind track-stress stress fuzz fuzz-track miri lint clean
 
 # The library only: no dev-dependency is built and no file is written
 # outside the target directory. include/arn.h is committed; `make header`
@@ -177,14 +177,26 @@ valgrind: lib-track | $(BUILD)
 	@$(MAKE) --no-print-directory wrong-valgrind track-stress
 
 # The thread-safe families' two-thread tests (fixed and buddy byte arenas,
-# chunk slices) built with the tracking layer and run under memcheck, which
-# sees arn's own accesses as well as the tests': a slot poisoned after
-# another thread got it, or read after it went back, is an error here.
+# chunk slices, frozen bytes, the handle table) built with the tracking
+# layer and run under memcheck, which sees arn's own accesses as well as
+# the tests': a slot poisoned after another thread got it, or read after it
+# went back, is an error here. Then the containers' tests, whose spare
+# capacity and old blocks are poisoned in that build: arn must never touch
+# them itself.
 track-stress: | $(BUILD)
 	@bin=$$(CARGO_TARGET_DIR=$(TARGET)/track $(CARGO) test --release --features track --lib --no-run 2>&1 \
 	  | sed -n 's/.*(\(.*deps\/arn-[^)]*\)).*/\1/p' | head -n 1); \
 	  valgrind -q --error-exitcode=1 $$bin --test-threads=1 two_threads_trade_bytes \
-	    slices_cloned_and_dropped_on_other_threads last_handles_race_on_two_threads
+	    slices_cloned_and_dropped_on_other_threads last_handles_race_on_two_threads \
+	    threads_share_and_drop_at_once handles_made_on_one_thread_are_freed_on_another && \
+	  PROPTEST_CASES=16 valgrind -q --error-exitcode=1 $$bin --test-threads=1 collections::
+
+# Limits too heavy for `make test`: the real handle table filled with
+# 2^24 live objects (about 2 GB of slots, a few seconds in release), its
+# clean error checked and every slot given back.
+stress:
+	$(CARGO) test --release --lib -- --ignored --exact --nocapture --test-threads=1 \
+	  ffi::handle::tests::the_global_table_fills_up_cleanly_and_works_afterwards
 
 # The misuse suite alone (c_tests/wrong/run.sh says what it checks).
 wrong-asan: lib-track | $(BUILD)
@@ -199,11 +211,20 @@ wrong-valgrind: lib-track | $(BUILD)
 # with stable Rust (tests/fuzz_corpus.rs).
 FUZZ_TIME    ?= 600
 FUZZ_TARGETS := calls grow_trace byte_arenas
+FUZZ_ARGS     = -max_total_time=$(FUZZ_TIME) -max_len=2048 -len_control=0 -rss_limit_mb=4096 \
+                -malloc_limit_mb=4096 -print_final_stats=1
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
-	  ASAN_OPTIONS=allocator_may_return_null=1 $(CARGO) +nightly fuzz run $$t -- \
-	    -max_total_time=$(FUZZ_TIME) -max_len=2048 -len_control=0 -rss_limit_mb=4096 -malloc_limit_mb=4096 \
-	    -print_final_stats=1; \
+	  ASAN_OPTIONS=allocator_may_return_null=1 $(CARGO) +nightly fuzz run $$t -- $(FUZZ_ARGS); \
+	done
+
+# The same with the tracking layer built in and AddressSanitizer's
+# interface exported for it to find: arn's own accesses to memory it
+# poisoned are reported too, not only the bodies'.
+fuzz-track:
+	@set -e; cd fuzz; for t in $(FUZZ_TARGETS); do \
+	  RUSTFLAGS="-C link-arg=-Wl,--export-dynamic" ASAN_OPTIONS=allocator_may_return_null=1 \
+	    $(CARGO) +nightly fuzz run --features track $$t -- $(FUZZ_ARGS); \
 	done
 
 # Criterion, side by side with bumpalo, malloc and arena-alligator, after

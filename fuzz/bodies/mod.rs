@@ -14,7 +14,9 @@
 //!   code (never a caught panic) with a message.
 //! - [`grow_trace`]: malloc / zeroed malloc / realloc / free traces of the
 //!   growing arena, checked against a shadow copy of every live block
-//!   (contents, alignment, no overlap).
+//!   (contents, alignment, no overlap), with the malloc edges (free of
+//!   NULL, 0 bytes, realloc of NULL and to 0 bytes): each either fails
+//!   cleanly or acts as malloc does, and the shadow follows.
 //! - [`byte_arenas`]: buffers and frozen bytes of the fixed and buddy byte
 //!   arenas, written, frozen, cloned, sliced and dropped in any order, and
 //!   checked against a shadow copy.
@@ -889,7 +891,12 @@ fn step_all(inp: &mut Input, w: &mut World, local: *mut u8) -> Option<()> {
                                 failed("mapgt");
                             }
                         }
-                        _ => status("maprm", c::maprm(m, key.as_ptr().cast(), key.len())),
+                        _ => {
+                            // 1 when the key was there, 0 when it was not.
+                            if c::maprm(m, key.as_ptr().cast(), key.len()) < 0 {
+                                failed("maprm");
+                            }
+                        }
                     }
                     c::mapln(m);
                     c::arnec();
@@ -1034,6 +1041,12 @@ fn trace(inp: &mut Input, g: u64, live: &mut Vec<Block>) -> Option<()> {
                     b.check(b.size);
                     status("grwfe", c::grwfe(g, b.p.cast()));
                 }
+                7 if op / 8 % 2 == 1 => {
+                    let align = ALIGNS[op as usize / 16 % ALIGNS.len()];
+                    if let Some(b) = malloc_edge(g, size % 4, align, live, inp)? {
+                        live.push(b);
+                    }
+                }
                 7 => {
                     // A pointer it never handed out: refused, nothing changes.
                     let mut local = 0u64;
@@ -1055,8 +1068,81 @@ fn trace(inp: &mut Input, g: u64, live: &mut Vec<Block>) -> Option<()> {
     Some(())
 }
 
+/// The malloc edges, `which` of: `grwfe(NULL)`, `grwal` of 0 bytes,
+/// `grwre(NULL, n)`, `grwre(p, 0)`. Each may either fail with an error
+/// and change nothing (the arena's first behaviour) or act as malloc does
+/// (freeing NULL does nothing; 0 bytes get a unique smallest block;
+/// `grwre(NULL, n)` allocates; `grwre(p, 0)` frees `p` and returns NULL
+/// with no error), and the shadow follows whichever happened, keyed on the
+/// result and the last error. Returns a block to add to `live`.
+///
+/// # Safety
+///
+/// `g` is live and `live` holds its blocks.
+unsafe fn malloc_edge(
+    g: u64,
+    which: usize,
+    align: usize,
+    live: &mut Vec<Block>,
+    inp: &mut Input,
+) -> Option<Option<Block>> {
+    // SAFETY (every call): the caller's promise; NULL is what is tested.
+    unsafe {
+        c::arnec();
+        match which {
+            0 => status("grwfe(NULL)", c::grwfe(g, std::ptr::null_mut())),
+            1 => {
+                let p = c::grwal(g, 0, align).cast::<u8>();
+                if p.is_null() {
+                    failed("grwal(0)");
+                    return Some(None);
+                }
+                assert_eq!(c::arner(), 0, "grwal(0) succeeded with an error set");
+                assert_eq!(p as usize % align.max(16), 0, "grwal(0) alignment {align}");
+                let unique = live.iter().all(|b| b.p != p);
+                assert!(unique, "grwal(0) returned a live block");
+                return Some(Some(Block {
+                    p,
+                    size: 0,
+                    seed: 0,
+                }));
+            }
+            2 => {
+                let n = 1 + inp.byte()? as usize;
+                let p = ptr("grwre(NULL)", c::grwre(g, std::ptr::null_mut(), n)).cast::<u8>();
+                if p.is_null() {
+                    return Some(None);
+                }
+                assert_eq!(p as usize % 16, 0, "grwre(NULL) alignment");
+                let b = Block {
+                    p,
+                    size: n,
+                    seed: n as u8,
+                };
+                b.fill();
+                return Some(Some(b));
+            }
+            _ if !live.is_empty() => {
+                let i = inp.below(live.len())?;
+                let q = c::grwre(g, live[i].p.cast(), 0);
+                assert!(q.is_null(), "grwre(p, 0) returned a block");
+                if c::arner() == 0 {
+                    live.swap_remove(i); // freed
+                } else {
+                    failed("grwre(p, 0)");
+                    live[i].check(live[i].size); // untouched
+                }
+            }
+            _ => {}
+        }
+    }
+    Some(None)
+}
+
 fn no_overlap(live: &[Block]) {
-    let mut spans: Vec<(usize, usize)> = live.iter().map(|b| (b.p as usize, b.size)).collect();
+    // A block of 0 bytes still has an address of its own.
+    let mut spans: Vec<(usize, usize)> =
+        live.iter().map(|b| (b.p as usize, b.size.max(1))).collect();
     spans.sort_unstable();
     for w in spans.windows(2) {
         assert!(w[0].0 + w[0].1 <= w[1].0, "blocks overlap: {:?}", w);

@@ -15,6 +15,7 @@ use hashbrown::HashTable;
 use crate::error::{Error, Result};
 use crate::grow::{ArenaAlloc, GrowArena};
 
+use super::hold::{Hold, room};
 use super::table::{Bound, TableAlloc, capacity_of, hash_of, new_seed};
 
 /// A hash map whose table lives in one block of an arena.
@@ -319,19 +320,26 @@ impl ByteStr {
         let layout =
             Layout::from_size_align(len, 1).map_err(|_| Error::invalid(format!("{len} bytes")))?;
         let ptr = arena.alloc(layout)?;
+        crate::track::handed_out(ptr.as_ptr(), len);
+        // The rest of the arena's block: a read past the value is reported.
+        // SAFETY: `len` is inside the block.
+        let tail = unsafe { ptr.as_ptr().add(len) };
+        crate::track::taken_back(tail, room(arena, ptr.as_ptr(), len) - len);
         // SAFETY: the caller's promise; the new block cannot overlap a
         // source the caller still owns.
         unsafe { ptr::copy_nonoverlapping(src, ptr.as_ptr(), len) };
         Ok(ByteStr { ptr, len })
     }
 
+    /// Gives the block back through the map's `hold`.
+    ///
     /// # Safety
     ///
     /// The block was not freed, `arena` is the one it came from.
-    unsafe fn free(self, arena: &dyn ArenaAlloc) {
+    unsafe fn free(self, arena: &dyn ArenaAlloc, hold: &mut Hold) {
         if self.len > 0 {
             // SAFETY: the caller's promise.
-            let freed = unsafe { arena.free(self.ptr) };
+            let freed = unsafe { hold.free(arena, self.ptr, self.len) };
             debug_assert!(freed.is_ok(), "map bytes refused: {freed:?}");
         }
     }
@@ -383,6 +391,9 @@ type ByteTable = HashTable<(ByteStr, ByteStr), TableAlloc<Bound>>;
 pub(crate) struct ByteMap {
     table: ManuallyDrop<ByteTable>,
     seed: u64,
+    /// Key and value blocks given up (the tracking build keeps them
+    /// poisoned for a while).
+    old: Hold,
 }
 
 impl ByteMap {
@@ -391,6 +402,7 @@ impl ByteMap {
         let mut m = ByteMap {
             table: ManuallyDrop::new(HashTable::new_in(TableAlloc::new(Bound::default()))),
             seed: new_seed(arena as *const dyn ArenaAlloc as *const u8 as usize),
+            old: Hold::default(),
         };
         let seed = m.seed;
         m.with(arena, |t| {
@@ -442,7 +454,7 @@ impl ByteMap {
             let v = unsafe { ByteStr::copy_in(arena, val.as_ptr(), val.len()) }?;
             let old = mem::replace(old, v);
             // SAFETY: the replaced value's block, no longer referenced.
-            unsafe { old.free(arena) };
+            unsafe { old.free(arena, &mut self.old) };
             return Ok(());
         }
         // SAFETY: the caller's promise.
@@ -452,7 +464,7 @@ impl ByteMap {
             Ok(k) => k,
             Err(e) => {
                 // SAFETY: the value block made above, referenced nowhere.
-                unsafe { v.free(arena) };
+                unsafe { v.free(arena, &mut self.old) };
                 return Err(e);
             }
         };
@@ -465,8 +477,8 @@ impl ByteMap {
         if added.is_err() {
             // SAFETY: both blocks made above, referenced nowhere.
             unsafe {
-                k.free(arena);
-                v.free(arena);
+                k.free(arena, &mut self.old);
+                v.free(arena, &mut self.old);
             }
         }
         added
@@ -513,8 +525,8 @@ impl ByteMap {
         let ((k, v), _) = entry.remove();
         // SAFETY: the removed entry's blocks.
         unsafe {
-            k.free(arena);
-            v.free(arena);
+            k.free(arena, &mut self.old);
+            v.free(arena, &mut self.old);
         }
         true
     }
@@ -528,8 +540,8 @@ impl ByteMap {
         for &(k, v) in self.table.iter() {
             // SAFETY: each entry's blocks, forgotten by the clear below.
             unsafe {
-                k.free(arena);
-                v.free(arena);
+                k.free(arena, &mut self.old);
+                v.free(arena, &mut self.old);
             }
         }
         self.table.clear();
@@ -571,6 +583,13 @@ impl ByteMap {
         found
     }
 
+    /// How many given-up key and value blocks the map holds (tracking
+    /// build).
+    #[cfg(test)]
+    pub(super) fn held(&self) -> usize {
+        self.old.len()
+    }
+
     /// Frees every block of the map.
     ///
     /// # Safety
@@ -578,7 +597,11 @@ impl ByteMap {
     /// `arena` is the map's, not reset since the map was made.
     pub(crate) unsafe fn free(mut self, arena: &dyn ArenaAlloc) {
         // SAFETY: the caller's promise.
-        unsafe { self.clear(arena) };
+        unsafe {
+            self.clear(arena);
+            let released = self.old.release(arena);
+            debug_assert!(released.is_ok(), "map bytes refused: {released:?}");
+        }
         // SAFETY: the table is taken once, here, and dropped with its
         // allocator bound to its own arena, so its block goes back there.
         let table = unsafe { ManuallyDrop::take(&mut self.table) };

@@ -8,6 +8,7 @@
 
 mod audit;
 pub(crate) mod ffi;
+mod hold;
 mod map;
 mod table;
 mod vec;

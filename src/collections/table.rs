@@ -163,6 +163,10 @@ unsafe impl<R: Reach> Allocator for TableAlloc<R> {
         }
         match self.reach.arena().alloc(layout) {
             Ok(p) => {
+                // The growing arena does not unpoison what it hands out
+                // yet; a reset with containers alive leaves their poison
+                // behind. The table is written by arn itself: open it.
+                crate::track::open(p.as_ptr(), layout.size());
                 self.previous.set(self.block.replace(Some(p)));
                 Ok(NonNull::slice_from_raw_parts(p, layout.size()))
             }

@@ -8,8 +8,10 @@ use std::mem;
 use std::ops::{Deref, DerefMut};
 use std::ptr::{self, NonNull};
 
+use super::hold::{Hold, room};
 use crate::error::{Error, Result};
 use crate::grow::{ArenaAlloc, GrowArena};
+use crate::track;
 
 /// A block of `bytes` bytes aligned to `align`: a new one when `old` is
 /// `None`, else `old` grown (in place when the arena can, else moved).
@@ -31,6 +33,50 @@ fn block<A: ArenaAlloc + ?Sized>(
         // when this succeeds.
         Some(p) => unsafe { arena.realloc(p, align, bytes) },
     }
+}
+
+/// A vector's storage grown to `bytes` bytes of which the first `used`
+/// hold elements; `old` is the storage so far (`None` before the first
+/// growth), `old_bytes` long. In the normal build this is [`block`]
+/// (growing in place when the arena can). In the tracking build growth
+/// always moves, so that the old storage stays poisoned in `hold` for a
+/// while and a pointer kept across the growth is reported; the spare
+/// capacity past `used` is poisoned, to the end of the arena's block.
+/// On error `old` is untouched.
+///
+/// # Safety
+///
+/// `old`, when given, is the container's live block of `arena` with
+/// `used <= old_bytes` initialised bytes; the caller forgets it when this
+/// succeeds.
+#[inline]
+unsafe fn regrow<A: ArenaAlloc + ?Sized>(
+    arena: &A,
+    hold: &mut Hold,
+    old: Option<NonNull<u8>>,
+    old_bytes: usize,
+    used: usize,
+    align: usize,
+    bytes: usize,
+) -> Result<NonNull<u8>> {
+    if !track::ON {
+        let _ = (hold, old_bytes, used);
+        return block(arena, old, align, bytes);
+    }
+    let p = block(arena, None, align, bytes)?;
+    track::open(p.as_ptr(), bytes);
+    if let Some(old) = old {
+        // SAFETY: both blocks are live and distinct; `used` initialised
+        // bytes of the old one fit in the new one (`bytes` only grows).
+        unsafe { ptr::copy_nonoverlapping(old.as_ptr(), p.as_ptr(), used) };
+        // SAFETY: the caller's promise; the old block is used no more.
+        let held = unsafe { hold.free(arena, old, old_bytes) };
+        debug_assert!(held.is_ok(), "old vector storage refused: {held:?}");
+    }
+    // SAFETY: `used <= bytes`, inside the new block.
+    let spare = unsafe { p.as_ptr().add(used) };
+    track::taken_back(spare, room(arena, p.as_ptr(), bytes) - used);
+    Ok(p)
 }
 
 /// The capacity to grow to for `needed` elements with `cap` now: at least
@@ -74,6 +120,7 @@ pub struct ArenaVec<'a, T, A: ArenaAlloc + ?Sized = GrowArena> {
     len: usize,
     cap: usize,
     arena: &'a A,
+    old: Hold,
     _own: PhantomData<T>,
 }
 
@@ -94,6 +141,7 @@ impl<'a, T, A: ArenaAlloc + ?Sized> ArenaVec<'a, T, A> {
             len: 0,
             cap: if Self::ZST { usize::MAX } else { 0 },
             arena,
+            old: Hold::default(),
             _own: PhantomData,
         }
     }
@@ -153,7 +201,21 @@ impl<'a, T, A: ArenaAlloc + ?Sized> ArenaVec<'a, T, A> {
             .filter(|&b| b <= isize::MAX as usize)
             .ok_or_else(|| too_large("ArenaVec", cap, size))?;
         let old = (self.cap > 0).then(|| self.ptr.cast());
-        let p = block(self.arena, old, mem::align_of::<T>(), bytes)?;
+        let (old_bytes, used) = (self.cap * size, self.len * size);
+        let align = mem::align_of::<T>();
+        // SAFETY: the vector's own block with `len` elements; replaced
+        // below when this succeeds.
+        let p = unsafe {
+            regrow(
+                self.arena,
+                &mut self.old,
+                old,
+                old_bytes,
+                used,
+                align,
+                bytes,
+            )
+        }?;
         self.ptr = p.cast();
         self.cap = cap;
         Ok(())
@@ -167,7 +229,11 @@ impl<'a, T, A: ArenaAlloc + ?Sized> ArenaVec<'a, T, A> {
             self.reserve(1)?;
         }
         // SAFETY: `len < cap`, so the slot is inside the storage.
-        unsafe { self.ptr.as_ptr().add(self.len).write(value) };
+        unsafe {
+            let slot = self.ptr.as_ptr().add(self.len);
+            track::handed_out(slot.cast(), mem::size_of::<T>());
+            slot.write(value);
+        }
         self.len += 1;
         Ok(())
     }
@@ -180,7 +246,12 @@ impl<'a, T, A: ArenaAlloc + ?Sized> ArenaVec<'a, T, A> {
         self.len -= 1;
         // SAFETY: the element at the old `len - 1` was initialised and is
         // now outside the vector.
-        Some(unsafe { self.ptr.as_ptr().add(self.len).read() })
+        unsafe {
+            let slot = self.ptr.as_ptr().add(self.len);
+            let value = slot.read();
+            track::taken_back(slot.cast(), mem::size_of::<T>());
+            Some(value)
+        }
     }
 
     /// Replaces the element at `index`, returning the old one.
@@ -210,6 +281,7 @@ impl<'a, T, A: ArenaAlloc + ?Sized> ArenaVec<'a, T, A> {
             let value = p.read();
             ptr::copy(p.add(1), p, self.len - index - 1);
             self.len -= 1;
+            track::taken_back(self.ptr.as_ptr().add(self.len).cast(), mem::size_of::<T>());
             Ok(value)
         }
     }
@@ -252,6 +324,7 @@ impl<'a, T, A: ArenaAlloc + ?Sized> ArenaVec<'a, T, A> {
         self.len = 0;
         // SAFETY: the first `len` elements were initialised.
         unsafe { ptr::drop_in_place(ptr::slice_from_raw_parts_mut(self.ptr.as_ptr(), len)) };
+        track::taken_back(self.ptr.as_ptr().cast(), len * mem::size_of::<T>());
     }
 
     /// Appends clones of `items`; on error (no memory) nothing is added.
@@ -260,6 +333,9 @@ impl<'a, T, A: ArenaAlloc + ?Sized> ArenaVec<'a, T, A> {
         T: Clone,
     {
         self.reserve(items.len())?;
+        // SAFETY: reserved: the slots are inside the storage.
+        let slots = unsafe { self.ptr.as_ptr().add(self.len) };
+        track::handed_out(slots.cast(), mem::size_of_val(items));
         for x in items {
             // SAFETY: reserved above; `len` moves after each write, so a
             // panicking `clone` leaves a valid vector.
@@ -303,7 +379,16 @@ impl<T, A: ArenaAlloc + ?Sized> DerefMut for ArenaVec<'_, T, A> {
 impl<T, A: ArenaAlloc + ?Sized> Drop for ArenaVec<'_, T, A> {
     fn drop(&mut self) {
         self.clear();
+        // SAFETY: the vector's old blocks, from its arena.
+        let released = unsafe { self.old.release(self.arena) };
+        debug_assert!(
+            released.is_ok(),
+            "ArenaVec old storage refused: {released:?}"
+        );
         if self.has_storage() {
+            // The arena may write into the block it gets back.
+            let p = self.ptr.as_ptr().cast();
+            track::open(p, room(self.arena, p, self.cap * mem::size_of::<T>()));
             // SAFETY: the vector's own block, used no more. A failure can
             // only mean the arena no longer knows the block; there is
             // nothing better to do in a drop than to leave it.
@@ -348,6 +433,7 @@ pub(crate) struct ByteVec {
     len: usize,
     cap: usize,
     elem: usize,
+    old: Hold,
 }
 
 // SAFETY: the storage is plain bytes owned by this vector.
@@ -370,6 +456,7 @@ impl ByteVec {
             len: 0,
             cap: 0,
             elem,
+            old: Hold::default(),
         };
         if capacity > 0 {
             v.grow_to(arena, capacity)?;
@@ -396,7 +483,21 @@ impl ByteVec {
             .checked_mul(self.elem)
             .filter(|&b| b <= isize::MAX as usize)
             .ok_or_else(|| too_large("vector", cap, self.elem))?;
-        self.ptr = Some(block(arena, self.ptr, Self::ALIGN, bytes)?);
+        let (old_bytes, used) = (self.cap * self.elem, self.len * self.elem);
+        // SAFETY: the vector's own block with `len` elements; replaced
+        // below when this succeeds.
+        let p = unsafe {
+            regrow(
+                arena,
+                &mut self.old,
+                self.ptr,
+                old_bytes,
+                used,
+                Self::ALIGN,
+                bytes,
+            )
+        }?;
+        self.ptr = Some(p);
         self.cap = cap;
         Ok(())
     }
@@ -474,6 +575,7 @@ impl ByteVec {
         // fine, as it is for `ptr::copy`).
         unsafe {
             let dst = base.as_ptr().add(index * self.elem);
+            track::handed_out(dst, self.elem);
             match self.elem {
                 4 => dst
                     .cast::<u32>()
@@ -524,6 +626,8 @@ impl ByteVec {
         // SAFETY: the elements after `index` are inside the storage.
         unsafe { ptr::copy(p.add(self.elem), p, (self.len - index - 1) * self.elem) };
         self.len -= 1;
+        // SAFETY: the last slot, inside the storage.
+        track::taken_back(unsafe { p.add((self.len - index) * self.elem) }, self.elem);
         Ok(())
     }
 
@@ -561,6 +665,9 @@ impl ByteVec {
 
     /// Forgets every element; the storage stays.
     pub(crate) fn clear(&mut self) {
+        if let Some(p) = self.ptr {
+            track::taken_back(p.as_ptr(), self.len * self.elem);
+        }
         self.len = 0;
     }
 
@@ -586,15 +693,27 @@ impl ByteVec {
             .collect())
     }
 
+    /// How many old blocks the vector holds (tracking build).
+    #[cfg(test)]
+    pub(super) fn held(&self) -> usize {
+        self.old.len()
+    }
+
     /// Gives the storage back to `arena`.
     ///
     /// # Safety
     ///
     /// `arena` is the one the storage came from, not reset since.
-    pub(crate) unsafe fn free(self, arena: &dyn ArenaAlloc) -> Result<()> {
+    pub(crate) unsafe fn free(mut self, arena: &dyn ArenaAlloc) -> Result<()> {
+        // SAFETY: the caller's promise.
+        unsafe { self.old.release(arena) }?;
         match self.ptr {
-            // SAFETY: the caller's promise; `self` is consumed.
-            Some(p) => unsafe { arena.free(p) },
+            Some(p) => {
+                // The arena may write into the block it gets back.
+                track::open(p.as_ptr(), room(arena, p.as_ptr(), self.cap * self.elem));
+                // SAFETY: the caller's promise; `self` is consumed.
+                unsafe { arena.free(p) }
+            }
             None => Ok(()),
         }
     }

@@ -407,3 +407,58 @@ fn the_global_cache_is_given_back_on_thread_exit() {
     .unwrap();
     assert_eq!(rx.recv().unwrap(), (0, true));
 }
+
+/// The real table, filled: 2^24 live objects in 2 GB of slots. The next
+/// insert fails with the table's `Full` error, and a C call that makes a
+/// handle fails cleanly with `ARN_E_CAPACITY` and a message; one free
+/// later both work again, every object comes back with its own value, and
+/// the table serves as before. Too heavy for `make test`: `make stress`
+/// runs it alone, in release.
+#[test]
+#[ignore = "fills the global table (2 GB); `make stress` runs it alone"]
+fn the_global_table_fills_up_cleanly_and_works_afterwards() {
+    use crate::bump::ffi::{bmpfr, bmpmk};
+    use crate::ffi::last_error::{arnec, arnem, arner};
+
+    let start = std::time::Instant::now();
+    let mut hs = Vec::with_capacity(MAX_SLOTS as usize);
+    let full = loop {
+        match insert(Thing(hs.len() as u32)) {
+            Ok(h) => hs.push(h),
+            Err(e) => break e,
+        }
+    };
+    eprintln!("{} live objects in {:?}: {full}", hs.len(), start.elapsed());
+    assert!(
+        matches!(full, Error::Full { capacity, .. } if capacity as u64 == MAX_SLOTS),
+        "{full:?}"
+    );
+    // Run alone, nothing else holds a slot.
+    assert_eq!(hs.len() as u64, MAX_SLOTS);
+    assert_eq!(bmpmk(64), 0, "a handle past the last slot");
+    assert_eq!(arner(), crate::error::ARN_E_CAPACITY);
+    // SAFETY: a NUL-terminated string, valid until the next failed call.
+    let msg = unsafe { std::ffi::CStr::from_ptr(arnem()) }
+        .to_string_lossy()
+        .into_owned();
+    eprintln!("bmpmk on a full table: {msg}");
+    assert!(
+        msg.contains("bmpmk") && msg.contains("handle table"),
+        "{msg}"
+    );
+    arnec();
+    // One slot back: C calls work again.
+    let last = hs.pop().unwrap();
+    assert_eq!(remove::<Thing>(last).unwrap().0, hs.len() as u32);
+    let b = bmpmk(64);
+    assert_ne!(b, 0);
+    assert_eq!(bmpfr(b), 0);
+    for (i, h) in hs.into_iter().enumerate() {
+        assert_eq!(remove::<Thing>(h).unwrap().0, i as u32);
+    }
+    let h = insert(Thing(7)).unwrap();
+    // SAFETY: the object lives until the remove below.
+    assert_eq!(unsafe { get::<Thing>(h).unwrap().as_ref() }.0, 7);
+    assert_eq!(remove::<Thing>(h).unwrap().0, 7);
+    eprintln!("filled, checked and emptied in {:?}", start.elapsed());
+}
