@@ -11,6 +11,7 @@ use super::frames::{Frames, NONE};
 use super::side::{CACHED, FREED, LIVE, Raw, SIZE, Side, USED, code};
 use crate::error::{Error, Result};
 use crate::mem::ARN_MAX_ALIGN as MAX_ALIGN;
+use crate::track;
 
 /// Counters of a growing arena (`arn_grow_stats` in C), kept as blocks
 /// move, so reading them costs the same however many blocks there are.
@@ -60,6 +61,47 @@ pub(super) const NIL: u64 = u64::MAX;
 const QUARANTINE: usize = 64;
 /// Entries of the cache of chunks found last.
 const NEAR: usize = 256;
+/// Granules of poisoned red zone at the end of every small block in the
+/// tracking build, so that running off a block is reported instead of
+/// landing in the next (0 in the normal build). They count in the
+/// block's granules, not in its usable size.
+pub(super) const RED: usize = track::RED >> GRANULE_SHIFT;
+
+/// The usable bytes of a small block of `n` granules (its red zone left
+/// out).
+#[inline(always)]
+pub(super) fn usable_of(n: usize) -> usize {
+    (n - RED) << GRANULE_SHIFT
+}
+
+/// Reads the link word at `p`, in a free block, which the tracking build
+/// keeps poisoned: lifted for the read, so that arn never trips the
+/// checkers it feeds.
+///
+/// # Safety
+///
+/// `p` is an aligned word inside a free block of the arena.
+#[inline(always)]
+pub(super) unsafe fn load(p: *const u64) -> u64 {
+    track::handed_out(p.cast(), 8);
+    // SAFETY: the caller's promise.
+    let v = unsafe { p.read() };
+    track::taken_back(p.cast(), 8);
+    v
+}
+
+/// Writes the link word `v` at `p`, in a free block, as [`load`] reads it.
+///
+/// # Safety
+///
+/// As for [`load`].
+#[inline(always)]
+pub(super) unsafe fn store(p: *mut u64, v: u64) {
+    track::open(p.cast(), 8);
+    // SAFETY: the caller's promise.
+    unsafe { p.write(v) };
+    track::taken_back(p.cast(), 8);
+}
 
 /// A chunk found lately: its range, id and side table (an empty range
 /// when unused; a null table for a large block's chunk).
@@ -357,14 +399,19 @@ impl Core {
     /// `None` sends it to [`alloc_slow`](Self::alloc_slow).
     #[inline(always)]
     pub(super) fn alloc(&mut self, size: usize, align: usize) -> Option<NonNull<u8>> {
-        if align <= ARN_GROW_GRANULE && size <= QUICK * ARN_GROW_GRANULE {
-            let n = granules(size);
+        if align <= ARN_GROW_GRANULE && size <= (QUICK - RED) * ARN_GROW_GRANULE {
+            let n = granules(size) + RED;
             let head = self.quick[n];
             if head != NIL {
-                return self.pop_quick(n, head).map(|(_, _, p)| p);
+                return self.pop_quick(n, head).map(|(_, _, p)| {
+                    track::handed_out(p.as_ptr(), usable_of(n));
+                    p
+                });
             }
             if self.ext.end - self.ext.top >= n {
-                return Some(self.carve(n).2);
+                let p = self.carve(n).2;
+                track::handed_out(p.as_ptr(), usable_of(n));
+                return Some(p);
             }
         }
         None
@@ -388,7 +435,7 @@ impl Core {
         unsafe { *c.side.raw().live() += 1 };
         // SAFETY: a cached block of ours (the side table says so): its
         // first word holds the next link.
-        self.quick[n] = unsafe { p.cast::<u64>().read() };
+        self.quick[n] = unsafe { load(p.cast::<u64>()) };
         self.qlen[n] -= 1;
         // SAFETY: inside a chunk, so not null.
         Some((id, g, unsafe { NonNull::new_unchecked(p) }))
@@ -444,7 +491,7 @@ impl Core {
         if span > self.large {
             return Err(Need::Large(span));
         }
-        let n = granules(size);
+        let n = granules(size) + RED;
         let extra = pad >> GRANULE_SHIFT;
         let (id, g) = match self.take_small(n + extra) {
             Some(b) => b,
@@ -462,8 +509,10 @@ impl Core {
         } else {
             g
         };
+        let p = self.chunks[id].at(g);
+        track::handed_out(p, usable_of(n));
         // SAFETY: inside a chunk, so not null.
-        Ok(unsafe { NonNull::new_unchecked(self.chunks[id].at(g)) })
+        Ok(unsafe { NonNull::new_unchecked(p) })
     }
 
     /// Makes chunk `chunk` (from the memory source or a spare, with a
@@ -505,6 +554,7 @@ impl Core {
         self.n.large_bytes += chunk.size;
         self.n.large_live += chunk.size - at;
         self.n.allocations += 1;
+        track::handed_out(block, chunk.end() - block as usize);
         self.add_chunk(chunk);
         // SAFETY: inside the chunk.
         unsafe { NonNull::new_unchecked(block) }
@@ -706,11 +756,13 @@ impl Core {
             *live -= 1;
             *live
         };
+        let block = e.base.wrapping_add(off);
+        track::taken_back(block, n << GRANULE_SHIFT);
         // SAFETY: the block is ours again and at least 16 bytes, aligned
         // to 16: room for the link. Written through the chunk's pointer,
         // not `p`, whose provenance may cover less than the block (a `Box`
         // of a smaller value).
-        unsafe { e.base.add(off).cast::<u64>().write(self.quick[n]) };
+        unsafe { store(block.cast::<u64>(), self.quick[n]) };
         self.quick[n] = pack(e.id, g);
         self.qlen[n] += 1;
         self.n.frees += 1;
@@ -807,7 +859,7 @@ impl Core {
     /// The usable size of the live block at `p`.
     pub(super) fn usable(&mut self, p: *const u8) -> Result<usize> {
         Ok(match self.live(p)? {
-            Block::Small { n, .. } => n << GRANULE_SHIFT,
+            Block::Small { n, .. } => usable_of(n),
             Block::Large { id } => self.chunks[id].end() - p as usize,
         })
     }
@@ -817,7 +869,7 @@ impl Core {
     pub(super) fn resize(&mut self, p: *mut u8, align: usize, new_size: usize) -> Result<Resize> {
         let block = self.live(p)?;
         let usable = match block {
-            Block::Small { n, .. } => n << GRANULE_SHIFT,
+            Block::Small { n, .. } => usable_of(n),
             Block::Large { id } => self.chunks[id].end() - p as usize,
         };
         if p as usize % align != 0 || new_size > self.large {
@@ -830,13 +882,20 @@ impl Core {
         }
         match block {
             Block::Small { id, g, n } => {
-                let m = granules(new_size);
+                let m = granules(new_size) + RED;
                 // SAFETY: not null.
                 let p = unsafe { NonNull::new_unchecked(p) };
                 if m == n || (m < n && self.shrink_small(id, g, n, m)) {
+                    // A shrunk block's tail was poisoned as it was freed;
+                    // its new red zone is poisoned here.
+                    let red = if m < n { RED << GRANULE_SHIFT } else { 0 };
+                    track::taken_back(p.as_ptr().wrapping_add(usable_of(m)), red);
                     return Ok(Resize::Done(p));
                 }
                 if m > n && self.grow_small(id, g, n, m) {
+                    // The old red zone and the granules taken.
+                    let more = (m - n) << GRANULE_SHIFT;
+                    track::handed_out(p.as_ptr().wrapping_add(usable_of(n)), more);
                     return Ok(Resize::Done(p));
                 }
                 Ok(Resize::Move { usable })
@@ -881,6 +940,7 @@ impl Core {
     /// The memory source did not resize chunk `id`: it is found again.
     pub(super) fn unresized(&mut self, id: usize) {
         let c = &self.chunks[id];
+        mark_large(c);
         self.frames.add(id as u32, c.base as usize, c.size);
     }
 
@@ -906,6 +966,7 @@ impl Core {
         self.n.large_live = self.n.large_live - (old_size - at) + (size - at);
         self.quarantine
             .forget_within(base.as_ptr() as usize, size, |_| {});
+        mark_large(&self.chunks[id]);
         self.frames.add(id as u32, base.as_ptr() as usize, size);
         // SAFETY: inside the chunk.
         unsafe { NonNull::new_unchecked(block) }
@@ -943,6 +1004,7 @@ impl Core {
             if c.base.is_null() {
                 continue;
             }
+            track::taken_back(c.base, c.size);
             if c.block.is_null() && self.spare.len() < self.retain {
                 c.side.clear();
                 self.n.spare_bytes += c.size;
@@ -995,6 +1057,16 @@ impl Core {
             chunks_returned: n.returned,
         }
     }
+}
+
+/// Tells the checkers about the chunk of a large block, which the memory
+/// source just resized (or failed to resize, after the arena opened it
+/// for the source): poisoned before the block, the block handed out to
+/// the chunk's end.
+#[inline(always)]
+fn mark_large(c: &Chunk) {
+    track::fresh(c.base, c.size);
+    track::handed_out(c.block, c.end() - c.block as usize);
 }
 
 /// A large block's chunk shrinks through the memory source only when this
