@@ -317,6 +317,7 @@ impl Core {
         self.n.small_used += n << GRANULE_SHIFT;
         self.n.allocations += 1;
         self.n.reused += 1;
+        self.n.blocks(1);
         (id, g)
     }
 
@@ -354,6 +355,7 @@ impl Core {
                 let next = unsafe { load(block) };
                 if pick(r) {
                     self.set_link(n, at, next);
+                    self.n.blocks(-1);
                     self.release(id, g, n, FREED);
                 } else {
                     at = r;

@@ -266,6 +266,40 @@ pub(super) struct Counters {
     pub(super) shrunk: u64,
     pub(super) resets: u64,
     pub(super) returned: u64,
+    /// Small blocks live or cached, counted in the tracking build only, so
+    /// that their red zones are left out of `bytes_live`.
+    #[cfg(feature = "track")]
+    pub(super) blocks: usize,
+}
+
+impl Counters {
+    /// A small block became live (`1`) or went back (`-1`), or every one
+    /// went (`0`): counted in the tracking build only.
+    #[inline(always)]
+    pub(super) fn blocks(&mut self, change: isize) {
+        #[cfg(feature = "track")]
+        {
+            self.blocks = if change == 0 {
+                0
+            } else {
+                self.blocks.wrapping_add_signed(change)
+            };
+        }
+        let _ = change;
+    }
+
+    /// Bytes of the red zones of the live small blocks, `cached` of the
+    /// blocks counted being cached (0 outside the tracking build).
+    #[inline(always)]
+    fn red_bytes(&self, cached: u64) -> usize {
+        #[cfg(feature = "track")]
+        return (self.blocks - cached as usize) * (RED << GRANULE_SHIFT);
+        #[cfg(not(feature = "track"))]
+        {
+            let _ = cached;
+            0
+        }
+    }
 }
 
 /// What the arena remembers of memory it let go of, so that a second free
@@ -471,6 +505,7 @@ impl Core {
         unsafe { *c.side.raw().live() += 1 };
         self.n.small_used += n << GRANULE_SHIFT;
         self.n.allocations += 1;
+        self.n.blocks(1);
         // SAFETY: inside a chunk, so not null.
         (id as usize, top, unsafe {
             NonNull::new_unchecked(c.at(top))
@@ -787,6 +822,7 @@ impl Core {
         };
         self.n.frees += 1;
         self.n.slow_frees += 1;
+        self.n.blocks(-1);
         self.release(id, g, n, FREED);
         // With no live block left, the chunk is a spare now, or holds only
         // cached blocks (or the extent).
@@ -1016,6 +1052,7 @@ impl Core {
         let n = &mut self.n;
         (n.chunks, n.small_bytes, n.large_bytes) = (0, 0, 0);
         (n.small_used, n.large_live) = (0, 0);
+        n.blocks(0);
         n.resets += 1;
         self.epoch += 1;
     }
@@ -1039,7 +1076,8 @@ impl Core {
             blocks += u64::from(len);
         }
         let pops = n.frees - n.slow_frees - n.flushed - blocks;
-        let small_live = n.small_used - cached;
+        // The tracking build's red zones count as free, not live.
+        let small_live = n.small_used - cached - n.red_bytes(blocks);
         GrowStats {
             chunks: n.chunks,
             chunk_bytes: n.small_bytes + n.large_bytes,
