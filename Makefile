@@ -177,18 +177,20 @@ valgrind: lib-track | $(BUILD)
 	@$(MAKE) --no-print-directory wrong-valgrind track-stress
 
 # The thread-safe families' two-thread tests (fixed and buddy byte arenas,
-# chunk slices, frozen bytes, the handle table) built with the tracking
-# layer and run under memcheck, which sees arn's own accesses as well as
-# the tests': a slot poisoned after another thread got it, or read after it
-# went back, is an error here. Then the containers' tests, whose spare
-# capacity and old blocks are poisoned in that build: arn must never touch
-# them itself.
+# chunk slices, frozen bytes, the handle table, the locked growing arena
+# with small blocks and with large ones the memory source resizes) built
+# with the tracking layer and run under memcheck, which sees arn's own
+# accesses as well as the tests': a slot poisoned after another thread got
+# it, or read after it went back, is an error here. Then the containers'
+# tests, whose spare capacity and old blocks are poisoned in that build:
+# arn must never touch them itself.
 track-stress: | $(BUILD)
 	@bin=$$(CARGO_TARGET_DIR=$(TARGET)/track $(CARGO) test --release --features track --lib --no-run 2>&1 \
 	  | sed -n 's/.*(\(.*deps\/arn-[^)]*\)).*/\1/p' | head -n 1); \
 	  valgrind -q --error-exitcode=1 $$bin --test-threads=1 two_threads_trade_bytes \
 	    slices_cloned_and_dropped_on_other_threads last_handles_race_on_two_threads \
-	    threads_share_and_drop_at_once handles_made_on_one_thread_are_freed_on_another && \
+	    threads_share_and_drop_at_once handles_made_on_one_thread_are_freed_on_another \
+	    the_shared_arena_serves_threads large_blocks_resize_while_other_threads_work && \
 	  PROPTEST_CASES=16 valgrind -q --error-exitcode=1 $$bin --test-threads=1 collections::
 
 # Limits too heavy for `make test`: the real handle table filled with

@@ -119,9 +119,11 @@ impl<A: Access + ?Sized> Ops<'_, A> {
         } else {
             Ok(Chunk::large(base.as_ptr(), size))
         };
-        if chunk.is_err() {
+        match &chunk {
+            // Memory never handed out starts poisoned.
+            Ok(c) => crate::track::fresh(c.base, c.size),
             // SAFETY: just allocated by this source with this size.
-            unsafe { src.free(base, size) };
+            Err(_) => unsafe { src.free(base, size) },
         }
         chunk
     }
@@ -131,6 +133,10 @@ impl<A: Access + ?Sized> Ops<'_, A> {
     #[inline(never)]
     fn give_back(&self, gone: Vec<Chunk>) {
         for c in gone {
+            // The source may write there (a C allocator's headers), and
+            // AddressSanitizer must not keep the poison for the next owner
+            // of these addresses.
+            crate::track::open(c.base, c.size);
             // SAFETY: every chunk came from this source with this size,
             // and the arena no longer refers to it.
             unsafe { self.0.source().free(NonNull::new_unchecked(c.base), c.size) };
@@ -213,6 +219,10 @@ impl<A: Access + ?Sized> Ops<'_, A> {
                 size,
                 want,
             } => {
+                // Opened for the source, which may copy it or move its
+                // pages (AddressSanitizer's poison would stay behind);
+                // `resized` and `unresized` mark it again.
+                crate::track::open(base.as_ptr(), size);
                 // SAFETY: the chunk of a live block (the caller's), from
                 // this source with this size; nothing else resizes it.
                 let resized = unsafe { self.0.source().resize(base, size, want) };

@@ -18,7 +18,7 @@
 //! back first, then a spare chunk or a new one becomes the extent.
 
 use super::class::{GRANULE_SHIFT, bin_of, class_granules, fit_class};
-use super::core::{Core, Extent, NIL, QUICK, pack, unpack};
+use super::core::{Core, Extent, NIL, QUICK, load, pack, store, unpack};
 use super::frames::NONE;
 use super::side::{CACHED, FREE, FREED, LIVE, USED, code};
 
@@ -47,12 +47,12 @@ impl Core {
         }
         let node = self.node(r);
         // SAFETY: a free block of ours, at least 16 bytes, 16-aligned.
-        unsafe { node.write(head) };
+        unsafe { store(node, head) };
         // SAFETY: as above.
-        unsafe { node.add(1).write(NIL) };
+        unsafe { store(node.add(1), NIL) };
         if head != NIL {
             // SAFETY: the head of the bin, a free block of ours (checked).
-            unsafe { self.node(head).add(1).write(r) };
+            unsafe { store(self.node(head).add(1), r) };
         }
         self.bins[b] = r;
         self.bin_bits[b / 64] |= 1 << (b % 64);
@@ -75,7 +75,7 @@ impl Core {
         let r = pack(id, g);
         let node = self.node(r);
         // SAFETY: a free block of ours, holding its links.
-        let (next, prev) = unsafe { (node.read(), node.add(1).read()) };
+        let (next, prev) = unsafe { (load(node), load(node.add(1))) };
         let next = if next != NIL && self.free_run(next) {
             next
         } else {
@@ -92,11 +92,11 @@ impl Core {
             }
         } else {
             // SAFETY: a free block of ours (checked).
-            unsafe { self.node(prev).write(next) };
+            unsafe { store(self.node(prev), next) };
         }
         if next != NIL {
             // SAFETY: as above.
-            unsafe { self.node(next).add(1).write(prev) };
+            unsafe { store(self.node(next).add(1), prev) };
         }
         if self.bins[b] == NIL {
             self.bin_bits[b / 64] &= !(1 << (b % 64));
@@ -125,6 +125,7 @@ impl Core {
         self.n.small_used -= n << GRANULE_SHIFT;
         let (mut g, mut n) = (g, n);
         let c = &mut self.chunks[id];
+        crate::track::taken_back(c.at(g), n << GRANULE_SHIFT);
         c.side.set_state(g, state);
         let ext = self.ext;
         let in_ext = ext.id as usize == id;
@@ -254,7 +255,7 @@ impl Core {
                 return Some(self.take_run(id, g, m, n, false));
             }
             // SAFETY: a free run of ours (checked), holding its links.
-            r = unsafe { self.node(r).read() };
+            r = unsafe { load(self.node(r)) };
         }
         None
     }
@@ -316,6 +317,7 @@ impl Core {
         self.n.small_used += n << GRANULE_SHIFT;
         self.n.allocations += 1;
         self.n.reused += 1;
+        self.n.blocks(1);
         (id, g)
     }
 
@@ -350,9 +352,10 @@ impl Core {
                 }
                 let block = self.chunks[id].at(g).cast::<u64>();
                 // SAFETY: a cached block of ours: its first word is the link.
-                let next = unsafe { block.read() };
+                let next = unsafe { load(block) };
                 if pick(r) {
                     self.set_link(n, at, next);
+                    self.n.blocks(-1);
                     self.release(id, g, n, FREED);
                 } else {
                     at = r;
@@ -374,7 +377,7 @@ impl Core {
         } else {
             let (id, g) = unpack(at);
             // SAFETY: `at` is a cached block of ours checked before.
-            unsafe { self.chunks[id].at(g).cast::<u64>().write(r) };
+            unsafe { store(self.chunks[id].at(g).cast::<u64>(), r) };
         }
     }
 

@@ -11,6 +11,7 @@ use super::frames::{Frames, NONE};
 use super::side::{CACHED, FREED, LIVE, Raw, SIZE, Side, USED, code};
 use crate::error::{Error, Result};
 use crate::mem::ARN_MAX_ALIGN as MAX_ALIGN;
+use crate::track;
 
 /// Counters of a growing arena (`arn_grow_stats` in C), kept as blocks
 /// move, so reading them costs the same however many blocks there are.
@@ -60,6 +61,47 @@ pub(super) const NIL: u64 = u64::MAX;
 const QUARANTINE: usize = 64;
 /// Entries of the cache of chunks found last.
 const NEAR: usize = 256;
+/// Granules of poisoned red zone at the end of every small block in the
+/// tracking build, so that running off a block is reported instead of
+/// landing in the next (0 in the normal build). They count in the
+/// block's granules, not in its usable size.
+pub(super) const RED: usize = track::RED >> GRANULE_SHIFT;
+
+/// The usable bytes of a small block of `n` granules (its red zone left
+/// out).
+#[inline(always)]
+pub(super) fn usable_of(n: usize) -> usize {
+    (n - RED) << GRANULE_SHIFT
+}
+
+/// Reads the link word at `p`, in a free block, which the tracking build
+/// keeps poisoned: lifted for the read, so that arn never trips the
+/// checkers it feeds.
+///
+/// # Safety
+///
+/// `p` is an aligned word inside a free block of the arena.
+#[inline(always)]
+pub(super) unsafe fn load(p: *const u64) -> u64 {
+    track::handed_out(p.cast(), 8);
+    // SAFETY: the caller's promise.
+    let v = unsafe { p.read() };
+    track::taken_back(p.cast(), 8);
+    v
+}
+
+/// Writes the link word `v` at `p`, in a free block, as [`load`] reads it.
+///
+/// # Safety
+///
+/// As for [`load`].
+#[inline(always)]
+pub(super) unsafe fn store(p: *mut u64, v: u64) {
+    track::open(p.cast(), 8);
+    // SAFETY: the caller's promise.
+    unsafe { p.write(v) };
+    track::taken_back(p.cast(), 8);
+}
 
 /// A chunk found lately: its range, id and side table (an empty range
 /// when unused; a null table for a large block's chunk).
@@ -224,6 +266,40 @@ pub(super) struct Counters {
     pub(super) shrunk: u64,
     pub(super) resets: u64,
     pub(super) returned: u64,
+    /// Small blocks live or cached, counted in the tracking build only, so
+    /// that their red zones are left out of `bytes_live`.
+    #[cfg(feature = "track")]
+    pub(super) blocks: usize,
+}
+
+impl Counters {
+    /// A small block became live (`1`) or went back (`-1`), or every one
+    /// went (`0`): counted in the tracking build only.
+    #[inline(always)]
+    pub(super) fn blocks(&mut self, change: isize) {
+        #[cfg(feature = "track")]
+        {
+            self.blocks = if change == 0 {
+                0
+            } else {
+                self.blocks.wrapping_add_signed(change)
+            };
+        }
+        let _ = change;
+    }
+
+    /// Bytes of the red zones of the live small blocks, `cached` of the
+    /// blocks counted being cached (0 outside the tracking build).
+    #[inline(always)]
+    fn red_bytes(&self, cached: u64) -> usize {
+        #[cfg(feature = "track")]
+        return (self.blocks - cached as usize) * (RED << GRANULE_SHIFT);
+        #[cfg(not(feature = "track"))]
+        {
+            let _ = cached;
+            0
+        }
+    }
 }
 
 /// What the arena remembers of memory it let go of, so that a second free
@@ -357,14 +433,19 @@ impl Core {
     /// `None` sends it to [`alloc_slow`](Self::alloc_slow).
     #[inline(always)]
     pub(super) fn alloc(&mut self, size: usize, align: usize) -> Option<NonNull<u8>> {
-        if align <= ARN_GROW_GRANULE && size <= QUICK * ARN_GROW_GRANULE {
-            let n = granules(size);
+        if align <= ARN_GROW_GRANULE && size <= (QUICK - RED) * ARN_GROW_GRANULE {
+            let n = granules(size) + RED;
             let head = self.quick[n];
             if head != NIL {
-                return self.pop_quick(n, head).map(|(_, _, p)| p);
+                return self.pop_quick(n, head).map(|(_, _, p)| {
+                    track::handed_out(p.as_ptr(), usable_of(n));
+                    p
+                });
             }
             if self.ext.end - self.ext.top >= n {
-                return Some(self.carve(n).2);
+                let p = self.carve(n).2;
+                track::handed_out(p.as_ptr(), usable_of(n));
+                return Some(p);
             }
         }
         None
@@ -388,7 +469,7 @@ impl Core {
         unsafe { *c.side.raw().live() += 1 };
         // SAFETY: a cached block of ours (the side table says so): its
         // first word holds the next link.
-        self.quick[n] = unsafe { p.cast::<u64>().read() };
+        self.quick[n] = unsafe { load(p.cast::<u64>()) };
         self.qlen[n] -= 1;
         // SAFETY: inside a chunk, so not null.
         Some((id, g, unsafe { NonNull::new_unchecked(p) }))
@@ -424,6 +505,7 @@ impl Core {
         unsafe { *c.side.raw().live() += 1 };
         self.n.small_used += n << GRANULE_SHIFT;
         self.n.allocations += 1;
+        self.n.blocks(1);
         // SAFETY: inside a chunk, so not null.
         (id as usize, top, unsafe {
             NonNull::new_unchecked(c.at(top))
@@ -444,7 +526,7 @@ impl Core {
         if span > self.large {
             return Err(Need::Large(span));
         }
-        let n = granules(size);
+        let n = granules(size) + RED;
         let extra = pad >> GRANULE_SHIFT;
         let (id, g) = match self.take_small(n + extra) {
             Some(b) => b,
@@ -462,8 +544,10 @@ impl Core {
         } else {
             g
         };
+        let p = self.chunks[id].at(g);
+        track::handed_out(p, usable_of(n));
         // SAFETY: inside a chunk, so not null.
-        Ok(unsafe { NonNull::new_unchecked(self.chunks[id].at(g)) })
+        Ok(unsafe { NonNull::new_unchecked(p) })
     }
 
     /// Makes chunk `chunk` (from the memory source or a spare, with a
@@ -505,6 +589,7 @@ impl Core {
         self.n.large_bytes += chunk.size;
         self.n.large_live += chunk.size - at;
         self.n.allocations += 1;
+        track::handed_out(block, chunk.end() - block as usize);
         self.add_chunk(chunk);
         // SAFETY: inside the chunk.
         unsafe { NonNull::new_unchecked(block) }
@@ -706,11 +791,13 @@ impl Core {
             *live -= 1;
             *live
         };
+        let block = e.base.wrapping_add(off);
+        track::taken_back(block, n << GRANULE_SHIFT);
         // SAFETY: the block is ours again and at least 16 bytes, aligned
         // to 16: room for the link. Written through the chunk's pointer,
         // not `p`, whose provenance may cover less than the block (a `Box`
         // of a smaller value).
-        unsafe { e.base.add(off).cast::<u64>().write(self.quick[n]) };
+        unsafe { store(block.cast::<u64>(), self.quick[n]) };
         self.quick[n] = pack(e.id, g);
         self.qlen[n] += 1;
         self.n.frees += 1;
@@ -735,6 +822,7 @@ impl Core {
         };
         self.n.frees += 1;
         self.n.slow_frees += 1;
+        self.n.blocks(-1);
         self.release(id, g, n, FREED);
         // With no live block left, the chunk is a spare now, or holds only
         // cached blocks (or the extent).
@@ -807,7 +895,7 @@ impl Core {
     /// The usable size of the live block at `p`.
     pub(super) fn usable(&mut self, p: *const u8) -> Result<usize> {
         Ok(match self.live(p)? {
-            Block::Small { n, .. } => n << GRANULE_SHIFT,
+            Block::Small { n, .. } => usable_of(n),
             Block::Large { id } => self.chunks[id].end() - p as usize,
         })
     }
@@ -817,7 +905,7 @@ impl Core {
     pub(super) fn resize(&mut self, p: *mut u8, align: usize, new_size: usize) -> Result<Resize> {
         let block = self.live(p)?;
         let usable = match block {
-            Block::Small { n, .. } => n << GRANULE_SHIFT,
+            Block::Small { n, .. } => usable_of(n),
             Block::Large { id } => self.chunks[id].end() - p as usize,
         };
         if p as usize % align != 0 || new_size > self.large {
@@ -830,13 +918,20 @@ impl Core {
         }
         match block {
             Block::Small { id, g, n } => {
-                let m = granules(new_size);
+                let m = granules(new_size) + RED;
                 // SAFETY: not null.
                 let p = unsafe { NonNull::new_unchecked(p) };
                 if m == n || (m < n && self.shrink_small(id, g, n, m)) {
+                    // A shrunk block's tail was poisoned as it was freed;
+                    // its new red zone is poisoned here.
+                    let red = if m < n { RED << GRANULE_SHIFT } else { 0 };
+                    track::taken_back(p.as_ptr().wrapping_add(usable_of(m)), red);
                     return Ok(Resize::Done(p));
                 }
                 if m > n && self.grow_small(id, g, n, m) {
+                    // The old red zone and the granules taken.
+                    let more = (m - n) << GRANULE_SHIFT;
+                    track::handed_out(p.as_ptr().wrapping_add(usable_of(n)), more);
                     return Ok(Resize::Done(p));
                 }
                 Ok(Resize::Move { usable })
@@ -881,6 +976,7 @@ impl Core {
     /// The memory source did not resize chunk `id`: it is found again.
     pub(super) fn unresized(&mut self, id: usize) {
         let c = &self.chunks[id];
+        mark_large(c);
         self.frames.add(id as u32, c.base as usize, c.size);
     }
 
@@ -906,6 +1002,7 @@ impl Core {
         self.n.large_live = self.n.large_live - (old_size - at) + (size - at);
         self.quarantine
             .forget_within(base.as_ptr() as usize, size, |_| {});
+        mark_large(&self.chunks[id]);
         self.frames.add(id as u32, base.as_ptr() as usize, size);
         // SAFETY: inside the chunk.
         unsafe { NonNull::new_unchecked(block) }
@@ -943,6 +1040,7 @@ impl Core {
             if c.base.is_null() {
                 continue;
             }
+            track::taken_back(c.base, c.size);
             if c.block.is_null() && self.spare.len() < self.retain {
                 c.side.clear();
                 self.n.spare_bytes += c.size;
@@ -954,6 +1052,7 @@ impl Core {
         let n = &mut self.n;
         (n.chunks, n.small_bytes, n.large_bytes) = (0, 0, 0);
         (n.small_used, n.large_live) = (0, 0);
+        n.blocks(0);
         n.resets += 1;
         self.epoch += 1;
     }
@@ -977,7 +1076,8 @@ impl Core {
             blocks += u64::from(len);
         }
         let pops = n.frees - n.slow_frees - n.flushed - blocks;
-        let small_live = n.small_used - cached;
+        // The tracking build's red zones count as free, not live.
+        let small_live = n.small_used - cached - n.red_bytes(blocks);
         GrowStats {
             chunks: n.chunks,
             chunk_bytes: n.small_bytes + n.large_bytes,
@@ -995,6 +1095,16 @@ impl Core {
             chunks_returned: n.returned,
         }
     }
+}
+
+/// Tells the checkers about the chunk of a large block, which the memory
+/// source just resized (or failed to resize, after the arena opened it
+/// for the source): poisoned before the block, the block handed out to
+/// the chunk's end.
+#[inline(always)]
+fn mark_large(c: &Chunk) {
+    track::fresh(c.base, c.size);
+    track::handed_out(c.block, c.end() - c.block as usize);
 }
 
 /// A large block's chunk shrinks through the memory source only when this

@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::class::{GRANULE_SHIFT, bin_of};
-use super::core::{Core, Extent, NIL, QUICK, unpack};
+use super::core::{Core, Extent, NIL, QUICK, load, unpack};
 use super::frames::NONE;
 use super::side::{CACHED, FREED, LIVE, SIZE, USED, code};
 
@@ -30,7 +30,7 @@ impl Core {
                     "{id}/{g} twice in the quick lists"
                 );
                 // SAFETY: a cached block holds its link.
-                r = unsafe { c.at(g).cast::<u64>().read() };
+                r = unsafe { load(c.at(g).cast::<u64>()) };
                 len += 1;
             }
             assert_eq!(len, usize::from(self.qlen[n]), "quick list {n} length");
@@ -53,7 +53,7 @@ impl Core {
                 // SAFETY: a binned block holds its links.
                 let (next, back) = unsafe {
                     let node = c.at(g).cast::<u64>();
-                    (node.read(), node.add(1).read())
+                    (load(node), load(node.add(1)))
                 };
                 assert_eq!(back, prev, "{id}/{g}: back link");
                 assert!(

@@ -34,6 +34,19 @@
 //! gives the rest back to the memory source, and clears only the side-table
 //! words that were used.
 //!
+//! The tracking build (cargo feature `track`) tells AddressSanitizer and
+//! valgrind's memcheck which bytes are live: a chunk starts poisoned; a
+//! block is unpoisoned for its usable size when handed out (and for the
+//! part it gains when it grows in place); freeing, reset, trim, the tail
+//! of a block shrunk in place and the old block of a reallocation that
+//! moved are poisoned again. Each small block there carries a poisoned
+//! red zone of one granule after its usable bytes (in its granules, not
+//! in its usable size; the stats count it as free), so that running off
+//! its end is reported.
+//! The links the arena keeps in freed blocks are read and written with
+//! the poison lifted for that one word. The normal build compiles none of
+//! it.
+//!
 //! # Example
 //!
 //! ```
