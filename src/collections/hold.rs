@@ -102,7 +102,7 @@ impl Hold {
     }
 
     /// How many blocks are held (0 in the normal build).
-    #[cfg(test)]
+    #[cfg(all(test, not(arn_loom)))]
     pub(super) fn len(&self) -> usize {
         #[cfg(feature = "track")]
         return self.blocks.len();

@@ -585,7 +585,7 @@ impl ByteMap {
 
     /// How many given-up key and value blocks the map holds (tracking
     /// build).
-    #[cfg(test)]
+    #[cfg(all(test, not(arn_loom)))]
     pub(super) fn held(&self) -> usize {
         self.old.len()
     }

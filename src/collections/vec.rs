@@ -694,7 +694,7 @@ impl ByteVec {
     }
 
     /// How many old blocks the vector holds (tracking build).
-    #[cfg(test)]
+    #[cfg(all(test, not(arn_loom)))]
     pub(super) fn held(&self) -> usize {
         self.old.len()
     }

@@ -184,7 +184,7 @@ type Handles = Table<10, { 1 << 14 }, 32>;
 type Handles = Table<10, 64, 32>;
 
 /// How many objects can be alive at once.
-#[cfg(test)]
+#[cfg(all(test, not(arn_loom)))]
 const MAX_SLOTS: u64 = Handles::MAX_SLOTS;
 
 #[cfg(not(arn_loom))]

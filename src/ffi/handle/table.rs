@@ -830,7 +830,7 @@ impl<const PAGE_BITS: u32, const PAGES: usize, const BATCH: usize> Table<PAGE_BI
     }
 
     /// The tag of slot `index` (tests).
-    #[cfg(test)]
+    #[cfg(all(test, not(arn_loom)))]
     pub(super) fn tag(&self, index: u64) -> Option<&AtomicU64> {
         self.slot(index).map(|s| &s.tag)
     }
@@ -892,7 +892,7 @@ impl<const PAGE_BITS: u32, const PAGES: usize, const BATCH: usize> Drop
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(arn_loom)))]
 impl Cache {
     /// Free slots in the cache (tests).
     pub(super) fn len(&self) -> usize {
