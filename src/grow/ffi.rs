@@ -140,16 +140,26 @@ impl CGrow {
         }
     }
 
-    /// The fast path of `grwre` for a live block and a nonzero size: the
-    /// whole reallocation (the arena type known, no error built).
+    /// The fast path of `grwre`, every edge of `realloc` included (the
+    /// arena type known, no error built).
     ///
     /// # Safety
     ///
     /// As `grwre`.
     #[inline(always)]
     unsafe fn realloc_fast(&self, ptr: *mut c_void, new_size: usize) -> Option<*mut c_void> {
-        // SAFETY: `ptr` is not null (checked by the caller).
-        let p = unsafe { NonNull::new_unchecked(ptr.cast::<u8>()) };
+        let Some(p) = NonNull::new(ptr.cast::<u8>()) else {
+            // realloc(NULL, n) allocates; realloc(NULL, 0) does nothing.
+            if new_size == 0 {
+                return Some(std::ptr::null_mut());
+            }
+            return self.alloc_fast(new_size, 0);
+        };
+        if new_size == 0 {
+            // realloc(p, 0) frees p.
+            // SAFETY: the caller's promise; the arena checks the pointer.
+            return unsafe { self.free_fast(ptr) }.then(std::ptr::null_mut);
+        }
         let q = match &self.arena {
             // SAFETY: the caller's promise; the arena checks the pointer.
             Arena::Plain(a) => unsafe { a.realloc(p, super::ARN_GROW_GRANULE, new_size) },
@@ -454,20 +464,8 @@ pub unsafe extern "C" fn grwre(arena: arn_grow, ptr: *mut c_void, new_size: usiz
         arena,
         // A failure changes nothing, so the careful path may run the call
         // again to explain it.
-        move |g: &CGrow| {
-            if ptr.is_null() {
-                if new_size == 0 {
-                    return Some(std::ptr::null_mut());
-                }
-                return g.alloc_fast(new_size, 0);
-            }
-            if new_size == 0 {
-                // SAFETY: the caller's promise; the arena checks the pointer.
-                return unsafe { g.free_fast(ptr) }.then(std::ptr::null_mut);
-            }
-            // SAFETY: the caller's promise.
-            unsafe { g.realloc_fast(ptr, new_size) }
-        },
+        // SAFETY: the caller's promise.
+        move |g: &CGrow| unsafe { g.realloc_fast(ptr, new_size) },
         // SAFETY: as above.
         |g| unsafe { g.realloc(ptr, new_size) },
     )
